@@ -1,0 +1,108 @@
+"""Fixtures: the app on the database CI names (PostgreSQL or SQLite), a rolled-back transaction per test."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+import sqlalchemy as sa
+
+TEST_SECRET = "test-secret-key-not-for-production-0123456789"
+
+
+def database_url(tmp_root: pathlib.Path) -> str:
+    """The database the suite runs on: $DATABASE_URL (CI sets PostgreSQL or SQLite), else a temporary SQLite file."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app_env(tmp_path_factory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("xborder")
+    env = {
+        "DATABASE_URL": database_url(root),
+        "XBORDER_INSTANCE_PATH": str(root / "instance"),
+        "XBORDER_SECRET_KEY": TEST_SECRET,
+        "XBORDER_KEY_PASSPHRASE": "test-key-passphrase-0123456789",
+    }
+    if os.environ.get("REDIS_URL"):
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
+    return env
+
+
+@pytest.fixture(scope="session")
+def app(app_env):
+    """The app, with the schema built from empty by the migrations (so the migrations are tested too)."""
+    from flask_migrate import upgrade
+
+    from xborder import create_app
+    from xborder.extensions import db
+
+    app = create_app(app_env, TESTING=True)
+    # In production every request gets a fresh app context and so a fresh `g`; here the test's app context is
+    # reused by the test client's requests (Flask reuses a pushed context), so give each request a clean `g`.
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
+    with app.app_context():
+        _empty_database(db.engine)
+        upgrade()
+        db.engine.dispose()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _fresh_g() -> None:
+    from flask import g
+
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
+def _empty_database(engine: sa.Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    else:
+        meta = sa.MetaData()
+        meta.reflect(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for table in reversed(meta.sorted_tables):
+                conn.execute(table.delete())
+                table.drop(conn)
+
+
+@pytest.fixture
+def db(app):
+    """A session bound to one outer transaction that is rolled back after the test, requests included."""
+    from xborder.extensions import db
+
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "binds": {}, "join_transaction_mode": "create_savepoint"}
+        )
+        try:
+            yield db
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    """A test client sharing the test's transaction."""
+    return app.test_client()
+
+
+@pytest.fixture
+def factory(db):
+    """Small builders for organisations, users, tokens and cases."""
+    from tests.factories import Factory
+
+    return Factory(db)

@@ -1,0 +1,1 @@
+"""Cases: one declaration by one exporter, carried through the procedure."""

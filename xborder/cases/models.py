@@ -1,0 +1,104 @@
+"""The case, its reference numbers, and who may see it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from xborder.core.timeutil import utcnow
+from xborder.extensions import db
+
+if TYPE_CHECKING:
+    from xborder.accounts.models import Organisation, User
+
+STATUSES = (
+    "draft", "third_party_review", "rectification", "provincial_review", "supplement_requested",
+    "submitted_to_regulator", "filed", "approved", "rejected", "exempt_recorded", "withdrawn", "expired",
+)
+FINAL_STATUSES = frozenset({"rejected", "exempt_recorded", "withdrawn", "expired"})
+
+
+class Case(db.Model):
+    """One declaration by one exporter, with its status and optimistic-locking version."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    exporter_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    province: Mapped[str] = mapped_column(sa.String(6))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(sa.String(30), default="draft")
+    version: Mapped[int] = mapped_column(default=1)
+    # Who may see the case beyond its exporter is decided by these two columns, never by the status alone:
+    # an assessor body once named at submit, the province's authority once the case reached provincial review.
+    assessor_org_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("organisations.id"))  # noqa: UP045
+    reached_provincial_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))  # noqa: UP045
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    exporter: Mapped[Organisation] = relationship(foreign_keys=[exporter_id])
+    assessor_org: Mapped[Optional[Organisation]] = relationship(foreign_keys=[assessor_org_id])  # noqa: UP045
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in STATUSES) + ")", name="status"),
+        sa.Index("ix_cases_exporter_created", "exporter_id", "created_at"),
+        sa.Index("ix_cases_assessor_created", "assessor_org_id", "created_at"),
+        sa.Index("ix_cases_province_created", "province", "created_at"),
+        sa.Index("ix_cases_status", "status"),
+    )
+    # SQLAlchemy adds "AND version = :old" to every UPDATE: of two concurrent writers exactly one wins.
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Case {self.reference} {self.status} v{self.version}>"
+
+
+def visible_to(user: User) -> sa.ColumnElement[bool]:
+    """The WHERE clause limiting cases to those the user's organisation and role may see."""
+    org = user.organisation
+    if user.role == "admin":
+        return sa.true()
+    if user.role == "enterprise":
+        return Case.exporter_id == org.id
+    if user.role == "assessor":
+        return Case.assessor_org_id == org.id
+    if user.role == "provincial_official":
+        return sa.and_(Case.province == org.province, Case.reached_provincial_at.is_not(None))
+    return sa.false()
+
+
+class ReferenceCounter(db.Model):
+    """The last sequence number used for case references per province and year."""
+
+    __tablename__ = "reference_counters"
+
+    province: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+def next_reference(province: str, year: int) -> str:
+    """Allocate the next reference like XB-310000-2025-000123, safely under concurrent requests."""
+    table = ReferenceCounter.__table__
+    # Insert-if-absent then an atomic increment: the UPDATE takes the row lock on PostgreSQL, and SQLite
+    # serialises writers anyway, so two cases never share a number.
+    exists = db.session.execute(
+        sa.select(table.c.last).where(table.c.province == province, table.c.year == year)
+    ).first()
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(table.insert().values(province=province, year=year, last=0))
+        except sa.exc.IntegrityError:
+            pass
+    last = db.session.execute(
+        table.update()
+        .where(table.c.province == province, table.c.year == year)
+        .values(last=table.c.last + 1)
+        .returning(table.c.last)
+    ).scalar_one()
+    return f"XB-{province}-{year}-{last:06d}"

@@ -1,0 +1,95 @@
+"""The `xborder` console script: serve, assess, verify, worker."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+
+def _problem(status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None) -> str:
+    body: dict[str, Any] = {"type": f"https://xborder.invalid/problems/{status}", "title": title, "status": status,
+                            "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return json.dumps(body, ensure_ascii=False, indent=2)
+
+
+@click.group()
+def main() -> None:
+    """xborder: outbound data transfer (数据出境) pathways, cases and signed dossiers."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=None, type=int, help="gunicorn workers (default: 2)")
+@click.option("--demo", is_flag=True, help="Load the demo organisations, accounts and cases if not there yet.")
+def serve(host: str, port: int, workers: int | None, demo: bool) -> None:
+    """Migrate the database and serve xborder under gunicorn."""
+    from xborder.serve import prepare, run_gunicorn
+
+    settings = prepare(demo=demo, echo=click.echo)
+    run_gunicorn(host=host, port=port, workers=workers or 2, settings=settings)
+
+
+@main.command()
+@click.argument("file", default="-")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def assess(file: str, fmt: str, lang: str) -> None:
+    """Print the determination for a declaration in FILE (or - for stdin); needs no database."""
+    from xborder.law.declaration import DeclarationInvalid, validate_declaration
+    from xborder.law.pathway import determine_pathway
+
+    try:
+        text = sys.stdin.read() if file == "-" else open(file, encoding="utf-8").read()  # noqa: SIM115
+    except (OSError, UnicodeDecodeError) as exc:
+        click.echo(_problem(400, "Unreadable input", str(exc)), err=True)
+        sys.exit(2)
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        click.echo(_problem(400, "Malformed request", f"Not valid JSON: {exc}"), err=True)
+        sys.exit(2)
+    try:
+        declaration = validate_declaration(raw)
+    except DeclarationInvalid as exc:
+        click.echo(_problem(422, "Invalid input", "The declaration is invalid", exc.errors), err=True)
+        sys.exit(2)
+    determination = determine_pathway(declaration)
+    if fmt == "text":
+        from xborder.law.summary import render_text
+
+        click.echo(render_text(determination, lang=lang))
+    else:
+        click.echo(json.dumps(determination, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("bundle", type=click.Path(dir_okay=False))
+@click.option("--ca", "ca", type=click.Path(exists=True, dir_okay=False), help="Trust anchor(s), PEM.")
+def verify(bundle: str, ca: str | None) -> None:
+    """Check a dossier bundle: file hashes, stage signatures, the chain of stages."""
+    from xborder.dossiers.verify import format_report, verify_bundle
+
+    try:
+        data = open(bundle, "rb").read()  # noqa: SIM115
+    except OSError as exc:
+        click.echo(f"FAIL not a readable bundle: {exc}")
+        sys.exit(2)
+    ca_pem = open(ca, "rb").read() if ca else None  # noqa: SIM115
+    report = verify_bundle(data, ca_pem=ca_pem)
+    click.echo(format_report(report))
+    sys.exit(report.exit_code)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Process what is queued, then stop.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker (with the scheduler) on the configured Redis for xborder's queues."""
+    from xborder.core.jobs import run_worker
+
+    sys.exit(run_worker(burst=burst))

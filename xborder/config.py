@@ -1,0 +1,124 @@
+"""Typed settings read from the environment, with defaults that run the embedded mode (SQLite, in-process jobs)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+import secrets
+from collections.abc import Mapping
+
+LOCALES = ("zh_CN", "en")
+
+
+class ConfigError(Exception):
+    """A configuration value is unusable; the message says which variable and why."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything xborder reads from its environment, validated once at start."""
+
+    instance_path: pathlib.Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    key_passphrase: bytes
+    token_ttl_hours: int
+    max_content_length: int
+    session_hours: int
+
+    @property
+    def embedded(self) -> bool:
+        """True when running on the SQLite file with in-process jobs."""
+        return self.database_url.startswith("sqlite")
+
+
+def _secret_from_file(path: pathlib.Path) -> str:
+    """Read a generated secret, creating it (mode 0600) on first start so nothing secret lives in the repo."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def _normalise_database_url(url: str) -> str:
+    # SQLAlchemy wants an explicit driver for psycopg 3; accept the common postgres:// spellings.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_settings(env: Mapping[str, str] | None = None, default_instance: pathlib.Path | None = None) -> Settings:
+    """Build the settings from `env` (default: the process environment), failing fast with a clear message."""
+    env = os.environ if env is None else env
+    instance = pathlib.Path(env.get("XBORDER_INSTANCE_PATH") or default_instance or "instance").resolve()
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'xborder.sqlite3'}"
+    database_url = _normalise_database_url(database_url)
+    if not database_url.startswith(("sqlite:", "postgresql+psycopg:")):
+        raise ConfigError(f"DATABASE_URL={database_url!r}: use sqlite:///PATH or postgresql://USER@HOST/DB")
+
+    redis_url = env.get("REDIS_URL") or None
+    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"REDIS_URL={redis_url!r}: use redis://HOST:PORT/DB")
+
+    secret_key = env.get("XBORDER_SECRET_KEY") or _secret_from_file(instance / "secret_key")
+    if len(secret_key) < 16:
+        raise ConfigError("XBORDER_SECRET_KEY must be at least 16 characters")
+    passphrase = env.get("XBORDER_KEY_PASSPHRASE") or _secret_from_file(instance / "key_passphrase")
+    if len(passphrase) < 16:
+        raise ConfigError("XBORDER_KEY_PASSPHRASE must be at least 16 characters")
+
+    return Settings(
+        instance_path=instance,
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=secret_key,
+        key_passphrase=passphrase.encode(),
+        token_ttl_hours=_int(env, "XBORDER_TOKEN_TTL_HOURS", 12),
+        max_content_length=_int(env, "XBORDER_MAX_CONTENT_LENGTH", 16 * 1024 * 1024, minimum=1024),
+        session_hours=_int(env, "XBORDER_SESSION_HOURS", 8),
+    )
+
+
+def flask_config(settings: Settings) -> dict[str, object]:
+    """Translate settings into the Flask and extension configuration keys."""
+    engine_options: dict[str, object] = {"pool_pre_ping": True}
+    if settings.database_url.startswith("sqlite"):
+        engine_options = {"connect_args": {"timeout": 30}}
+    return {
+        "SECRET_KEY": settings.secret_key,
+        "SQLALCHEMY_DATABASE_URI": settings.database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "MAX_CONTENT_LENGTH": settings.max_content_length,
+        "PERMANENT_SESSION_LIFETIME": settings.session_hours * 3600,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "API_TITLE": "xborder",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "JSON_SORT_KEYS": False,
+        "XBORDER": settings,
+    }

@@ -1,0 +1,1 @@
+"""Cross-cutting parts: errors, authentication, audit, working days, jobs, signing."""

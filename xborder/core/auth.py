@@ -1,0 +1,85 @@
+"""Who is calling: bearer tokens for the API, the login session for the web pages."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import request
+from flask_login import current_user
+
+from xborder.core.errors import ApiError, Forbidden
+from xborder.extensions import db, login_manager
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Unauthorised(ApiError):
+    """No token, a bad one, an expired or revoked one, or an inactive user."""
+
+    status = 401
+
+    def __init__(self, detail: str = "A valid bearer token is required"):
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="xborder"'})
+
+
+@login_manager.user_loader
+def _load_session_user(user_id: str):
+    from xborder.accounts.models import User
+
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def user_from_bearer():
+    """Resolve the Authorization header to an active user, or raise Unauthorised."""
+    from xborder.accounts.models import ApiToken, hash_token
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorised()
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    if row is None or not row.is_valid():
+        raise Unauthorised("The token is unknown, expired or revoked")
+    if not row.user.active:
+        raise Unauthorised("The account is deactivated")
+    request.environ["xborder.api_token"] = row
+    return row.user
+
+
+def api_user():
+    """The authenticated API caller of this request (resolved once per request)."""
+    # Cached in the WSGI environ rather than `g`: an app context may outlive one request (tests, jobs).
+    if "xborder.api_user" not in request.environ:
+        request.environ["xborder.api_user"] = user_from_bearer()
+    return request.environ["xborder.api_user"]
+
+
+def api_token():
+    """The ApiToken row this request authenticated with."""
+    api_user()
+    return request.environ["xborder.api_token"]
+
+
+def token_required(*roles: str) -> Callable[[F], F]:
+    """Require a bearer token, and one of `roles` when given (403 otherwise)."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = api_user()
+            if roles and user.role not in roles:
+                raise Forbidden(f"This action is for the role(s): {', '.join(roles)}")
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def web_user():
+    """The logged-in user of the web session (Flask-Login's current_user)."""
+    return current_user

@@ -1,0 +1,227 @@
+"""One error shape for the API (RFC 9457 problem+json, with bilingual field errors) and friendly HTML pages."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("xborder")
+
+PROBLEM_TYPE = "https://xborder.invalid/problems/"
+
+# Titles in both languages so that a client can show either without a second lookup.
+TITLES: dict[int, tuple[str, str]] = {
+    400: ("Malformed request", "请求格式错误"),
+    401: ("Authentication required", "需要登录或令牌无效"),
+    403: ("Not allowed", "无权执行此操作"),
+    404: ("Not found", "未找到"),
+    405: ("Method not allowed", "不支持该请求方法"),
+    409: ("Conflict: the case was changed by someone else", "冲突：案件已被他人修改"),
+    413: ("Request too large", "请求内容过大"),
+    415: ("Unsupported media type", "不支持的内容类型"),
+    422: ("Invalid input", "输入不符合规则"),
+    429: ("Too many requests", "请求过于频繁"),
+    500: ("Internal error", "服务器内部错误"),
+    503: ("Service unavailable", "服务暂不可用"),
+}
+
+# marshmallow's default messages, mapped to stable codes and Chinese text for field-level errors.
+MARSHMALLOW_CODES: dict[str, tuple[str, str]] = {
+    "Missing data for required field.": ("required", "必填字段缺失"),
+    "Unknown field.": ("unknown_field", "未知字段"),
+    "Field may not be null.": ("null", "不能为空值"),
+    "Not a valid string.": ("type", "应为字符串"),
+    "Not a valid integer.": ("type", "应为整数"),
+    "Not a valid boolean.": ("type", "应为布尔值"),
+    "Not a valid email address.": ("format", "邮箱地址格式不正确"),
+    "Not a valid list.": ("type", "应为数组"),
+    "Invalid input type.": ("type", "输入类型不正确"),
+    "Not a valid mapping type.": ("type", "应为对象"),
+}
+
+
+class ApiError(Exception):
+    """An expected failure with an HTTP status, a detail and optional field errors."""
+
+    status = 400
+
+    def __init__(self, detail: str = "", errors: Iterable[Mapping[str, Any]] = (), *, status: int | None = None,
+                 headers: Mapping[str, str] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = [dict(e) for e in errors]
+        if status is not None:
+            self.status = status
+        self.headers = dict(headers or {})
+
+
+class NotFound(ApiError):
+    """The object does not exist or is not the caller's to know about."""
+
+    status = 404
+
+
+class Forbidden(ApiError):
+    """The caller may see the object but not take this action."""
+
+    status = 403
+
+
+class Conflict(ApiError):
+    """The `version` the caller sent is stale."""
+
+    status = 409
+
+
+class Unprocessable(ApiError):
+    """Valid JSON that breaks a rule; `errors` says where."""
+
+    status = 422
+
+
+def field_error(path: str, code: str, message_en: str, message_zh: str) -> dict[str, str]:
+    """Build one field-level error entry."""
+    return {"path": path, "code": code, "message_en": message_en, "message_zh": message_zh}
+
+
+def flatten_marshmallow(messages: Any, prefix: str = "") -> list[dict[str, str]]:
+    """Turn marshmallow/webargs nested messages into a flat list of bilingual errors with `/`-paths."""
+    out: list[dict[str, str]] = []
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            if key in ("json", "form", "query", "files") and not prefix:
+                out.extend(flatten_marshmallow(value, ""))
+                continue
+            path = f"{prefix}/{key}" if prefix else str(key)
+            if key == "_schema":
+                path = prefix
+            out.extend(flatten_marshmallow(value, path))
+    elif isinstance(messages, list | tuple):
+        for item in messages:
+            out.extend(flatten_marshmallow(item, prefix))
+    else:
+        text = str(messages)
+        code, zh = MARSHMALLOW_CODES.get(text, ("invalid", text))
+        out.append(field_error(prefix, code, text, zh))
+    return out
+
+
+def wants_json() -> bool:
+    """API paths and clients that prefer JSON get problem+json; browsers get an HTML page."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", "application/problem+json"])
+    return best in ("application/json", "application/problem+json")
+
+
+def problem_response(status: int, detail: str = "", errors: Iterable[Mapping[str, Any]] = (),
+                     headers: Mapping[str, str] | None = None, title: str | None = None) -> Response:
+    """Build an application/problem+json response."""
+    title_en, title_zh = TITLES.get(status, (title or "Error", title or "错误"))
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE + str(status),
+        "title": title or title_en,
+        "title_zh": title_zh,
+        "status": status,
+        "detail": detail or title_en,
+        "instance": request.path,
+        "request_id": getattr(g, "request_id", None),
+    }
+    errors = list(errors)
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _html_error(status: int, detail: str = "") -> tuple[str, int]:
+    return render_template("error.html", status=status, titles=TITLES.get(status, ("Error", "错误")),
+                           detail=detail), status
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose error handler answers problem+json instead of its own shape."""
+
+    class ProblemSchema(ma.Schema):
+        """RFC 9457 problem details, as every error of the API is shaped."""
+
+        type = ma.fields.String()
+        title = ma.fields.String()
+        title_zh = ma.fields.String()
+        status = ma.fields.Integer()
+        detail = ma.fields.String()
+        instance = ma.fields.String()
+        request_id = ma.fields.String(allow_none=True)
+        errors = ma.fields.List(ma.fields.Dict())
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+        """Answer any HTTP error as problem+json (API) or an HTML page (browser)."""
+        return handle_http_exception(error)
+
+
+def handle_http_exception(error: HTTPException):
+    """Map a werkzeug HTTP exception, including webargs validation aborts, onto our error shape."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = flatten_marshmallow(data["messages"]) if "messages" in data else []
+    if status == 400 and not errors and request.is_json is False and request.method in ("POST", "PUT", "PATCH"):
+        detail = "Body must be JSON (Content-Type: application/json)"
+    else:
+        detail = data.get("message") or (error.description if status != 500 else "")
+    headers = dict(data.get("headers") or {})
+    if status == 405 and error.get_response().headers.get("Allow"):
+        headers["Allow"] = error.get_response().headers["Allow"]
+    if status == 400 and "CSRF" in (error.description or ""):
+        detail = "CSRF token missing or invalid"
+    if not wants_json():
+        return _html_error(status, detail)
+    return problem_response(status, detail, errors, headers)
+
+
+def handle_api_error(error: ApiError):
+    """Answer an expected failure raised by an operation or view."""
+    if not wants_json():
+        return _html_error(error.status, error.detail)
+    return problem_response(error.status, error.detail, error.errors, error.headers)
+
+
+def handle_unexpected(error: Exception):
+    """Log an unexpected exception with the request id and answer 500 without leaking internals."""
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    log.exception("unhandled error (request %s)", getattr(g, "request_id", "-"))
+    if not wants_json():
+        return _html_error(500)
+    return problem_response(500, f"Unexpected error; quote request id {getattr(g, 'request_id', '-')}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the request id and the error handlers (after flask-smorest, so ours win)."""
+
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex
+
+    @app.after_request
+    def _echo_request_id(response: Response) -> Response:
+        response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+        return response
+
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(Exception, handle_unexpected)
+

@@ -1,0 +1,41 @@
+"""One commit per request: views call `commit()` once; side effects registered with `after_commit` run after it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g
+from sqlalchemy.orm.exc import StaleDataError
+
+from xborder.core.errors import Conflict
+from xborder.extensions import db
+
+
+def after_commit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run `fn` once this request's commit succeeds (enqueueing a job before it would race the commit)."""
+    g.setdefault("after_commit", []).append((fn, args, kwargs))
+
+
+def commit() -> None:
+    """Commit the request's work; a concurrent change to the same case becomes 409 and nothing is written."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        g.pop("after_commit", None)
+        raise Conflict("The case was changed by someone else; reload it and try again") from None
+    except sa.exc.OperationalError as exc:
+        db.session.rollback()
+        g.pop("after_commit", None)
+        # SQLite's "database is locked" under a concurrent writer is the same situation for the caller.
+        if "locked" in str(exc).lower():
+            raise Conflict("The case is being changed by someone else; try again") from None
+        raise
+    except Exception:
+        db.session.rollback()
+        g.pop("after_commit", None)
+        raise
+    for fn, args, kwargs in g.pop("after_commit", []):
+        fn(*args, **kwargs)
