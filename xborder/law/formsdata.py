@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import os
 import pathlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import yaml
@@ -56,6 +56,17 @@ def versions_of(folder: str) -> list[Any]:
     return [load(f"{folder}/{p.name}") for p in sorted(directory.glob("*.yaml"))]
 
 
+_dependents: list[Callable[[], None]] = []
+
+
+def on_clear(callback: Callable[[], None]) -> None:
+    """Have `clear_cache()` also call `callback`, so caches built from loaded files are forgotten with them."""
+    if callback not in _dependents:
+        _dependents.append(callback)
+
+
 def clear_cache() -> None:
-    """Forget loaded files (tests that write temporary catalogues call this)."""
+    """Forget loaded files (tests that write temporary catalogues call this) and what was compiled from them."""
     load.cache_clear()
+    for callback in _dependents:
+        callback()

@@ -1,0 +1,344 @@
+"""The pathway engine: from a validated declaration to the determination of spec/declaration.md, rules from forms/.
+
+Pure: plain data in, JSON-ready data out, no I/O beyond the cached catalogue. The legal choices it encodes are
+named in the regime files (`interpretations`) and reported in the determination when they made a difference:
+
+- Counting (both regimes): prior transfers and the exporter's earlier cases dated inside the window, plus every
+  transfer declared now, are added up. With `exempt_transfers_not_counted` (cac-2024) a transfer covered by a
+  scenario of cbdf-2024 arts 3, 4, 5(1)-(3) or 6 is left out; PI exempt only under art 5(4) is counted, since art
+  5(4) is itself a threshold on that count (ex01: 30,000 prior + 80,000 now = 110,000 → art 8).
+- cac-2024 judges a transfer on the count of each PI kind it carries (`pathway_by_pi_kind_carried`).
+- cac-2024 applies art 4 whenever `transit_only` is true and there is no important/core data, claimed or not
+  (`transit_fact_applies_art4`); a `transit` claim with `transit_only` false is not applicable.
+- A past transfer's claimed scenario is honoured only if it existed on that transfer's own date
+  (`prior_exemption_by_its_date`); past transfers state no important data, so only their PI is checked.
+- cac-2022 counts "PI" for sa-measures-2022 art 4(3) as non-sensitive + sensitive persons (`all_pi_sum_of_kinds`).
+- cac-2022 has no exemptions; cac-2024 ignores `pi_subjects_processed` (cbdf-2024 dropped that test).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from xborder.law import catalogue, formsdata
+from xborder.law.catalogue import CORE, IMPORTANT, PATHWAYS, PI, SENSITIVE_PI, Citation, Regime, Rule
+
+_EXEMPT_RANK = catalogue.PATHWAY_RANK["exempt"]
+_ASSESSMENT = "security_assessment"
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _kinds(data: Mapping[str, Any]) -> int:
+    kinds = 0
+    if data.get("pi_individuals"):
+        kinds |= PI
+    if data.get("sensitive_pi_individuals"):
+        kinds |= SENSITIVE_PI
+    if data.get("important_data"):
+        kinds |= IMPORTANT
+    if data.get("core_data"):
+        kinds |= CORE
+    return kinds
+
+
+def _why_not(regime: Regime, scenario: str, kinds: int, facts: Mapping[str, Any]) -> str | None:
+    """Return why `scenario` cannot cover data of these kinds under `regime`, or None when it can."""
+    exemption = regime.exemptions.get(scenario)
+    if exemption is None:
+        return "not_in_regime"
+    outside = kinds & ~exemption.covers
+    if outside & CORE:
+        return "carries_core_data"
+    if outside & IMPORTANT:
+        return "carries_important_data"
+    if outside & (PI | SENSITIVE_PI):
+        return "carries_pi"
+    # A fact the declaration does not state (a past transfer has no `transit_only`) is taken as claimed.
+    if "transit_only" in exemption.requires and not facts.get("transit_only", True):
+        return "not_transit_only"
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _cited(citations: tuple[Citation, ...], on: dt.date) -> tuple[Citation, ...]:
+    return tuple(c for c in citations if catalogue.cited_on(c, on))
+
+
+formsdata.on_clear(_cited.cache_clear)
+
+
+def _basis(citations: tuple[Citation, ...], on: dt.date) -> list[dict[str, str]]:
+    return [c.as_json() for c in _cited(citations, on)]
+
+
+def _matches(rule: Rule, kinds: int, ciio: bool, sector: str, totals: Mapping[str, int]) -> bool:
+    when = rule.when
+    if when.nothing:
+        if kinds:
+            return False
+    elif not kinds & when.carries:
+        return False
+    if when.ciio is not None and when.ciio != ciio:
+        return False
+    if when.sectors is not None and sector not in when.sectors:
+        return False
+    if when.processed_at_least is not None and totals["processed"] < when.processed_at_least.value:
+        return False
+    if when.count is not None:
+        total = totals[when.count]
+        if when.at_least is not None and total < when.at_least.value:  # 以上: the threshold itself is in
+            return False
+        if when.below is not None and total >= when.below.value:  # 不满: the threshold itself is out
+            return False
+    return True
+
+
+class _Counter:
+    """Adds up what counts toward the thresholds and remembers what was counted, left out, or refused."""
+
+    def __init__(self, regime: Regime):
+        self.sum_kinds = regime.enabled("all_pi_sum_of_kinds")
+        self.pi = self.sensitive = self.all_pi = 0
+        self.counted: dict[str, list[Any]] = {"prior_transfers": [], "cases": [], "transfers": []}
+        self.left_out: dict[str, list[Any]] = {"prior_transfers": [], "cases": [], "transfers": []}
+        self.refused: dict[str, list[Any]] = {"prior_transfers": [], "cases": []}
+        self.both_kinds: dict[str, list[Any]] = {"prior_transfers": [], "cases": [], "transfers": []}
+        # Whether anything was left out or refused, named or not (aggregated earlier transfers have no name).
+        self.any_left_out = self.any_refused = self.any_both_kinds = False
+
+    def add(self, source: str, key: Any, pi: int, sensitive: int) -> None:
+        self.pi += pi
+        self.sensitive += sensitive
+        self.all_pi += pi + sensitive if self.sum_kinds else max(pi, sensitive)
+        _note(self.counted[source], key)
+        if pi and sensitive:
+            self.any_both_kinds = True
+            _note(self.both_kinds[source], key)
+
+
+def _note(found: list[Any], key: Any) -> None:
+    # An earlier case's transfers may come aggregated without a reference: they count, but name no case.
+    if key is not None and key not in found:
+        found.append(key)
+
+
+def _count_past(regime: Regime, counter: _Counter, source: str, key: Any, past: Mapping[str, Any],
+                start: dt.date, end: dt.date) -> None:
+    """Count one past transfer if it is in the window and no exemption of its own date left it out."""
+    date = _date(past["date"])
+    if not start <= date <= end:
+        return
+    pi, sensitive = int(past.get("pi_individuals") or 0), int(past.get("sensitive_pi_individuals") or 0)
+    scenario = past.get("exemption")
+    if scenario and regime.enabled("exempt_transfers_not_counted"):
+        then = catalogue.regime_for(date) if regime.enabled("prior_exemption_by_its_date") else regime
+        if then is not None and _why_not(then, scenario, _kinds(past), past) is None:
+            counter.any_left_out = True
+            _note(counter.left_out[source], key)
+            return
+        counter.any_refused = True
+        _note(counter.refused[source], key)
+    counter.add(source, key, pi, sensitive)
+
+
+# A reason before it is given to a transfer: code, zh, en, cited articles, extra fields. Within one determination the
+# same rule always says the same thing, so reasons are built once per kind of transfer and copied out.
+_Template = tuple[str, str, str, tuple[Citation, ...], Mapping[str, Any]]
+
+
+def _template(code: str, params: Mapping[str, Any], basis: tuple[Citation, ...], **extra: Any) -> _Template:
+    texts = catalogue.text("reasons", code)
+    return code, texts["zh"].format_map(params), texts["en"].format_map(params), basis, extra
+
+
+def _reason(template: _Template) -> dict[str, Any]:
+    code, zh, en, basis, extra = template
+    return {"code": code, "message_zh": zh, "message_en": en, "legal_basis": [c.as_json() for c in basis], **extra}
+
+
+def _exemption_outcome(regime: Regime, claimed: str | None, kinds: int, transit_only: bool,
+                       params: Mapping[str, Any], as_of: dt.date) -> tuple[str | None, bool, list[_Template]]:
+    """Return the scenario covering a transfer (or None), whether only the transit fact gave it, and its reasons."""
+    facts = {"transit_only": transit_only}
+    templates = []
+    covered = None
+    if claimed:
+        why = _why_not(regime, claimed, kinds, facts)
+        if why is None:
+            covered = claimed
+        else:
+            scenario = catalogue.text("scenarios", claimed)
+            because = catalogue.text("not_applicable", why)
+            exemption = regime.exemptions.get(claimed)
+            cited = exemption.legal_basis if exemption is not None else regime.unknown_exemption_basis
+            local = {**params, "scenario_zh": scenario["zh"], "scenario_en": scenario["en"]}
+            local["why_zh"], local["why_en"] = because["zh"].format_map(local), because["en"].format_map(local)
+            templates.append(_template("exemption_not_applicable", local, _cited(cited, as_of), exemption=claimed,
+                                       why=why))
+    by_fact = False
+    if (covered is None and claimed != "transit" and transit_only
+            and regime.enabled("transit_fact_applies_art4") and _why_not(regime, "transit", kinds, facts) is None):
+        covered, by_fact = "transit", True
+    if covered is not None:
+        scenario = catalogue.text("scenarios", covered)
+        local = {**params, "scenario_zh": scenario["zh"], "scenario_en": scenario["en"]}
+        templates.append(_template("exemption_applies", local, _cited(regime.exemptions[covered].legal_basis, as_of),
+                                   exemption=covered))
+    return covered, by_fact, templates
+
+
+def _rule_outcome(rules: tuple[Rule, ...], kinds: int, ciio: bool, sector: str, totals: Mapping[str, int],
+                  params: Mapping[str, Any], as_of: dt.date) -> tuple[int, list[_Template]]:
+    """Return the rank of the most demanding rule that matches a transfer of these kinds, and its reasons."""
+    matched = [r for r in rules if _matches(r, kinds, ciio, sector, totals)]
+    top = max((r.rank for r in matched), default=_EXEMPT_RANK)
+    return top, [_template(r.id, {**params, **r.params}, _cited(r.legal_basis, as_of)) for r in matched
+                 if r.rank == top]
+
+
+def _interpretation(regime: Regime, rule: str, as_of: dt.date, applies_to: Mapping[str, list[Any]]) -> dict[str, Any]:
+    texts = catalogue.text("interpretations", rule)
+    return {"rule": rule, "message_zh": texts["zh"], "message_en": texts["en"],
+            "legal_basis": _basis(regime.interpretations[rule].legal_basis, as_of),
+            "applies_to": {key: list(value) for key, value in applies_to.items() if value}}
+
+
+def determine_pathway(declaration: Mapping[str, Any], earlier: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """Return the determination (JSON-ready) for a validated declaration and the exporter's earlier cases' transfers."""
+    as_of = _date(declaration["as_of"])
+    regime = catalogue.regime_for(as_of)
+    if regime is None:
+        raise ValueError(f"no outbound transfer regime is in force on {as_of.isoformat()}; validate the declaration")
+    start = regime.window_start(as_of)
+    exporter = declaration["exporter"]
+    ciio = bool(exporter["is_ciio"])
+    sector = str(exporter.get("sector") or "").strip().lower()
+    transfers = declaration["transfers"]
+    params: dict[str, Any] = {"as_of": as_of.isoformat(), "window_start": start.isoformat(), "regime": regime.id}
+    for threshold in regime.thresholds.values():
+        params[f"{threshold.id}_zh"], params[f"{threshold.id}_en"] = threshold.words_zh, threshold.words_en
+
+    # Exemptions first: whether a transfer is covered decides whether it is counted. A transfer's outcome depends
+    # only on its claim and the kinds of data it carries, so each distinct one is worked out once.
+    kinds = [_kinds(t["data"]) for t in transfers]
+    exemption_memo: dict[tuple[str | None, int, bool], tuple[str | None, bool, list[_Template]]] = {}
+    exemptions = []
+    for transfer, transfer_kinds in zip(transfers, kinds, strict=True):
+        key = (transfer.get("exemption"), transfer_kinds, bool(transfer["data"].get("transit_only")))
+        if key not in exemption_memo:
+            exemption_memo[key] = _exemption_outcome(regime, *key, params, as_of)
+        exemptions.append(exemption_memo[key])
+
+    counter = _Counter(regime)
+    for index, prior in enumerate(declaration.get("prior_transfers") or ()):
+        _count_past(regime, counter, "prior_transfers", index, prior, start, as_of)
+    for past in earlier:
+        reference = past.get("case")
+        _count_past(regime, counter, "cases", None if reference is None else str(reference), past, start, as_of)
+    leave_out = regime.enabled("exempt_transfers_not_counted")
+    for index, (transfer, (covered, _, _)) in enumerate(zip(transfers, exemptions, strict=True)):
+        if covered is not None and leave_out:
+            counter.any_left_out = True
+            counter.left_out["transfers"].append(index)
+        else:
+            data = transfer["data"]
+            counter.add("transfers", index, data["pi_individuals"], data["sensitive_pi_individuals"])
+
+    processed = int(exporter.get("pi_subjects_processed") or 0)
+    totals = {"pi": counter.pi, "sensitive_pi": counter.sensitive, "all_pi": counter.all_pi, "processed": processed}
+    params.update(pi=f"{counter.pi:,}", sensitive=f"{counter.sensitive:,}", all_pi=f"{counter.all_pi:,}",
+                  processed=f"{processed:,}")
+
+    rules = regime.rules_on(as_of)
+    rule_memo: dict[int, tuple[int, list[_Template]]] = {}
+    used: dict[int, _Template] = {}
+    results: list[dict[str, Any]] = []
+    transfer_ranks: list[int] = []
+    judged_on_counts: list[int] = []
+    for index, (transfer_kinds, (covered, _, templates)) in enumerate(zip(kinds, exemptions, strict=True)):
+        if covered is not None:
+            top, exemption_applied = _EXEMPT_RANK, covered
+        else:
+            if transfer_kinds not in rule_memo:
+                rule_memo[transfer_kinds] = _rule_outcome(rules, transfer_kinds, ciio, sector, totals, params, as_of)
+            top, more = rule_memo[transfer_kinds]
+            templates, exemption_applied = templates + more, None
+            if not ciio and transfer_kinds & (PI | SENSITIVE_PI):
+                judged_on_counts.append(index)
+        for template in templates:
+            used.setdefault(id(template), template)
+        transfer_ranks.append(top)
+        results.append({"index": index, "pathway": PATHWAYS[top], "exemption_applied": exemption_applied,
+                        "reasons": [_reason(t) for t in templates]})
+
+    top = max(transfer_ranks)
+    cited = {citation: None for template in used.values() for citation in template[3]}
+    return {
+        "regime": regime.id,
+        "as_of": as_of.isoformat(),
+        "pathway": PATHWAYS[top],
+        "counting_window": {"start": start.isoformat(), "end": as_of.isoformat()},
+        "cumulative": _cumulative(regime, counter),
+        "transfers": results,
+        "legal_basis": [c.as_json() for c in sorted(cited, key=catalogue.sort_key)],
+        "obligations": _obligations(regime, as_of, results, kinds),
+        "validity": {"years": regime.assessment_validity_years} if PATHWAYS[top] == _ASSESSMENT else None,
+        "counted": {key: list(value) for key, value in counter.counted.items()},
+        "interpretations": _applied(regime, as_of, counter, exemptions, judged_on_counts),
+    }
+
+
+def _cumulative(regime: Regime, counter: _Counter) -> dict[str, int]:
+    cumulative = {"pi_individuals": counter.pi, "sensitive_pi_individuals": counter.sensitive}
+    if any(t.count == "all_pi" for t in regime.thresholds.values()):
+        cumulative["all_pi_individuals"] = counter.all_pi
+    return cumulative
+
+
+def _obligations(regime: Regime, as_of: dt.date, results: list[dict[str, Any]],
+                 kinds: list[int]) -> list[dict[str, Any]]:
+    found = []
+    for obligation in regime.obligations:
+        if obligation.effective_from and as_of < obligation.effective_from:
+            continue
+        if obligation.effective_to and as_of > obligation.effective_to:
+            continue
+        indices = [r["index"] for r, k in zip(results, kinds, strict=True)
+                   if (obligation.carries is None or k & obligation.carries)
+                   and (obligation.pathway is None or r["pathway"] == obligation.pathway)]
+        basis = _basis(obligation.legal_basis, as_of)
+        if indices and basis:
+            texts = catalogue.text("obligations", obligation.code)
+            found.append({"code": obligation.code, "title_zh": texts["title_zh"], "title_en": texts["title_en"],
+                          "due": texts["due_en"], "due_zh": texts["due_zh"], "legal_basis": basis,
+                          "transfers": indices})
+    return found
+
+
+def _applied(regime: Regime, as_of: dt.date, counter: _Counter,
+             exemptions: list[tuple[str | None, bool, list[_Template]]],
+             judged_on_counts: list[int]) -> list[dict[str, Any]]:
+    """Say which named interpretations made a difference to this determination, and to which transfers."""
+    applied = []
+    if regime.enabled("exempt_transfers_not_counted") and counter.any_left_out:
+        applied.append(_interpretation(regime, "exempt_transfers_not_counted", as_of, counter.left_out))
+    if regime.enabled("pathway_by_pi_kind_carried") and judged_on_counts:
+        applied.append(_interpretation(regime, "pathway_by_pi_kind_carried", as_of, {"transfers": judged_on_counts}))
+    by_fact = [index for index, (_, fact, _) in enumerate(exemptions) if fact]
+    if regime.enabled("transit_fact_applies_art4") and by_fact:
+        applied.append(_interpretation(regime, "transit_fact_applies_art4", as_of, {"transfers": by_fact}))
+    if regime.enabled("prior_exemption_by_its_date") and counter.any_refused:
+        applied.append(_interpretation(regime, "prior_exemption_by_its_date", as_of, counter.refused))
+    if regime.enabled("all_pi_sum_of_kinds") and counter.any_both_kinds:
+        applied.append(_interpretation(regime, "all_pi_sum_of_kinds", as_of, counter.both_kinds))
+    return applied
