@@ -1,0 +1,188 @@
+"""Fixtures for dossiers: a deployment CA, the three demo organisations' certificates, and three-stage bundles."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+
+import pytest
+from cryptography import x509
+
+from xborder.dossiers import bundle, signing
+
+NOW = dt.datetime.now(dt.UTC)
+DAY = dt.timedelta(days=1)
+
+ORGANISATIONS = {
+    "enterprise": ("上海演示智能制造有限公司", "9131011552601815X1"),
+    "assessor": ("演示数据安全评估中心", "91320500131860916B"),
+    "provincial_official": ("上海市演示数据出境管理办公室", "113100000024158670"),
+}
+
+# What each stage adds; files are append-only, so later stages never change these bytes.
+CONTENT_BY_STAGE: list[dict[str, bytes]] = [
+    {
+        "case.json": json.dumps({"reference": "XB-2025-0001", "pathway": "security_assessment"}).encode(),
+        "documents/申报书.docx": b"PK\x03\x04 declaration " + bytes(range(256)),
+        "documents/自评估报告.docx": b"PK\x03\x04 self-assessment report",
+    },
+    {"documents/评估意见.docx": b"PK\x03\x04 assessor's opinion"},
+    {"documents/出境管理办公室记录.docx": b"PK\x03\x04 official's record"},
+]
+CASE_SUMMARY = {"reference": "XB-2025-0001", "exporter": "上海演示智能制造有限公司", "status": "submitted_to_regulator"}
+ENTRY_NAMES = sorted(
+    [path for files in CONTENT_BY_STAGE for path in files]
+    + [path for stage in (1, 2, 3) for path in bundle.stage_paths(stage)]
+    + [bundle.MANIFEST, bundle.CA_PATH]
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Signer:
+    """A key with its certificate and the chain to send with its signatures."""
+
+    key: signing.SigningKey
+    cert: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Pki:
+    """The deployment CA, a signer per role, and a second CA the deployment does not trust."""
+
+    ca_key: signing.SigningKey
+    ca: x509.Certificate
+    signers: Mapping[str, Signer]
+    other_ca_key: signing.SigningKey
+    other_ca: x509.Certificate
+
+    @property
+    def ca_pem(self) -> bytes:
+        """The deployment's trust anchor as certs/ca.pem holds it."""
+        return signing.cert_to_pem(self.ca)
+
+    def issue(self, role: str, *, by_other_ca: bool = False, **kwargs) -> Signer:
+        """A fresh signer for the role's demo organisation, from the deployment CA or the untrusted one."""
+        ca_key, ca = (self.other_ca_key, self.other_ca) if by_other_ca else (self.ca_key, self.ca)
+        name, uscc = ORGANISATIONS[role]
+        key, cert = signing.issue_signing_certificate(ca_key, ca, organisation_name=name, uscc=uscc, role=role,
+                                                      **kwargs)
+        return Signer(key, cert, (ca,))
+
+
+@pytest.fixture(scope="session")
+def pki() -> Pki:
+    """One PKI for the session: key generation is cheap, but there is no reason to repeat it."""
+    ca_key, ca = signing.create_ca("xborder test deployment CA", not_before=NOW - 3 * 365 * DAY)
+    other_key, other = signing.create_ca("xborder test deployment CA")  # same name, different key: a forgery
+    partial = Pki(ca_key, ca, {}, other_key, other)
+    return dataclasses.replace(partial, signers={role: partial.issue(role) for role in ORGANISATIONS})
+
+
+def _sign_stages(
+    signers: Sequence[Signer],
+    content_by_stage: Sequence[Mapping[str, bytes]] = CONTENT_BY_STAGE,
+    *,
+    signed_at: dt.datetime | None = None,
+) -> tuple[dict[str, bytes], list[tuple[bytes, bytes]]]:
+    """Run the stages as the workflow does: add the stage's files, write its manifest, sign it."""
+    files: dict[str, bytes] = {}
+    stages: list[tuple[bytes, bytes]] = []
+    for signer, added in zip(signers, content_by_stage, strict=False):
+        files.update(added)
+        manifest = bundle.next_stage_manifest(
+            files, stages, signer=bundle.signer_from_certificate(signer.cert, person="张伟"),
+            signed_at=signed_at or NOW,
+        )
+        stages.append((manifest, signing.sign_detached(manifest, signer.key, signer.cert, list(signer.chain))))
+    return files, stages
+
+
+@pytest.fixture(scope="session")
+def make_dossier(pki: Pki) -> Callable[..., bytes]:
+    """Build a bundle; by default the three demo stages, each signed by its role's certificate."""
+
+    def make(signers: Sequence[Signer] | None = None, *, ca_pem: bytes | None = None, **kwargs) -> bytes:
+        chosen = signers or [pki.signers[role] for role in ORGANISATIONS]
+        files, stages = _sign_stages(chosen, **kwargs)
+        return bundle.build_bundle(files, stages, ca_pem or pki.ca_pem, CASE_SUMMARY)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def good_bundle(make_dossier) -> bytes:
+    """A valid three-stage dossier."""
+    return make_dossier()
+
+
+def _entries(data: bytes) -> dict[str, bytes]:
+    """Every entry of a ZIP by name."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def _rewrite(data: bytes, changes: Mapping[str, bytes | None], *, reindex: bool = False) -> bytes:
+    """The bundle with entries replaced, added or (None) removed; `reindex` fixes manifest.json as an attacker would."""
+    contents = _entries(data)
+    for path, content in changes.items():
+        if content is None:
+            contents.pop(path, None)
+        else:
+            contents[path] = content
+    if reindex:
+        index = json.loads(contents[bundle.MANIFEST])
+        index["files"] = bundle.file_entries({p: d for p, d in contents.items() if p != bundle.MANIFEST})
+        contents[bundle.MANIFEST] = bundle.canonical_json(index)
+    return bundle.write_zip(contents)
+
+
+def _add_raw_entry(data: bytes, name: str, content: bytes = b"x") -> bytes:
+    """The bundle with one more entry under a name written as is, however unsafe."""
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.writestr(zipfile.ZipInfo(name, date_time=bundle.ZIP_EPOCH), content)
+    return out.getvalue()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Give a test one run per entry of the three-stage bundle (`entry_name`) or per signed entry."""
+    if "entry_name" in metafunc.fixturenames:
+        metafunc.parametrize("entry_name", ENTRY_NAMES)
+    if "signed_entry_name" in metafunc.fixturenames:
+        unsigned = (bundle.MANIFEST, bundle.CA_PATH)
+        metafunc.parametrize("signed_entry_name", [name for name in ENTRY_NAMES if name not in unsigned])
+
+
+@pytest.fixture(scope="session")
+def sign_stages() -> Callable[..., tuple[dict[str, bytes], list[tuple[bytes, bytes]]]]:
+    """The stage-signing helper, as a fixture so that test modules need not import conftest."""
+    return _sign_stages
+
+
+@pytest.fixture(scope="session")
+def entries() -> Callable[[bytes], dict[str, bytes]]:
+    """Read every entry of a ZIP by name."""
+    return _entries
+
+
+@pytest.fixture(scope="session")
+def rewrite() -> Callable[..., bytes]:
+    """Rewrite a bundle's entries (see `_rewrite`)."""
+    return _rewrite
+
+
+@pytest.fixture(scope="session")
+def add_raw_entry() -> Callable[..., bytes]:
+    """Append an entry under an arbitrary name."""
+    return _add_raw_entry
+
+
+@pytest.fixture(scope="session")
+def now() -> dt.datetime:
+    """The moment the session's dossiers were signed."""
+    return NOW

@@ -1,0 +1,266 @@
+"""The dossier ZIP of dossier.md, built as pure data: bytes in, byte-identical bytes out for the same inputs.
+
+What a stage manifest lists: every content file of the dossier as it stands when that stage signs (case.json,
+documents/…), plus the manifest and signature of every earlier stage. It never lists itself, later stages,
+`manifest.json` (the unsigned index, rewritten at every stage) or `certs/` (trust anchors cannot vouch for
+themselves). Files are append-only: a path listed by one stage keeps its exact bytes in every later stage and in
+the bundle, and the last stage lists every content file in the bundle, so the last signature covers everything
+except the index and the anchors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cryptography import x509
+
+from xborder.dossiers import signing
+
+FORMAT = "xborder-dossier/1"
+MANIFEST = "manifest.json"
+CA_PATH = "certs/ca.pem"
+CRL_PATH = "certs/crl.pem"
+STAGE_ROLES = {1: "enterprise", 2: "assessor", 3: "provincial_official"}
+STAGE_STEMS = {1: "01-enterprise", 2: "02-assessor", 3: "03-provincial"}
+STAGE_KEYS = frozenset({"stage", "role", "signer", "signed_at", "files", "previous"})
+SIGNER_REQUIRED = ("organisation", "uscc", "certificate_sha256")
+# The earliest time a ZIP header can hold; any fixed value makes the archive reproducible.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f\\:]")
+
+
+class BundleError(ValueError):
+    """The inputs cannot make a dossier that verifies; the message says which file or stage and why."""
+
+
+def canonical_json(value: Any) -> bytes:
+    """Serialise as the one byte form xborder signs and checks: sorted keys, 2-space indent, UTF-8, final newline."""
+    return (json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of the bytes in lower-case hex, as manifests and `sha256sum` write it."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def path_problem(path: object) -> str | None:
+    """Say why a path may not name a file in a dossier (absolute, `..`, backslash, …), or None if it may."""
+    if not isinstance(path, str) or not path:
+        return "empty or not text"
+    if len(path) > 512:
+        return "longer than 512 characters"
+    if path.startswith("/"):
+        return "absolute"
+    if _UNSAFE_CHARS.search(path):
+        return "contains a backslash, colon or control character"
+    if any(part in ("", ".", "..") for part in path.split("/")):
+        return "has an empty, '.' or '..' segment"
+    return None
+
+
+def stage_paths(stage: int) -> tuple[str, str]:
+    """The manifest and signature paths of a stage, e.g. stages/01-enterprise.json and .p7s."""
+    if stage not in STAGE_STEMS:
+        raise BundleError(f"there is no stage {stage}; stages are 1 to {len(STAGE_STEMS)}")
+    stem = f"stages/{STAGE_STEMS[stage]}"
+    return f"{stem}.json", f"{stem}.p7s"
+
+
+def is_reserved(path: str) -> bool:
+    """True for the paths the bundle itself writes (index, anchors, stage files), which content may not use."""
+    return path == MANIFEST or path.startswith(("certs/", "stages/"))
+
+
+def file_entries(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
+    """The `files` list of a manifest: path, SHA-256 and size of each file, sorted by path."""
+    return [{"path": path, "sha256": sha256_hex(files[path]), "bytes": len(files[path])} for path in sorted(files)]
+
+
+def format_time(value: dt.datetime) -> str:
+    """An aware datetime as the UTC timestamp manifests carry, e.g. 2025-03-01T08:00:00Z."""
+    if value.tzinfo is None:
+        raise ValueError("signed_at must be timezone-aware")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def signer_from_certificate(cert: x509.Certificate, *, person: str | None = None) -> dict[str, str]:
+    """The `signer` of a stage manifest, taken from the signing certificate (and optionally who pressed sign)."""
+    signer = {
+        "organisation": signing.certificate_organisation(cert),
+        "uscc": signing.certificate_uscc(cert),
+        "certificate_sha256": signing.certificate_sha256(cert),
+    }
+    if person:
+        signer["person"] = person
+    return signer
+
+
+def previous_link(manifest: bytes, signature: bytes) -> dict[str, str]:
+    """The `previous` of the next stage: the SHA-256 of this stage's exact manifest and signature bytes."""
+    return {"manifest_sha256": sha256_hex(manifest), "signature_sha256": sha256_hex(signature)}
+
+
+def stage_manifest(
+    stage: int,
+    role: str,
+    signer: Mapping[str, str],
+    signed_at: dt.datetime,
+    files: Mapping[str, bytes],
+    previous: Mapping[str, str] | None,
+) -> bytes:
+    """The exact bytes a stage signs; `files` holds every file at that stage, earlier stage files included."""
+    stage_paths(stage)  # refuses a stage number outside 1..3
+    if role != STAGE_ROLES[stage]:
+        raise BundleError(f"stage {stage} is signed by {STAGE_ROLES[stage]}, not {role}")
+    if (previous is None) != (stage == 1):
+        raise BundleError("only stage 1 has no previous stage" if stage == 1 else f"stage {stage} needs previous")
+    missing = [key for key in SIGNER_REQUIRED if not signer.get(key)]
+    if missing or not all(isinstance(value, str) for value in signer.values()):
+        raise BundleError(f"signer needs text values for {', '.join(SIGNER_REQUIRED)}")
+    earlier = {path for number in range(1, stage) for path in stage_paths(number)}
+    for path in files:
+        if problem := path_problem(path):
+            raise BundleError(f"{path!r}: {problem}")
+        if is_reserved(path) and path not in earlier:
+            raise BundleError(f"{path}: a stage lists content and earlier stages only ({path} is not one)")
+    if not earlier <= set(files):
+        raise BundleError(f"stage {stage} must list the earlier stages' files: {sorted(earlier - set(files))}")
+    return canonical_json({
+        "stage": stage,
+        "role": role,
+        "signer": dict(signer),
+        "signed_at": format_time(signed_at),
+        "files": file_entries(files),
+        "previous": dict(previous) if previous is not None else None,
+    })
+
+
+def _parse_stage(stage: int, manifest: bytes) -> dict[str, Any]:
+    try:
+        parsed = json.loads(manifest)
+    except ValueError as exc:
+        raise BundleError(f"stage {stage} manifest is not JSON: {exc}") from None
+    if not isinstance(parsed, dict) or parsed.get("stage") != stage:
+        raise BundleError(f"stages must be given in order; position {stage} holds another stage")
+    return parsed
+
+
+def _check_files_kept(stage: int, listed: list[dict[str, Any]], files: Mapping[str, bytes]) -> None:
+    for entry in listed:
+        data = files.get(entry["path"])
+        if data is None or sha256_hex(data) != entry["sha256"]:
+            raise BundleError(f"{entry['path']} was signed at stage {stage} and is now missing or changed")
+
+
+def with_stage_files(files: Mapping[str, bytes], stages: Sequence[tuple[bytes, bytes]]) -> dict[str, bytes]:
+    """The content files plus the manifest and signature of each given stage, under their bundle paths."""
+    combined = dict(files)
+    for number, (manifest, signature) in enumerate(stages, start=1):
+        manifest_path, signature_path = stage_paths(number)
+        combined[manifest_path] = manifest
+        combined[signature_path] = signature
+    return combined
+
+
+def next_stage_manifest(
+    files: Mapping[str, bytes],
+    stages: Sequence[tuple[bytes, bytes]],
+    *,
+    signer: Mapping[str, str],
+    signed_at: dt.datetime,
+) -> bytes:
+    """The manifest of the stage after `stages`: the content files and earlier stages, chained to the last one."""
+    stage = len(stages) + 1
+    if stage not in STAGE_ROLES:
+        raise BundleError(f"a dossier has at most {len(STAGE_ROLES)} stages")
+    listed = with_stage_files(files, stages)
+    if stages:
+        _check_files_kept(stage - 1, _parse_stage(stage - 1, stages[-1][0]).get("files", []), listed)
+    previous = previous_link(*stages[-1]) if stages else None
+    return stage_manifest(stage, STAGE_ROLES[stage], signer, signed_at, listed, previous)
+
+
+def _check_stages(files: Mapping[str, bytes], stages: Sequence[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
+    if not stages:
+        raise BundleError("a dossier needs at least the enterprise's stage 1")
+    if len(stages) > len(STAGE_ROLES):
+        raise BundleError(f"a dossier has at most {len(STAGE_ROLES)} stages")
+    everything = with_stage_files(files, stages)
+    parsed = [_parse_stage(number, manifest) for number, (manifest, _) in enumerate(stages, start=1)]
+    for number, stage in enumerate(parsed, start=1):
+        _check_files_kept(number, stage.get("files", []), everything)
+        expected = previous_link(*stages[number - 2]) if number > 1 else None
+        if stage.get("previous") != expected:
+            raise BundleError(f"stage {number}'s previous does not match stage {number - 1}")
+    last_files = {entry["path"] for entry in parsed[-1]["files"]}
+    if unsigned := sorted(set(files) - last_files):
+        raise BundleError(f"stage {len(stages)} does not list {unsigned}; every file must be signed")
+    return parsed
+
+
+def build_bundle(
+    files: Mapping[str, bytes],
+    stages: Sequence[tuple[bytes, bytes]],
+    ca_pem: bytes,
+    case_summary: Mapping[str, Any],
+    *,
+    crl_pem: bytes | None = None,
+) -> bytes:
+    """Write the dossier ZIP: content files, stage manifests and signatures, the anchors and the manifest.json index."""
+    for path in files:
+        if problem := path_problem(path):
+            raise BundleError(f"{path!r}: {problem}")
+        if is_reserved(path):
+            raise BundleError(f"{path}: reserved for the bundle's own files")
+    signing.load_certificates(ca_pem)  # refuse to ship an anchor file nobody could use
+    parsed = _check_stages(files, stages)
+    entries = with_stage_files(files, stages)
+    entries[CA_PATH] = ca_pem
+    if crl_pem is not None:
+        entries[CRL_PATH] = crl_pem
+    entries[MANIFEST] = manifest_index(entries, parsed, case_summary)
+    return write_zip(entries)
+
+
+def manifest_index(
+    entries: Mapping[str, bytes], stages: Sequence[Mapping[str, Any]], case_summary: Mapping[str, Any]
+) -> bytes:
+    """The manifest.json index: format, case summary, every other entry with its hash, and a line per stage."""
+    return canonical_json({
+        "format": FORMAT,
+        "case": dict(case_summary),
+        "files": file_entries({path: data for path, data in entries.items() if path != MANIFEST}),
+        "stages": [
+            {
+                "stage": number,
+                "role": stage["role"],
+                "manifest": stage_paths(number)[0],
+                "signature": stage_paths(number)[1],
+                "signer": stage["signer"],
+                "signed_at": stage["signed_at"],
+            }
+            for number, stage in enumerate(stages, start=1)
+        ],
+    })
+
+
+def write_zip(entries: Mapping[str, bytes]) -> bytes:
+    """A reproducible ZIP: sorted entries, fixed timestamps and permissions, stored uncompressed."""
+    out = io.BytesIO()
+    # Stored, not deflated: deflate output may differ between zlib builds (zlib-ng, …), which would change the
+    # content address of the same dossier; the .docx inside are already compressed.
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for path in sorted(entries):
+            info = zipfile.ZipInfo(path, date_time=ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_STORED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            archive.writestr(info, entries[path])
+    return out.getvalue()
