@@ -57,4 +57,5 @@ def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Fla
 
     import xborder.accounts.models  # noqa: F401  (models must be imported for migrations and queries)
     import xborder.cases.models  # noqa: F401
+    import xborder.core.audit  # noqa: F401
     return app

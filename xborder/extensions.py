@@ -8,6 +8,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 
 from xborder.core.errors import ProblemApi
@@ -34,3 +35,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 api = ProblemApi()
+
+# JSON documents (declarations, determinations, answers): JSONB on PostgreSQL, JSON text on SQLite.
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")

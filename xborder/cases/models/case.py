@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xborder.core.timeutil import utcnow
-from xborder.extensions import db
+from xborder.extensions import JSONType, db
 
 if TYPE_CHECKING:
     from xborder.accounts.models import Organisation, User
@@ -40,6 +40,20 @@ class Case(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
+    # The current declaration and what xborder concluded from it; every earlier one is in DeclarationVersion.
+    declaration: Mapped[Optional[dict]] = mapped_column(JSONType)  # noqa: UP045
+    determination: Mapped[Optional[dict]] = mapped_column(JSONType)  # noqa: UP045
+    declaration_revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    as_of: Mapped[Optional[dt.date]] = mapped_column(sa.Date)  # noqa: UP045
+    regime: Mapped[Optional[str]] = mapped_column(sa.String(20))  # noqa: UP045
+    pathway: Mapped[Optional[str]] = mapped_column(sa.String(40))  # noqa: UP045
+    # The current self-assessment answers and the computed risk; every earlier set is in AnswerVersion.
+    answers: Mapped[list] = mapped_column(JSONType, default=list, server_default=sa.text("'[]'"))
+    answers_revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    risk: Mapped[Optional[dict]] = mapped_column(JSONType)  # noqa: UP045
+    risk_level: Mapped[Optional[str]] = mapped_column(sa.String(10))  # noqa: UP045
+    valid_until: Mapped[Optional[dt.date]] = mapped_column(sa.Date)  # noqa: UP045
+
     exporter: Mapped[Organisation] = relationship(foreign_keys=[exporter_id])
     assessor_org: Mapped[Optional[Organisation]] = relationship(foreign_keys=[assessor_org_id])  # noqa: UP045
 
@@ -49,6 +63,7 @@ class Case(db.Model):
         sa.Index("ix_cases_assessor_created", "assessor_org_id", "created_at"),
         sa.Index("ix_cases_province_created", "province", "created_at"),
         sa.Index("ix_cases_status", "status"),
+        sa.Index("ix_cases_exporter_as_of", "exporter_id", "as_of"),
     )
     # SQLAlchemy adds "AND version = :old" to every UPDATE: of two concurrent writers exactly one wins.
     __mapper_args__ = {"version_id_col": version}

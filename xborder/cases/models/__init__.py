@@ -1,0 +1,17 @@
+"""Case models: the case, its history of declarations and answers, and its evidence."""
+
+from xborder.cases.models.case import (
+    FINAL_STATUSES,
+    STATUSES,
+    Case,
+    ReferenceCounter,
+    next_reference,
+    visible_to,
+)
+from xborder.cases.models.evidence import Evidence
+from xborder.cases.models.history import AnswerVersion, CaseTransfer, DeclarationVersion
+
+__all__ = [
+    "FINAL_STATUSES", "STATUSES", "AnswerVersion", "Case", "CaseTransfer", "DeclarationVersion", "Evidence",
+    "ReferenceCounter", "next_reference", "visible_to",
+]

@@ -1,0 +1,152 @@
+"""Writes on cases: intake, declaration edits, self-assessment answers. They flush and audit, never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from xborder.cases import counting
+from xborder.cases.models import AnswerVersion, Case, CaseTransfer, DeclarationVersion, next_reference
+from xborder.core import audit
+from xborder.core.errors import Conflict, Forbidden, Unprocessable, field_error
+from xborder.extensions import db
+
+
+def _validated(raw: Any, user) -> dict:
+    from xborder.law.declaration import DeclarationInvalid, validate_declaration
+
+    try:
+        declaration = validate_declaration(raw)
+    except DeclarationInvalid as exc:
+        raise Unprocessable("The declaration is invalid", exc.errors) from None
+    if declaration["exporter"]["uscc"] != user.organisation.uscc:
+        raise Unprocessable("An enterprise declares for itself only", [field_error(
+            "exporter/uscc", "not_own_organisation",
+            f"Must be your organisation's USCC {user.organisation.uscc}",
+            f"只能以本单位名义申报，统一社会信用代码应为 {user.organisation.uscc}")])
+    return declaration
+
+
+def determine_for_case(declaration: dict, exporter_id: int, before_case_id: int | None) -> dict:
+    """Determine the pathway counting the exporter's earlier cases in the window, and say which were counted."""
+    from xborder.law.catalogue import regime_for
+    from xborder.law.pathway import determine_pathway
+
+    regime = regime_for(declaration["as_of"])
+    assert regime is not None  # validate_declaration refuses dates before the first regime
+    start = regime.window_start(declaration["as_of"])
+    earlier, references, count = counting.earlier_transfers(exporter_id, start, declaration["as_of"], before_case_id)
+    determination = determine_pathway(declaration, earlier)
+    counted = determination.setdefault("counted", {})
+    counted["cases"] = references
+    counted["cases_total"] = count
+    counted["cases_pi_individuals"] = sum(row["pi_individuals"] for row in earlier)
+    counted["cases_sensitive_pi_individuals"] = sum(row["sensitive_pi_individuals"] for row in earlier)
+    return determination
+
+
+def _apply_declaration(case: Case, declaration: dict, raw: dict, determination: dict) -> None:
+    case.declaration_revision = (case.declaration_revision or 0) + 1
+    case.declaration = raw
+    case.determination = determination
+    case.as_of = declaration["as_of"]
+    case.regime = determination["regime"]
+    case.pathway = determination["pathway"]
+    refresh_risk(case)
+
+
+def _record_declaration(case: Case, declaration: dict, raw: dict, determination: dict, user) -> None:
+    db.session.add(DeclarationVersion(case_id=case.id, revision=case.declaration_revision, declaration=raw,
+                                      determination=determination, created_by_id=user.id))
+    db.session.query(CaseTransfer).filter(CaseTransfer.case_id == case.id).delete()
+    exempt = {t["index"]: t.get("exemption_applied") for t in determination["transfers"]}
+    for index, transfer in enumerate(declaration["transfers"]):
+        db.session.add(CaseTransfer(
+            case_id=case.id, exporter_id=case.exporter_id, as_of=declaration["as_of"], index=index,
+            pi_individuals=transfer["data"]["pi_individuals"],
+            sensitive_pi_individuals=transfer["data"]["sensitive_pi_individuals"],
+            exemption=exempt.get(index)))
+
+
+def refresh_risk(case: Case, overrides: list[dict] | None = None) -> None:
+    """Recompute the case's risk picture from its declaration, determination and answers."""
+    from xborder.law.declaration import validate_declaration
+    from xborder.law.risk import assess_risk
+
+    declaration = validate_declaration(case.declaration)
+    case.risk = assess_risk(declaration, case.determination, case.answers or [], overrides or [])
+    case.risk_level = case.risk["level"]
+
+
+def create_case(user, title: str, raw_declaration: Any) -> Case:
+    """Open a draft case for the user's organisation from a declaration, determined and risk-scored."""
+    if user.role != "enterprise":
+        raise Forbidden("Only an enterprise opens cases")
+    declaration = _validated(raw_declaration, user)
+    org = user.organisation
+    determination = determine_for_case(declaration, org.id, None)
+    case = Case(reference=next_reference(org.province, dt.date.today().year), exporter=org, province=org.province,
+                title=title, status="draft", answers=[], answers_revision=0, declaration_revision=0)
+    _apply_declaration(case, declaration, raw_declaration, determination)
+    db.session.add(case)
+    db.session.flush()
+    _record_declaration(case, declaration, raw_declaration, determination, user)
+    audit.record(case, "case.created", {"title": title, "declaration_revision": 1,
+                                        "pathway": determination["pathway"]}, user)
+    return case
+
+
+def check_version(case: Case, version: int | None) -> None:
+    """Refuse a write based on a stale view of the case."""
+    if version is None or version != case.version:
+        raise Conflict(f"The case is at version {case.version}; you sent {version}. Reload and try again.")
+
+
+def update_declaration(user, case: Case, version: int, raw_declaration: Any, title: str | None = None) -> Case:
+    """Replace the declaration of a draft case, keeping the old one as a version, and re-determine."""
+    check_version(case, version)
+    if user.role != "enterprise" or case.exporter_id != user.organisation_id:
+        raise Forbidden("Only the exporter edits its declaration")
+    if case.status not in ("draft", "rectification", "supplement_requested"):
+        raise Unprocessable(f"The declaration cannot change in status {case.status}", [field_error(
+            "status", "not_editable", "Only a draft or a case sent back may be edited",
+            "仅草稿或被退回整改/补充的案件可修改申报")])
+    declaration = _validated(raw_declaration, user)
+    determination = determine_for_case(declaration, case.exporter_id, case.id)
+    if title:
+        case.title = title
+    _apply_declaration(case, declaration, raw_declaration, determination)
+    _record_declaration(case, declaration, raw_declaration, determination, user)
+    db.session.flush()  # the UPDATE carries "AND version = <seen>" and bumps the version
+    audit.record(case, "declaration.updated", {"declaration_revision": case.declaration_revision,
+                                               "pathway": determination["pathway"]}, user)
+    return case
+
+
+def save_answers(user, case: Case, version: int, answers: list[dict]) -> Case:
+    """Store a new revision of the self-assessment answers and recompute the risk."""
+    from xborder.cases.presenters import applicable_key_points
+    from xborder.law.keypoints import validate_answers
+
+    check_version(case, version)
+    if user.role != "enterprise" or case.exporter_id != user.organisation_id:
+        raise Forbidden("Only the exporter answers its self-assessment")
+    if case.status not in ("draft", "rectification", "supplement_requested"):
+        raise Unprocessable(f"Answers cannot change in status {case.status}", [field_error(
+            "status", "not_editable", "Only a draft or a case sent back may be answered",
+            "仅草稿或被退回整改/补充的案件可修改自评估")])
+    errors = validate_answers(answers, applicable_key_points(case))
+    if errors:
+        raise Unprocessable("Some answers are invalid", errors)
+    merged = {a["key_point"]: a for a in case.answers or []}
+    for answer in answers:
+        merged[answer["key_point"]] = answer
+    case.answers = sorted(merged.values(), key=lambda a: a["key_point"])
+    case.answers_revision += 1
+    db.session.add(AnswerVersion(case_id=case.id, revision=case.answers_revision, answers=case.answers,
+                                 created_by_id=user.id))
+    refresh_risk(case)
+    db.session.flush()
+    audit.record(case, "self_assessment.saved", {"answers_revision": case.answers_revision,
+                                                 "key_points": sorted(a["key_point"] for a in answers)}, user)
+    return case
