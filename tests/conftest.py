@@ -7,6 +7,7 @@ import pathlib
 
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 TEST_SECRET = "test-secret-key-not-for-production-0123456789"
 
@@ -73,6 +74,13 @@ def _empty_database(engine: sa.Engine) -> None:
                 table.drop(conn)
 
 
+class _BoundSession(sa.orm.Session):
+    """A plain Session that accepts (and ignores) the `db` argument Flask-SQLAlchemy passes."""
+
+    def __init__(self, *args, db=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
 @pytest.fixture
 def db(app):
     """A session bound to one outer transaction that is rolled back after the test, requests included."""
@@ -82,8 +90,10 @@ def db(app):
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
+        # A plain SQLAlchemy Session: Flask-SQLAlchemy's own Session.get_bind would pick the engine (a new
+        # connection, outside this transaction) before the `bind` given here.
         db.session = db._make_scoped_session(
-            {"bind": connection, "binds": {}, "join_transaction_mode": "create_savepoint"}
+            {"class_": _BoundSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
         )
         try:
             yield db
