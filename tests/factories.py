@@ -72,3 +72,21 @@ class Factory:
 def auth(token: str) -> dict[str, str]:
     """The Authorization header for a bearer token."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def declaration(uscc: str, *, as_of: str = "2025-06-30", pi: int = 80_000, sensitive: int = 0,
+                important: bool = False, onward: bool = False, country: str = "DE", province: str = "310000",
+                exemption: str | None = None, prior: list | None = None) -> dict:
+    """A one-transfer declaration for the exporter with this USCC."""
+    return {
+        "as_of": as_of,
+        "exporter": {"name": "测试企业", "uscc": uscc, "province": province, "sector": "manufacturing",
+                     "is_ciio": False, "pi_subjects_processed": 250_000},
+        "prior_transfers": prior or [],
+        "transfers": [{
+            "purpose": "售后服务", "exemption": exemption,
+            "recipient": {"name": "Example GmbH", "country": country, "onward_transfer": onward},
+            "data": {"pi_individuals": pi, "sensitive_pi_individuals": sensitive, "important_data": important,
+                     "core_data": False, "transit_only": False, "categories": ["contact"]},
+        }],
+    }

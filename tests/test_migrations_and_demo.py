@@ -35,3 +35,15 @@ def test_demo_accounts_log_in_through_the_api(client, db):
     for email in ("enterprise@demo.xborder", "assessor@demo.xborder", "official@demo.xborder"):
         response = client.post("/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 200, email
+
+
+def test_demo_cases_cover_several_pathways_and_seed_once(db):
+    from xborder.cases.models import Case
+    from xborder.demo import seed_demo
+
+    seed_demo()
+    first = sorted(db.session.execute(sa.select(Case.title, Case.pathway, Case.answers_revision)).all())
+    seed_demo()
+    assert sorted(db.session.execute(sa.select(Case.title, Case.pathway, Case.answers_revision)).all()) == first
+    assert {row.pathway for row in first} == {"exempt", "standard_contract_or_certification", "security_assessment"}
+    assert max(row.answers_revision for row in first) == 1, first

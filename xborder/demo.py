@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from xborder.accounts.demo import seed_demo_accounts
+from xborder.cases.demo import seed_demo_cases
 
 
 def seed_demo() -> None:
     """Create everything the demo shows, idempotently."""
     seed_demo_accounts()
+    seed_demo_cases()

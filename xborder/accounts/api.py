@@ -16,6 +16,7 @@ from xborder.accounts.schemas import (
     TokenSchema,
 )
 from xborder.core.auth import Unauthorised, api_token, api_user, token_required
+from xborder.core.timeutil import as_utc
 from xborder.core.unit_of_work import commit
 from xborder.extensions import db
 
@@ -36,8 +37,9 @@ class TokenResource(MethodView):
         if user is None:
             raise Unauthorised("Wrong email or password, or the account is deactivated")
         token, row = operations.issue_token(user)
+        expires_at = as_utc(row.expires_at)
         commit()
-        return {"token": token, "expires_at": row.expires_at, "token_type": "Bearer"}
+        return {"token": token, "expires_at": expires_at, "token_type": "Bearer"}
 
     @token_required()
     @blp.response(204)

@@ -1,13 +1,31 @@
-"""API: cases."""
+"""API: cases, their declarations, self-assessment, evidence and audit trail."""
 
 from __future__ import annotations
 
+import dataclasses
+
+import sqlalchemy as sa
+from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from xborder.cases import queries
-from xborder.cases.schemas import CaseListQuerySchema, CasePageSchema
+from xborder.cases import evidence, operations, presenters, queries
+from xborder.cases.models import DeclarationVersion, Evidence
+from xborder.cases.schemas import (
+    AuditTrailSchema,
+    CaseCreateSchema,
+    CaseDetailSchema,
+    CaseListQuerySchema,
+    CasePageSchema,
+    DeclarationEditSchema,
+    EvidenceUploadSchema,
+    SelfAssessmentSchema,
+)
+from xborder.core import audit
 from xborder.core.auth import api_user, token_required
+from xborder.core.errors import NotFound, Unprocessable, field_error
+from xborder.core.unit_of_work import commit
+from xborder.extensions import db
 
 blp = Blueprint("cases_api", __name__, url_prefix="/api/v1", description="Cases")
 
@@ -23,3 +41,145 @@ class CasesResource(MethodView):
     def get(self, query):
         """List the caller's visible cases, newest first, paginated; filter by `status`."""
         return queries.list_cases(api_user(), **query)
+
+    @token_required("enterprise")
+    @blp.arguments(CaseCreateSchema)
+    @blp.alt_response(201, schema=CaseDetailSchema, description="The new draft case")
+    @blp.alt_response(422, description="The declaration is invalid; `errors` lists each field")
+    def post(self, body):
+        """Open a draft case from a declaration; earlier cases of the exporter count toward its thresholds."""
+        user = api_user()
+        case = operations.create_case(user, body["title"], body["declaration"])
+        commit()
+        return presenters.case_detail(case, user), 201
+
+
+@blp.route("/cases/<int:case_id>")
+class CaseResource(MethodView):
+    """One case."""
+
+    @token_required()
+    @blp.alt_response(200, schema=CaseDetailSchema, description="The case")
+    @blp.alt_response(404, description="No such case visible to the caller")
+    def get(self, case_id: int):
+        """The case with its declaration, determination, key points, risk, deadlines and available actions."""
+        user = api_user()
+        return presenters.case_detail(queries.get_case(user, case_id), user)
+
+
+@blp.route("/cases/<int:case_id>/declaration")
+class DeclarationResource(MethodView):
+    """The case's declaration and its versions."""
+
+    @token_required("enterprise")
+    @blp.arguments(DeclarationEditSchema)
+    @blp.alt_response(200, schema=CaseDetailSchema, description="The case, re-determined")
+    @blp.alt_response(409, description="Stale version")
+    def put(self, body, case_id: int):
+        """Replace the declaration of a draft (the earlier one is kept as a version) and re-determine."""
+        user = api_user()
+        case = queries.get_case(user, case_id)
+        operations.update_declaration(user, case, body["version"], body["declaration"], body.get("title"))
+        commit()
+        return presenters.case_detail(case, user)
+
+    @token_required()
+    @blp.alt_response(200, description="Every declaration of the case, oldest first")
+    def get(self, case_id: int):
+        """Every version of the declaration with the determination made from it."""
+        case = queries.get_case(api_user(), case_id)
+        rows = db.session.scalars(sa.select(DeclarationVersion).where(DeclarationVersion.case_id == case.id)
+                                  .order_by(DeclarationVersion.revision)).all()
+        return {"versions": [{"revision": r.revision, "declaration": r.declaration,
+                              "determination": r.determination, "created_by_id": r.created_by_id,
+                              "created_at": r.created_at.isoformat()} for r in rows]}
+
+
+@blp.route("/cases/<int:case_id>/self-assessment")
+class SelfAssessmentResource(MethodView):
+    """The enterprise's answers, key point by key point."""
+
+    @token_required("enterprise")
+    @blp.arguments(SelfAssessmentSchema)
+    @blp.alt_response(200, schema=CaseDetailSchema, description="The case with the new answers and risk")
+    @blp.alt_response(409, description="Stale version")
+    @blp.alt_response(422, description="An answer breaks a rule")
+    def put(self, body, case_id: int):
+        """Save answers (merged by key point into a new revision) and recompute the risk."""
+        user = api_user()
+        case = queries.get_case(user, case_id)
+        operations.save_answers(user, case, body["version"], body["answers"])
+        commit()
+        return presenters.case_detail(case, user)
+
+    @token_required()
+    @blp.alt_response(200, description="The applicable key points with their questions and help")
+    def get(self, case_id: int):
+        """The questionnaire: applicable key points, questions, evidence hints, and the current answers."""
+        case = queries.get_case(api_user(), case_id)
+        return {"version": case.version, "key_points": presenters.applicable_key_points(case),
+                "answers": case.answers or []}
+
+
+@blp.route("/cases/<int:case_id>/evidence")
+class EvidenceListResource(MethodView):
+    """Evidence attached to the case."""
+
+    @token_required()
+    @blp.alt_response(200, description="The case's evidence, without the bytes")
+    def get(self, case_id: int):
+        """List the evidence (name, detected type, size, SHA-256, key point)."""
+        return {"items": presenters.evidence_list(queries.get_case(api_user(), case_id))}
+
+    @token_required("enterprise")
+    @blp.arguments(EvidenceUploadSchema, location="form")
+    @blp.alt_response(201, description="The stored evidence")
+    @blp.alt_response(413, description="Too large")
+    @blp.alt_response(422, description="Empty, unknown key point, or a type that is not accepted")
+    def post(self, form, case_id: int):
+        """Upload a file (multipart field `file`), optionally for a key point."""
+        user = api_user()
+        case = queries.get_case(user, case_id)
+        upload = request.files.get("file")
+        if upload is None:
+            raise Unprocessable("No file", [field_error("file", "required", "Send the file as multipart field "
+                                                        "'file'", "请以 multipart 字段 file 上传文件")])
+        try:
+            data = upload.read(evidence.MAX_EVIDENCE_BYTES + 1)
+        finally:
+            upload.close()  # close the spooled temporary file whatever the outcome
+        row = evidence.add_evidence(user, case, upload.filename or "file", data, form.get("key_point"))
+        commit()
+        return presenters.evidence_summary(row), 201
+
+
+@blp.route("/cases/<int:case_id>/evidence/<int:evidence_id>")
+class EvidenceResource(MethodView):
+    """One evidence file."""
+
+    @token_required()
+    @blp.alt_response(200, description="The file's bytes")
+    def get(self, case_id: int, evidence_id: int):
+        """Download the file as uploaded."""
+        case = queries.get_case(api_user(), case_id)
+        row = db.session.scalar(sa.select(Evidence).where(Evidence.id == evidence_id, Evidence.case_id == case.id))
+        if row is None:
+            raise NotFound("No such evidence in this case")
+        import io
+
+        return send_file(io.BytesIO(row.data), mimetype=row.content_type, as_attachment=True,
+                         download_name=row.filename, etag=row.sha256)
+
+
+@blp.route("/cases/<int:case_id>/audit")
+class AuditResource(MethodView):
+    """The case's audit trail."""
+
+    @token_required()
+    @blp.response(200, AuditTrailSchema)
+    def get(self, case_id: int):
+        """Every recorded change, oldest first, with `hash` and `prev_hash`, and the chain's check."""
+        case = queries.get_case(api_user(), case_id)
+        entries = db.session.scalars(sa.select(audit.AuditEntry).where(audit.AuditEntry.case_id == case.id)
+                                     .order_by(audit.AuditEntry.seq)).all()
+        return {"entries": entries, "chain": dataclasses.asdict(audit.verify_chain(case.id))}

@@ -38,3 +38,73 @@ class CasePageSchema(ma.Schema):
     per_page = ma.fields.Integer(required=True)
     total = ma.fields.Integer(required=True)
     pages = ma.fields.Integer(required=True)
+
+
+class CaseCreateSchema(ma.Schema):
+    """A new case: a title and a declaration (validated field by field by the pathway engine's rules)."""
+
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    declaration = ma.fields.Raw(required=True, metadata={"description": "A declaration (see /assess)"})
+
+
+class DeclarationEditSchema(ma.Schema):
+    """A replacement declaration for a draft, based on the version the caller last saw."""
+
+    version = ma.fields.Integer(required=True, strict=True)
+    declaration = ma.fields.Raw(required=True)
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+
+
+class SelfAssessmentSchema(ma.Schema):
+    """Answers to key points; each counts as answered once its `answer` is non-empty."""
+
+    version = ma.fields.Integer(required=True, strict=True)
+    answers = ma.fields.List(ma.fields.Raw(), required=True, metadata={
+        "description": '[{"key_point", "answer", "measures", "evidence": [ids], "responses": {question_id: value}}]'})
+
+
+class EvidenceUploadSchema(ma.Schema):
+    """A file for a case, optionally for one key point."""
+
+    key_point = ma.fields.String(validate=ma.validate.Length(max=20))
+
+
+class CaseDetailSchema(ma.Schema):
+    """One case with everything the caller may see of it."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    id = ma.fields.Integer(required=True)
+    reference = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    version = ma.fields.Integer(required=True)
+    declaration = ma.fields.Dict(allow_none=True)
+    determination = ma.fields.Dict(allow_none=True)
+    key_points = ma.fields.List(ma.fields.Dict(), required=True)
+    risk = ma.fields.Dict(allow_none=True)
+    deadlines = ma.fields.List(ma.fields.Dict(), required=True)
+    valid_until = ma.fields.String(allow_none=True)
+    actions = ma.fields.List(ma.fields.String(), required=True)
+
+
+class AuditEntrySchema(ma.Schema):
+    """One entry of a case's audit chain."""
+
+    seq = ma.fields.Integer(required=True)
+    action = ma.fields.String(required=True)
+    actor_id = ma.fields.Integer(allow_none=True)
+    organisation_id = ma.fields.Integer(allow_none=True)
+    payload = ma.fields.Dict(required=True)
+    payload_digest = ma.fields.String(required=True)
+    created_at = ma.fields.DateTime(required=True)
+    prev_hash = ma.fields.String(required=True)
+    hash = ma.fields.String(required=True)
+
+
+class AuditTrailSchema(ma.Schema):
+    """A case's audit trail, oldest first, and whether the chain recomputes."""
+
+    entries = ma.fields.List(ma.fields.Nested(AuditEntrySchema), required=True)
+    chain = ma.fields.Dict(required=True)

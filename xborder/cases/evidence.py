@@ -1,0 +1,64 @@
+"""Evidence uploads: size limit, type detected from the content (not the name), SHA-256 recorded."""
+
+from __future__ import annotations
+
+import hashlib
+
+import filetype
+
+from xborder.cases.models import Case, Evidence
+from xborder.core import audit
+from xborder.core.errors import ApiError, Forbidden, Unprocessable, field_error
+from xborder.extensions import db
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+ALLOWED_TYPES = {
+    "application/pdf", "image/png", "image/jpeg",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/zip", "text/plain",
+}
+
+
+def detect_type(data: bytes) -> str | None:
+    """The media type the bytes really are; plain UTF-8 text counts as text/plain."""
+    kind = filetype.guess(data)
+    if kind is not None:
+        return kind.mime
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "text/plain" if b"\x00" not in data else None
+
+
+def add_evidence(user, case: Case, filename: str, data: bytes, key_point: str | None) -> Evidence:
+    """Attach a file to the case (and optionally a key point) after checking its size and real type."""
+    if user.role != "enterprise" or case.exporter_id != user.organisation_id:
+        raise Forbidden("Only the exporter attaches evidence")
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise ApiError(f"Evidence is limited to {MAX_EVIDENCE_BYTES} bytes", [field_error(
+            "file", "too_large", f"The file is larger than {MAX_EVIDENCE_BYTES // 1048576} MiB",
+            f"文件超过 {MAX_EVIDENCE_BYTES // 1048576} MiB 上限")], status=413)
+    if not data:
+        raise Unprocessable("The file is empty", [field_error("file", "empty", "The file is empty", "文件为空")])
+    content_type = detect_type(data)
+    if content_type not in ALLOWED_TYPES:
+        raise Unprocessable("This kind of file is not accepted", [field_error(
+            "file", "type", "Accepted: PDF, PNG, JPEG, DOCX, XLSX, ZIP or UTF-8 text",
+            "仅接受 PDF、PNG、JPEG、DOCX、XLSX、ZIP 或 UTF-8 文本文件")])
+    if key_point is not None:
+        from xborder.cases.presenters import applicable_key_points
+
+        if key_point not in {p["id"] for p in applicable_key_points(case)}:
+            raise Unprocessable("Unknown key point", [field_error(
+                "key_point", "unknown_key_point", f"{key_point} does not apply to this case",
+                f"评估重点 {key_point} 不适用于本案件")])
+    digest = hashlib.sha256(data).hexdigest()
+    row = Evidence(case_id=case.id, key_point=key_point, filename=(filename or "file")[:255],
+                   content_type=content_type, size=len(data), sha256=digest, data=data, uploaded_by_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(case, "evidence.added", {"evidence_id": row.id, "filename": row.filename, "sha256": digest,
+                                          "key_point": key_point}, user)
+    return row
