@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
 
 import jsonschema
 import pytest
 import yaml
 
+from tests.forms_helpers import plain
 from xborder.core.workdays import (
     Deadline,
     add_working_days,
@@ -22,17 +22,6 @@ from xborder.core.workdays import (
 from xborder.law.formsdata import FORMS_DIR
 
 D = dt.date
-
-
-def plain(node: Any) -> Any:
-    """YAML dates as ISO strings, the way the JSON Schemas describe them."""
-    if isinstance(node, dict):
-        return {str(k): plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [plain(v) for v in node]
-    if isinstance(node, dt.date):
-        return node.isoformat()
-    return node
 
 
 def test_forms_deadlines_validate_against_schema():

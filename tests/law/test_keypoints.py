@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.forms_helpers import plain
 from xborder.law.formsdata import FORMS_DIR
 from xborder.law.keypoints import applicable_key_points, case_facts, catalogue, validate_answers
 
@@ -18,17 +19,6 @@ SA = "security_assessment"
 SC = "standard_contract_or_certification"
 EXPECTED_IDS = ([f"SA-{n}" for n in range(1, 8)] + [f"SELF-{n}" for n in range(1, 7)]
                 + [f"LD-{n}" for n in range(1, 7)] + [f"PIA-{n}" for n in range(1, 7)])
-
-
-def plain(node: Any) -> Any:
-    """YAML dates as ISO strings, the way the JSON Schemas describe them."""
-    if isinstance(node, dict):
-        return {str(k): plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [plain(v) for v in node]
-    if isinstance(node, dt.date):
-        return node.isoformat()
-    return node
 
 
 def forms_files(folder: str) -> list[pathlib.Path]:

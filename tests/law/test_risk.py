@@ -14,6 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.forms_helpers import plain
 from xborder.law.formsdata import FORMS_DIR
 from xborder.law.keypoints import applicable_key_points, catalogue
 from xborder.law.risk import assess_risk, curated_countries, risk_method, validate_overrides
@@ -26,17 +27,6 @@ SCALES = {dim: [e["id"] for e in METHOD["levels"][dim]] for dim in ("impact", "l
 SPECS = {f["id"]: f for f in METHOD["factors"]}
 CATALOGUE = catalogue(ON)
 QUESTIONS = {q["id"]: q for p in CATALOGUE["key_points"] for q in p.get("questions") or ()}
-
-
-def plain(node: Any) -> Any:
-    """YAML dates as ISO strings, the way the JSON Schemas describe them."""
-    if isinstance(node, dict):
-        return {str(k): plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [plain(v) for v in node]
-    if isinstance(node, dt.date):
-        return node.isoformat()
-    return node
 
 
 def validate_folder(folder: str, schema_name: str) -> None:
