@@ -19,7 +19,9 @@ from xborder.cases.schemas import (
     CasePageSchema,
     DeclarationEditSchema,
     EvidenceUploadSchema,
+    ReviewSchema,
     SelfAssessmentSchema,
+    TransitionSchema,
 )
 from xborder.core import audit
 from xborder.core.auth import api_user, token_required
@@ -183,3 +185,41 @@ class AuditResource(MethodView):
         entries = db.session.scalars(sa.select(audit.AuditEntry).where(audit.AuditEntry.case_id == case.id)
                                      .order_by(audit.AuditEntry.seq)).all()
         return {"entries": entries, "chain": dataclasses.asdict(audit.verify_chain(case.id))}
+
+
+@blp.route("/cases/<int:case_id>/transitions")
+class TransitionResource(MethodView):
+    """Workflow actions."""
+
+    @token_required()
+    @blp.arguments(TransitionSchema)
+    @blp.alt_response(200, schema=CaseDetailSchema, description="The case after the action")
+    @blp.alt_response(403, description="Your role does not take this action")
+    @blp.alt_response(409, description="Stale version")
+    @blp.alt_response(422, description="Not possible in this status, or a precondition is unmet")
+    def post(self, body, case_id: int):
+        """Take a workflow action (see workflow.md): submit, request_rectification, sign_opinion, record_filing …"""
+        from xborder.cases import workflow
+
+        user = api_user()
+        case = queries.get_case(user, case_id)
+        workflow.transition(case, user, body["action"], body)
+        commit()
+        return presenters.case_detail(case, user)
+
+
+@blp.route("/cases/<int:case_id>/review")
+class ReviewResource(MethodView):
+    """The assessor's findings."""
+
+    @token_required("assessor")
+    @blp.arguments(ReviewSchema)
+    @blp.alt_response(200, schema=CaseDetailSchema, description="The case with the findings and re-scored risk")
+    @blp.alt_response(409, description="Stale version")
+    def put(self, body, case_id: int):
+        """Record findings per key point; impact/likelihood overrides need a written justification."""
+        user = api_user()
+        case = queries.get_case(user, case_id)
+        operations.save_review(user, case, body["version"], body["reviews"])
+        commit()
+        return presenters.case_detail(case, user)

@@ -150,3 +150,42 @@ def save_answers(user, case: Case, version: int, answers: list[dict]) -> Case:
     audit.record(case, "self_assessment.saved", {"answers_revision": case.answers_revision,
                                                  "key_points": sorted(a["key_point"] for a in answers)}, user)
     return case
+
+
+FINDINGS = ("satisfied", "not_satisfied", "not_applicable")
+
+
+def save_review(user, case: Case, version: int, reviews: list[dict]) -> Case:
+    """Store the assessor's findings per key point (merged by key point) and re-score with its overrides."""
+    from xborder.cases.presenters import applicable_key_points
+    from xborder.law.risk import validate_overrides
+
+    check_version(case, version)
+    if user.role != "assessor" or case.assessor_org_id != user.organisation_id:
+        raise Forbidden("Only the assessment body named for this case reviews it")
+    if case.status != "third_party_review":
+        raise Unprocessable(f"Reviews are recorded in third-party review, not {case.status}", [field_error(
+            "status", "status", "The case is not in third-party review", "案件不在第三方评估阶段")])
+    applicable = applicable_key_points(case)
+    known = {p["id"] for p in applicable}
+    errors = []
+    for i, review in enumerate(reviews):
+        if not isinstance(review, dict) or review.get("key_point") not in known:
+            errors.append(field_error(f"reviews/{i}/key_point", "unknown_key_point",
+                                      "Not a key point of this case", "不是本案件适用的评估重点"))
+        elif review.get("finding") not in FINDINGS:
+            errors.append(field_error(f"reviews/{i}/finding", "one_of", f"One of {', '.join(FINDINGS)}",
+                                      f"须为 {'、'.join(FINDINGS)} 之一"))
+    overrides = [r for r in reviews if isinstance(r, dict) and (r.get("impact") or r.get("likelihood"))]
+    errors += validate_overrides(overrides, applicable, case.as_of) if not errors else []
+    if errors:
+        raise Unprocessable("Some reviews are invalid", errors)
+    merged = {r["key_point"]: r for r in case.review or []}
+    for review in reviews:
+        merged[review["key_point"]] = {k: review.get(k) for k in (
+            "key_point", "finding", "comment", "impact", "likelihood", "justification")}
+    case.review = sorted(merged.values(), key=lambda r: r["key_point"])
+    refresh_risk(case, [r for r in case.review if r.get("impact") or r.get("likelihood")])
+    db.session.flush()
+    audit.record(case, "review.saved", {"key_points": sorted(r["key_point"] for r in reviews)}, user)
+    return case

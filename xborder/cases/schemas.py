@@ -108,3 +108,29 @@ class AuditTrailSchema(ma.Schema):
 
     entries = ma.fields.List(ma.fields.Nested(AuditEntrySchema), required=True)
     chain = ma.fields.Dict(required=True)
+
+
+class TransitionSchema(ma.Schema):
+    """A workflow action with the version the caller last saw and the action's own fields."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    action = ma.fields.String(required=True, validate=ma.validate.Length(max=40))
+    version = ma.fields.Integer(required=True, strict=True)
+    comment = ma.fields.String(validate=ma.validate.Length(max=4000))
+    assessor_org_id = ma.fields.Integer(strict=True)
+    key_points = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=20)))
+    due_date = ma.fields.String(validate=ma.validate.Length(max=10))
+    completeness_confirmed = ma.fields.Boolean()
+    filing_number = ma.fields.String(validate=ma.validate.Length(max=100))
+    decision = ma.fields.String(validate=ma.validate.Length(max=20))
+    decision_number = ma.fields.String(validate=ma.validate.Length(max=100))
+    decision_date = ma.fields.String(validate=ma.validate.Length(max=10))
+
+
+class ReviewSchema(ma.Schema):
+    """Findings per key point, based on the version the caller last saw."""
+
+    version = ma.fields.Integer(required=True, strict=True)
+    reviews = ma.fields.List(ma.fields.Raw(), required=True)

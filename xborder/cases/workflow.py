@@ -1,17 +1,282 @@
-"""The case workflow: actions, roles, statuses and deadlines (filled in by the workflow feature)."""
+"""The case workflow as one table: each action's role, statuses, checks and effects, and the deadlines it opens."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from xborder.cases.models import Case
+from xborder.cases.models import FINAL_STATUSES, Case
+from xborder.core import audit
+from xborder.core.errors import Forbidden, Unprocessable, field_error
+from xborder.core.timeutil import china_today, utcnow
+from xborder.extensions import db
+
+Check = Callable[[Case, dict, Any], list[dict[str, str]]]
+
+
+def _error(path: str, code: str, en: str, zh: str) -> list[dict[str, str]]:
+    return [field_error(path, code, en, zh)]
+
+
+def _pathway(*allowed: str) -> Check:
+    def check(case: Case, body: dict, user) -> list[dict[str, str]]:
+        if case.pathway in allowed:
+            return []
+        return _error("pathway", "pathway", f"Needs pathway {' or '.join(allowed)}; the case is {case.pathway}",
+                      f"该操作要求路径为 {' 或 '.join(allowed)}，本案件为 {case.pathway}")
+    return check
+
+
+def _not_exempt(case: Case, body: dict, user) -> list[dict[str, str]]:
+    if case.pathway != "exempt":
+        return []
+    return _error("pathway", "pathway", "An exempt case is recorded, not submitted", "豁免案件应记录豁免，无需提交评估")
+
+
+def _comment(case: Case, body: dict, user) -> list[dict[str, str]]:
+    if str(body.get("comment") or "").strip():
+        return []
+    return _error("comment", "required", "A comment is required", "必须填写说明")
+
+
+def _all_answered(case: Case, body: dict, user) -> list[dict[str, str]]:
+    from xborder.cases.presenters import key_point_status
+
+    missing = [kp["id"] for kp in key_point_status(case) if not kp["answered"]]
+    if not missing:
+        return []
+    return _error("key_points", "unanswered", f"Unanswered key points: {', '.join(missing)}",
+                  f"以下评估重点尚未回答：{'、'.join(missing)}")
+
+
+def _assessor_named(case: Case, body: dict, user) -> list[dict[str, str]]:
+    from xborder.accounts.models import Organisation
+
+    org_id = body.get("assessor_org_id")
+    org = db.session.get(Organisation, org_id) if isinstance(org_id, int) and not isinstance(org_id, bool) else None
+    if org is not None and org.kind == "assessor":
+        return []
+    return _error("assessor_org_id", "required",
+                  "Name a third-party assessment body (see /organisations?kind=assessor)",
+                  "请选择第三方评估机构（见 /organisations?kind=assessor）")
+
+
+def _key_points_listed(case: Case, body: dict, user) -> list[dict[str, str]]:
+    from xborder.cases.presenters import key_point_status
+
+    listed = body.get("key_points")
+    known = {kp["id"] for kp in key_point_status(case)}
+    if isinstance(listed, list) and listed and all(isinstance(k, str) and k in known for k in listed):
+        return []
+    return _error("key_points", "required", "List the key points to fix (ids that apply to this case)",
+                  "请列出需要整改的评估重点（须为本案件适用的编号）")
+
+
+def _changed_since_request(case: Case, body: dict, user) -> list[dict[str, str]]:
+    request = case.workflow.get("open_request") or {}
+    if (case.answers_revision, case.declaration_revision) != (request.get("answers_revision"),
+                                                              request.get("declaration_revision")):
+        return []
+    return _error("answers", "unchanged", "Nothing changed since the request; change what was asked for first",
+                  "自提出要求以来未作任何修改，请先按要求修改")
+
+
+def _all_reviewed(case: Case, body: dict, user) -> list[dict[str, str]]:
+    from xborder.cases.presenters import key_point_status
+
+    reviewed = {r["key_point"] for r in case.review or []}
+    missing = [kp["id"] for kp in key_point_status(case) if kp["id"] not in reviewed]
+    if not missing:
+        return []
+    return _error("reviews", "unreviewed", f"Key points without a finding: {', '.join(missing)}",
+                  f"以下评估重点尚无评估结论：{'、'.join(missing)}")
+
+
+def _flag(name: str, en: str, zh: str) -> Check:
+    def check(case: Case, body: dict, user) -> list[dict[str, str]]:
+        return [] if body.get(name) is True else _error(name, "required", en, zh)
+    return check
+
+
+def _text(name: str, en: str, zh: str) -> Check:
+    def check(case: Case, body: dict, user) -> list[dict[str, str]]:
+        value = body.get(name)
+        ok = isinstance(value, str) and value.strip() and len(value) <= 100
+        return [] if ok else _error(name, "required", en, zh)
+    return check
+
+
+def _decision(case: Case, body: dict, user) -> list[dict[str, str]]:
+    errors = []
+    if body.get("decision") not in ("approved", "rejected"):
+        errors += _error("decision", "one_of", "decision is approved or rejected", "decision 须为 approved 或 rejected")
+    errors += _text("decision_number", "decision_number is required", "须填写决定文号")(case, body, user)
+    try:
+        decided = dt.date.fromisoformat(str(body.get("decision_date")))
+        if decided > china_today():
+            errors += _error("decision_date", "future", "The decision date cannot be in the future",
+                             "决定日期不能晚于今天")
+    except ValueError:
+        errors += _error("decision_date", "format", "decision_date is a date YYYY-MM-DD",
+                         "decision_date 须为 YYYY-MM-DD 日期")
+    return errors
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """One row of the workflow table."""
+
+    role: str
+    sources: tuple[str, ...]
+    target: str | dict[str, str]
+    checks: tuple[Check, ...] = ()
+    deadlines: tuple[str, ...] = ()
+
+
+NON_FINAL = tuple(s for s in (
+    "draft", "third_party_review", "rectification", "provincial_review", "supplement_requested",
+    "submitted_to_regulator", "filed", "approved") if s not in FINAL_STATUSES)
+
+ACTIONS: dict[str, Action] = {
+    "record_exemption": Action("enterprise", ("draft",), "exempt_recorded", (_pathway("exempt"),)),
+    "submit": Action("enterprise", ("draft",), "third_party_review", (_not_exempt, _all_answered, _assessor_named)),
+    "request_rectification": Action("assessor", ("third_party_review",), "rectification",
+                                    (_comment, _key_points_listed)),
+    "resubmit": Action("enterprise", ("rectification", "supplement_requested"),
+                       {"rectification": "third_party_review", "supplement_requested": "provincial_review"},
+                       (_changed_since_request,)),
+    "sign_opinion": Action("assessor", ("third_party_review",), "provincial_review", (_all_reviewed,),
+                           ("provincial_completeness_check",)),
+    "request_supplement": Action("provincial_official", ("provincial_review",), "supplement_requested", (_comment,),
+                                 ("supplement",)),
+    "forward_to_regulator": Action("provincial_official", ("provincial_review",), "submitted_to_regulator", (
+        _pathway("security_assessment"),
+        _flag("completeness_confirmed", "Confirm the materials are complete", "请确认材料齐全")),
+        ("regulator_acceptance",)),
+    "record_filing": Action("provincial_official", ("provincial_review",), "filed", (
+        _pathway("standard_contract_or_certification"),
+        _text("filing_number", "filing_number is required", "须填写备案编号"))),
+    "record_decision": Action("provincial_official", ("submitted_to_regulator",),
+                              {"submitted_to_regulator": "decided"}, (_decision,)),
+    "withdraw": Action("enterprise", NON_FINAL, "withdrawn", (_comment,)),
+}
+
+
+def _allowed_by_role_and_org(case: Case, user, action: Action) -> bool:
+    if user.role != action.role:
+        return False
+    if action.role == "enterprise":
+        return case.exporter_id == user.organisation_id
+    if action.role == "assessor":
+        return case.assessor_org_id == user.organisation_id
+    return user.organisation.kind == "authority" and case.province == user.organisation.province
 
 
 def available_actions(case: Case, user) -> list[str]:
-    """The actions this caller may take on the case now."""
-    return []
+    """The actions this caller may take on the case now (role, organisation, status and preconditions all hold)."""
+    out = []
+    for name, action in ACTIONS.items():
+        if case.status in action.sources and _allowed_by_role_and_org(case, user, action):
+            probe = {"comment": "x", "key_points": [], "completeness_confirmed": True, "filing_number": "x",
+                     "decision": "approved", "decision_number": "x", "decision_date": china_today().isoformat()}
+            checks = [c for c in action.checks if c not in (_comment, _key_points_listed, _assessor_named)]
+            if not any(check(case, probe, user) for check in checks):
+                out.append(name)
+    return out
+
+
+def transition(case: Case, user, name: str, body: dict) -> Case:
+    """Take action `name` on the case: 403 for the wrong role, 422 with reasons for status or preconditions."""
+    from xborder.cases.operations import check_version
+
+    action = ACTIONS.get(name)
+    if action is None:
+        raise Unprocessable(f"Unknown action {name}", _error("action", "one_of", f"Actions: {', '.join(ACTIONS)}",
+                                                              f"可用操作：{'、'.join(ACTIONS)}"))
+    if not _allowed_by_role_and_org(case, user, action):
+        raise Forbidden(f"{name} is taken by the {action.role} of this case")
+    check_version(case, body.get("version"))
+    if case.status not in action.sources:
+        raise Unprocessable(f"{name} is not possible in status {case.status}", _error(
+            "status", "status", f"{name} needs status {' or '.join(action.sources)}",
+            f"{name} 仅适用于状态 {'、'.join(action.sources)}"))
+    errors = [e for check in action.checks for e in check(case, body, user)]
+    if errors:
+        raise Unprocessable(f"{name}: preconditions not met", errors)
+    source = case.status
+    target = action.target if isinstance(action.target, str) else action.target[source]
+    _apply_effects(case, name, body, user)
+    if target == "decided":
+        target = body["decision"]
+    case.status = target
+    today = china_today()
+    events = dict(case.workflow.get("deadline_starts") or {})
+    for kind in action.deadlines:
+        events[kind] = today.isoformat()
+    case.workflow = {**case.workflow, "deadline_starts": events}
+    db.session.flush()
+    audit.record(case, f"transition.{name}", {
+        "from": source, "to": target, "comment": body.get("comment"),
+        **{k: body[k] for k in ("assessor_org_id", "key_points", "filing_number", "decision", "decision_number",
+                                 "decision_date") if k in body}}, user)
+    return case
+
+
+def _apply_effects(case: Case, name: str, body: dict, user) -> None:
+    workflow = dict(case.workflow or {})
+    if name == "submit":
+        case.assessor_org_id = body["assessor_org_id"]
+    if name in ("request_rectification", "request_supplement"):
+        workflow["open_request"] = {"action": name, "comment": body["comment"], "key_points": body.get("key_points"),
+                                    "answers_revision": case.answers_revision,
+                                    "declaration_revision": case.declaration_revision,
+                                    "due_date": body.get("due_date")}
+    if name == "resubmit":
+        workflow.pop("open_request", None)
+    if name == "sign_opinion":
+        case.reached_provincial_at = case.reached_provincial_at or utcnow()
+    if name == "record_filing":
+        workflow["filing_number"] = body["filing_number"]
+    if name == "record_decision":
+        workflow["decision"] = {k: body[k] for k in ("decision", "decision_number", "decision_date")}
+        if body["decision"] == "approved":
+            from xborder.core.workdays import add_years
+
+            years = (case.determination.get("validity") or {}).get("years") or 0
+            # Same calendar day N years on (Civil Code arts 201-202), as the deadlines forms count it.
+            case.valid_until = add_years(dt.date.fromisoformat(body["decision_date"]), years)
+    case.workflow = workflow
 
 
 def open_deadlines(case: Case) -> list[dict[str, Any]]:
-    """The case's open deadlines."""
-    return []
+    """The deadlines running for the case now, each with its due date, legal basis and whether it is provisional."""
+    from xborder.core.workdays import deadline_for, deadline_rule
+
+    if case.status in FINAL_STATUSES or not case.regime:
+        return []
+    running = {
+        "provincial_review": "provincial_completeness_check",
+        "submitted_to_regulator": "regulator_acceptance",
+        "supplement_requested": "supplement",
+    }
+    out = []
+    kind = running.get(case.status)
+    start = (case.workflow.get("deadline_starts") or {}).get(kind) if kind else None
+    if kind and start:
+        started = dt.date.fromisoformat(start)
+        deadline = deadline_for(kind, started, case.regime)
+        rule = deadline_rule(kind, started, case.regime)
+        out.append({"kind": kind, "label_zh": rule.get("label_zh"), "label_en": rule.get("label_en"),
+                    "starts": start, "due": deadline.due.isoformat(), "provisional": deadline.provisional,
+                    "overdue": deadline.due < china_today(), "legal_basis": rule["legal_basis"]})
+    if case.status in ("approved",) and case.valid_until:
+        deadline = deadline_for("extension_window", case.valid_until, case.regime)
+        rule = deadline_rule("extension_window", case.valid_until, case.regime)
+        out.append({"kind": "extension_window", "label_zh": rule.get("label_zh"), "label_en": rule.get("label_en"),
+                    "opens": deadline.opens.isoformat() if deadline.opens else None, "due": deadline.due.isoformat(),
+                    "provisional": deadline.provisional, "overdue": deadline.due < china_today(),
+                    "legal_basis": rule["legal_basis"]})
+    return out
+

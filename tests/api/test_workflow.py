@@ -1,0 +1,126 @@
+"""Both routes through the API with the three demo roles, and the refusals that leave a case unchanged."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import auth, declaration
+from xborder.accounts.demo import DEMO_PASSWORD, seed_demo_accounts
+from xborder.core.audit import AuditEntry
+
+ENTERPRISE_USCC = "9131011552601815X1"
+
+
+@pytest.fixture
+def roles(client, db):
+    seed_demo_accounts()
+    tokens = {}
+    for role in ("enterprise", "assessor", "official"):
+        response = client.post("/api/v1/auth/token", json={"email": f"{role}@demo.xborder", "password": DEMO_PASSWORD})
+        tokens[role] = response.json["token"]
+    return tokens
+
+
+def act(client, token, case, action, **fields):
+    return client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token),
+                       json={"action": action, "version": case["version"], **fields})
+
+
+def answered_case(client, roles, **decl):
+    case = client.post("/api/v1/cases", headers=auth(roles["enterprise"]),
+                       json={"title": "路线测试", "declaration": declaration(ENTERPRISE_USCC, **decl)}).json
+    answers = [{"key_point": kp["id"], "answer": f"{kp['id']} 的回答"} for kp in case["key_points"]]
+    return client.put(f"/api/v1/cases/{case['id']}/self-assessment", headers=auth(roles["enterprise"]),
+                      json={"version": case["version"], "answers": answers}).json
+
+
+def assessor_id(client, roles):
+    orgs = client.get("/api/v1/organisations?kind=assessor", headers=auth(roles["enterprise"])).json
+    return next(o["id"] for o in orgs if o["uscc"] == "91320500131860916B")
+
+
+def review_all(client, roles, case):
+    reviews = [{"key_point": kp["id"], "finding": "satisfied", "comment": "符合"} for kp in case["key_points"]]
+    response = client.put(f"/api/v1/cases/{case['id']}/review", headers=auth(roles["assessor"]),
+                          json={"version": case["version"], "reviews": reviews})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_standard_contract_route_with_rectification(client, roles):
+    case = answered_case(client, roles, pi=150_000)
+    assert case["determination"]["pathway"] == "standard_contract_or_certification"
+    assert "submit" in case["actions"]
+    case = act(client, roles["enterprise"], case, "submit", assessor_org_id=assessor_id(client, roles)).json
+    assert case["status"] == "third_party_review"
+    seen = client.get(f"/api/v1/cases/{case['id']}", headers=auth(roles["assessor"])).json
+    case = act(client, roles["assessor"], seen, "request_rectification", comment="请补充保存期限",
+               key_points=["PIA-1"]).json
+    assert case["status"] == "rectification"
+    unchanged = act(client, roles["enterprise"], case, "resubmit")
+    assert unchanged.status_code == 422 and unchanged.json["errors"][0]["code"] == "unchanged"
+    case = client.put(f"/api/v1/cases/{case['id']}/self-assessment", headers=auth(roles["enterprise"]), json={
+        "version": case["version"], "answers": [{"key_point": "PIA-1", "answer": "境外保存12个月后删除"}]}).json
+    case = act(client, roles["enterprise"], case, "resubmit").json
+    assert case["status"] == "third_party_review"
+    case = review_all(client, roles, client.get(f"/api/v1/cases/{case['id']}", headers=auth(roles["assessor"])).json)
+    case = act(client, roles["assessor"], case, "sign_opinion").json
+    assert case["status"] == "provincial_review"
+    official_view = client.get(f"/api/v1/cases/{case['id']}", headers=auth(roles["official"])).json
+    assert [d["kind"] for d in official_view["deadlines"]] == ["provincial_completeness_check"]
+    assert "record_filing" in official_view["actions"]
+    case = act(client, roles["official"], official_view, "record_filing", filing_number="沪备2025-0001").json
+    assert case["status"] == "filed"
+    trail = client.get(f"/api/v1/cases/{case['id']}/audit", headers=auth(roles["official"])).json
+    assert trail["chain"]["ok"] is True
+    assert [e["action"] for e in trail["entries"] if e["action"].startswith("transition.")] == [
+        "transition.submit", "transition.request_rectification", "transition.resubmit",
+        "transition.sign_opinion", "transition.record_filing"]
+
+
+def test_security_assessment_route_sets_validity(client, roles):
+    case = answered_case(client, roles, pi=0, important=True)
+    assert case["determination"]["pathway"] == "security_assessment"
+    case = act(client, roles["enterprise"], case, "submit", assessor_org_id=assessor_id(client, roles)).json
+    case = review_all(client, roles, client.get(f"/api/v1/cases/{case['id']}", headers=auth(roles["assessor"])).json)
+    case = act(client, roles["assessor"], case, "sign_opinion").json
+    case = client.get(f"/api/v1/cases/{case['id']}", headers=auth(roles["official"])).json
+    case = act(client, roles["official"], case, "forward_to_regulator", completeness_confirmed=True).json
+    assert case["status"] == "submitted_to_regulator"
+    assert case["deadlines"][0]["kind"] == "regulator_acceptance"
+    case = act(client, roles["official"], case, "record_decision", decision="approved",
+               decision_number="国网信评〔2025〕1号", decision_date="2025-07-15").json
+    assert case["status"] == "approved"
+    assert case["valid_until"] == "2028-07-15"
+    assert case["deadlines"][0]["kind"] == "extension_window"
+
+
+def _snapshot(db, case_id):
+    from xborder.cases.models import Case
+
+    db.session.expire_all()
+    case = db.session.get(Case, case_id)
+    entries = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.case_id == case_id))
+    return case.status, case.version, case.assessor_org_id, entries
+
+
+def test_wrong_role_stale_version_and_unmet_precondition_change_nothing(client, roles, db):
+    case = answered_case(client, roles, pi=150_000)
+    before = _snapshot(db, case["id"])
+    wrong_role = act(client, roles["assessor"], case, "submit", assessor_org_id=assessor_id(client, roles))
+    assert wrong_role.status_code == 404  # the assessor may not even see a draft
+    stale = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(roles["enterprise"]), json={
+        "action": "submit", "version": case["version"] - 1, "assessor_org_id": assessor_id(client, roles)})
+    assert stale.status_code == 409
+    no_assessor = act(client, roles["enterprise"], case, "submit")
+    assert no_assessor.status_code == 422
+    assert no_assessor.json["errors"][0]["path"] == "assessor_org_id"
+    wrong_status = act(client, roles["enterprise"], case, "resubmit")
+    assert wrong_status.status_code == 422 and wrong_status.json["errors"][0]["path"] == "status"
+    not_exempt = act(client, roles["enterprise"], case, "record_exemption")
+    assert not_exempt.status_code == 422
+    assert _snapshot(db, case["id"]) == before
+    submitted = act(client, roles["enterprise"], case, "submit", assessor_org_id=assessor_id(client, roles)).json
+    forbidden = act(client, roles["enterprise"], submitted, "sign_opinion")
+    assert forbidden.status_code == 403
