@@ -60,6 +60,10 @@ def run_worker(*, burst: bool = False) -> int:
     if not settings.redis_url:
         log.error("xborder worker needs REDIS_URL; without it jobs run in-process in the web server")
         return 2
-    worker = Worker([QUEUE], connection=redis_connection(settings.redis_url))
+    import os
+
+    # XBORDER_QUEUES lets tests (and operators) run a worker on their own queues.
+    queues = [q for q in (os.environ.get("XBORDER_QUEUES") or QUEUE).split(",") if q]
+    worker = Worker(queues, connection=redis_connection(settings.redis_url))
     worker.work(with_scheduler=True, burst=burst)
     return 0

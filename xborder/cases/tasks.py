@@ -1,0 +1,34 @@
+"""Scheduled jobs on cases: expiry of approvals and filings whose validity has ended.
+
+Module-level functions taking plain arguments, so RQ can run them in a worker and the embedded mode in-process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from xborder.cases.models import Case
+from xborder.core import audit
+from xborder.core.jobs import job_app
+from xborder.core.timeutil import china_today
+from xborder.extensions import db
+
+
+def expire_cases(today: str | None = None) -> list[str]:
+    """Move approved or filed cases whose validity ended before `today` (China time) to `expired`; returns refs."""
+    app = job_app()
+    with app.app_context():
+        day = dt.date.fromisoformat(today) if today else china_today()
+        due = db.session.scalars(
+            sa.select(Case).where(Case.status.in_(("approved", "filed")), Case.valid_until.is_not(None),
+                                  Case.valid_until < day).order_by(Case.id)
+        ).all()
+        for case in due:
+            case.status = "expired"
+            db.session.flush()
+            audit.record(case, "job.expired", {"from": "approved/filed", "to": "expired",
+                                               "valid_until": case.valid_until.isoformat(), "on": day.isoformat()})
+        db.session.commit()
+        return [case.reference for case in due]
