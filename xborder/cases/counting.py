@@ -44,8 +44,11 @@ def earlier_transfers(exporter_id: int, window_start: dt.date, as_of: dt.date,
         for exemption, last, pi, spi in rows
     ]
     count = db.session.scalar(sa.select(sa.func.count(sa.distinct(joined.c.case_id)))) or 0
+    # Newest first and limited on the transfers side, so the scan stops after LISTED_REFERENCES cases.
+    newest = (sa.select(CaseTransfer.case_id).join(Case, Case.id == CaseTransfer.case_id).where(*in_window)
+              .group_by(CaseTransfer.case_id).order_by(CaseTransfer.case_id.desc()).limit(LISTED_REFERENCES)
+              .subquery())
     references = db.session.scalars(
-        sa.select(Case.reference).where(Case.id.in_(sa.select(joined.c.case_id)))
-        .order_by(Case.id.desc()).limit(LISTED_REFERENCES)
+        sa.select(Case.reference).join(newest, newest.c.case_id == Case.id).order_by(Case.id.desc())
     ).all()
     return earlier, list(references), int(count)
