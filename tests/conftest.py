@@ -45,7 +45,7 @@ def app(app_env):
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     with app.app_context():
         _empty_database(db.engine)
-        upgrade()
+        upgrade(revision="heads")
         db.engine.dispose()
     yield app
     with app.app_context():

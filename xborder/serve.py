@@ -18,7 +18,7 @@ def prepare(*, demo: bool, echo: Callable[[str], None] = print) -> Settings:
 
     app = create_app()
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         if demo:
             from xborder.demo import seed_demo
 
