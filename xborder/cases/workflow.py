@@ -14,6 +14,17 @@ from xborder.core.timeutil import china_today, utcnow
 from xborder.extensions import db
 
 Check = Callable[[Case, dict, Any], list[dict[str, str]]]
+Listener = Callable[[Case, str, str, dict, Any], None]
+
+_listeners: list[Listener] = []
+
+
+def on_transition(listener: Listener) -> Listener:
+    """Register `listener(case, action, source_status, body, user)`, called inside the transition's transaction
+    after the status changed and the audit entry was written (e.g. stage signing, notifications)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
 
 
 def _error(path: str, code: str, en: str, zh: str) -> list[dict[str, str]]:
@@ -221,6 +232,8 @@ def transition(case: Case, user, name: str, body: dict) -> Case:
         "from": source, "to": target, "comment": body.get("comment"),
         **{k: body[k] for k in ("assessor_org_id", "key_points", "filing_number", "decision", "decision_number",
                                  "decision_date") if k in body}}, user)
+    for listener in _listeners:
+        listener(case, name, source, body, user)
     return case
 
 
