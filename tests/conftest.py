@@ -25,6 +25,9 @@ def app_env(tmp_path_factory) -> dict[str, str]:
         "XBORDER_INSTANCE_PATH": str(root / "instance"),
         "XBORDER_SECRET_KEY": TEST_SECRET,
         "XBORDER_KEY_PASSPHRASE": "test-key-passphrase-0123456789",
+        # The suite signs in from one address many times; tests/core/test_security.py checks the real limits.
+        "XBORDER_LOGIN_LIMIT_ACCOUNT": "10000 per minute",
+        "XBORDER_LOGIN_LIMIT_ADDRESS": "10000 per minute",
     }
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]

@@ -14,7 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Flask:
     """Build the app: configuration, extensions, blueprints — nothing else."""
     from xborder import config
-    from xborder.core import database, errors, i18n, labels
+    from xborder.core import database, errors, i18n, labels, security
     from xborder.extensions import api, babel, csrf, db, login_manager, migrate
 
     settings = config.load_settings(env, default_instance=ROOT / "instance")
@@ -36,6 +36,7 @@ def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Fla
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     csrf.init_app(app)
+    security.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

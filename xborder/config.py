@@ -27,6 +27,19 @@ class Settings:
     token_ttl_hours: int
     max_content_length: int
     session_hours: int
+    login_limit_account: str = "5 per minute; 20 per hour"
+    login_limit_address: str = "30 per minute; 300 per hour"
+    trusted_proxies: int = 0
+    # Mail for notifications: sent only when SMTP_HOST is set, always from a job, never inside a request.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "xborder@localhost"
+    # Reminders go out this many working days before a deadline falls due (XBORDER_REMINDER_DAYS="5,1").
+    reminder_days: tuple[int, ...] = (5, 1)
+    # How often the scheduled sweep (reminders, overdue, expiry, extension windows) runs.
+    sweep_minutes: int = 60
 
     @property
     def embedded(self) -> bool:
@@ -95,7 +108,43 @@ def load_settings(env: Mapping[str, str] | None = None, default_instance: pathli
         token_ttl_hours=_int(env, "XBORDER_TOKEN_TTL_HOURS", 12),
         max_content_length=_int(env, "XBORDER_MAX_CONTENT_LENGTH", 16 * 1024 * 1024, minimum=1024),
         session_hours=_int(env, "XBORDER_SESSION_HOURS", 8),
+        login_limit_account=_limits(env, "XBORDER_LOGIN_LIMIT_ACCOUNT", "5 per minute; 20 per hour"),
+        login_limit_address=_limits(env, "XBORDER_LOGIN_LIMIT_ADDRESS", "30 per minute; 300 per hour"),
+        trusted_proxies=_int(env, "XBORDER_TRUSTED_PROXIES", 0, minimum=0),
+        smtp_host=env.get("SMTP_HOST") or None,
+        smtp_port=_int(env, "SMTP_PORT", 25),
+        smtp_user=env.get("SMTP_USER") or None,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_from=env.get("SMTP_FROM") or "xborder@localhost",
+        reminder_days=_days(env, "XBORDER_REMINDER_DAYS", (5, 1)),
+        sweep_minutes=_int(env, "XBORDER_SWEEP_MINUTES", 60),
     )
+
+
+def _days(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A comma-separated list of whole numbers of working days, largest first (e.g. "5,1")."""
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        days = tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: use working days like '5,1'") from None
+    if not days or days[-1] < 1:
+        raise ConfigError(f"{name}={raw!r}: each number of working days must be at least 1")
+    return days
+
+
+def _limits(env: Mapping[str, str], name: str, default: str) -> str:
+    """A rate limit such as "5 per minute; 20 per hour", checked at start rather than at the first login."""
+    from limits import parse_many
+
+    raw = env.get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: use limits like '5 per minute; 20 per hour'") from None
+    return raw
 
 
 def flask_config(settings: Settings) -> dict[str, object]:

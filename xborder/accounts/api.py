@@ -16,6 +16,7 @@ from xborder.accounts.schemas import (
     TokenSchema,
 )
 from xborder.core.auth import Unauthorised, api_token, api_user, token_required
+from xborder.core.security import login_per_account, login_per_address
 from xborder.core.timeutil import as_utc
 from xborder.core.unit_of_work import commit
 from xborder.extensions import db
@@ -28,9 +29,12 @@ class TokenResource(MethodView):
     """Bearer tokens."""
 
     @blp.doc(security=[])
+    @login_per_address
+    @login_per_account
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, description="Wrong credentials or inactive account")
+    @blp.alt_response(429, description="Too many sign-in attempts; see Retry-After")
     def post(self, credentials):
         """Exchange an email and password for a bearer token."""
         user = operations.authenticate(credentials["email"], credentials["password"])

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from xborder.accounts import operations
 from xborder.accounts.forms import LoginForm, LogoutForm
 from xborder.config import LOCALES
+from xborder.core.security import login_per_account, login_per_address
 
 bp = Blueprint("accounts", __name__)
 
@@ -23,6 +24,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_per_address
+@login_per_account
 def login():
     """Show the login form and sign the user in."""
     if current_user.is_authenticated:

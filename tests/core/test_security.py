@@ -1,0 +1,89 @@
+"""Security headers, the session cookie's flags and the sign-in limits, on a real app and its real storage."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+
+def test_every_response_carries_the_security_headers(client):
+    for response in (client.get("/login"), client.get("/api/v1/cases"), client.get("/no-such-page")):
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert "Strict-Transport-Security" not in response.headers
+
+
+def test_over_tls_hsts_is_sent_and_the_session_cookie_is_secure(client):
+    response = client.get("/login", base_url="https://xborder.test")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_over_plain_http_the_session_cookie_is_httponly_and_lax_but_not_secure(client):
+    cookie = client.get("/login").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+@pytest.fixture
+def limited_app(app_env):
+    """A second app with small limits, on the same counters (Redis in the PostgreSQL run) as the suite's app."""
+    from xborder import create_app
+
+    env = {**app_env, "XBORDER_LOGIN_LIMIT_ACCOUNT": "3 per minute", "XBORDER_LOGIN_LIMIT_ADDRESS": "6 per minute"}
+    app = create_app(env, TESTING=True, WTF_CSRF_ENABLED=False)
+    yield app
+    from xborder.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _stranger():
+    """A test client from an address and for accounts no other run has used, so counters start at zero."""
+    tag = uuid.uuid4().hex[:12]
+    octets = uuid.uuid4().bytes[:3]
+    return tag, {"REMOTE_ADDR": "10.{}.{}.{}".format(*octets)}
+
+
+def test_failed_sign_ins_are_limited_per_account_with_retry_after(limited_app):
+    tag, environ = _stranger()
+    client = limited_app.test_client()
+    client.environ_base.update(environ)
+    for _ in range(3):
+        response = client.post("/api/v1/auth/token", json={"email": f"victim-{tag}@example.test", "password": "g"})
+        assert response.status_code == 401
+    refused = client.post("/api/v1/auth/token", json={"email": f"Victim-{tag}@example.test", "password": "g"})
+    assert refused.status_code == 429
+    assert refused.mimetype == "application/problem+json"
+    assert refused.json["status"] == 429 and refused.json["title_zh"] == "请求过于频繁"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    # The web form shares the account's bucket: guessing cannot switch channels to go on.
+    web = client.post("/login", data={"email": f"victim-{tag}@example.test", "password": "guess"})
+    assert web.status_code == 429
+    assert "请求过于频繁" in web.get_data(as_text=True)
+    # Another account from the same address is not locked out by someone guessing at the first.
+    other = client.post("/api/v1/auth/token", json={"email": f"other-{tag}@example.test", "password": "guess"})
+    assert other.status_code == 401
+
+
+def test_all_sign_in_requests_are_limited_per_address(limited_app):
+    tag, environ = _stranger()
+    client = limited_app.test_client()
+    client.environ_base.update(environ)
+    statuses = [client.post("/api/v1/auth/token", json={"email": f"u{i}-{tag}@example.test", "password": "x"})
+                .status_code for i in range(7)]
+    assert statuses == [401] * 6 + [429]
+    # Reading pages is not limited by the sign-in buckets.
+    assert client.get("/login").status_code == 200
+
+
+def test_limit_settings_are_checked_at_start(app_env):
+    from xborder.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match="XBORDER_LOGIN_LIMIT_ACCOUNT"):
+        load_settings({**app_env, "XBORDER_LOGIN_LIMIT_ACCOUNT": "lots"})

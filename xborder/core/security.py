@@ -1,0 +1,106 @@
+"""Security defaults for every response and the abuse limits on signing in.
+
+- Headers: a Content-Security-Policy without inline script or style, no sniffing, no framing, a strict referrer
+  policy, and HSTS whenever the request arrived over TLS (directly or through a trusted proxy).
+- The session cookie is HttpOnly, SameSite=Lax, and Secure whenever the request is served over TLS.
+- Signing in (`POST /api/v1/auth/token` and `POST /login`) is limited per account (failed attempts) and per
+  address (all attempts), in buckets shared by the API and the web form; 429 answers carry `Retry-After`.
+  The counters live in Redis when `REDIS_URL` is set, so several app servers share them.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CSP = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+limiter = Limiter(
+    key_func=get_remote_address,
+    headers_enabled=True,
+    # A Redis outage must not lock everyone out: fall back to per-process counters and keep answering.
+    swallow_errors=True,
+    in_memory_fallback_enabled=True,
+)
+
+
+def _settings():
+    return current_app.config["XBORDER"]
+
+
+def _account_key() -> str:
+    """The account a sign-in names (email, case-folded), from the JSON body or the form; else the address."""
+    body = request.get_json(silent=True) if request.is_json else None
+    email = body.get("email") if isinstance(body, dict) else request.form.get("email")
+    if isinstance(email, str) and email.strip():
+        return "account:" + email.strip().casefold()
+    return "address:" + (get_remote_address() or "-")
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code in (401, 422)
+
+
+login_per_account = limiter.shared_limit(
+    lambda: _settings().login_limit_account, scope="login-account", key_func=_account_key,
+    methods=["POST"], deduct_when=_failed)
+login_per_address = limiter.shared_limit(
+    lambda: _settings().login_limit_address, scope="login-address", methods=["POST"])
+
+
+class _TlsAwareSessions(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over TLS, even if not configured to."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        try:
+            return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+        except RuntimeError:  # outside a request
+            return bool(app.config["SESSION_COOKIE_SECURE"])
+
+
+def _add_headers(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the headers, the cookie policy, the proxy trust and the limiter."""
+    settings = app.config["XBORDER"]
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    app.session_interface = _TlsAwareSessions()
+    app.after_request(_add_headers)
+    # One limiter per process (its storage is bound by the first app it meets); the limits themselves are read from
+    # the current app's settings at each request.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "xborder")
+    limiter.init_app(app)
+
