@@ -46,17 +46,22 @@ def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Fla
     from xborder.accounts import views as accounts_views
     from xborder.cases import api as cases_api
     from xborder.cases import views as cases_views
+    from xborder.dossiers import api as dossiers_api
+    from xborder.dossiers import stages as _dossier_stages  # noqa: F401  (registers stage signing on_transition)
+    from xborder.dossiers import views as dossiers_views
     from xborder.law import api as law_api
 
     law_api.register_schemas(api.spec)
-    for blp in (accounts_api.blp, cases_api.blp, law_api.blp):
+    for blp in (accounts_api.blp, cases_api.blp, law_api.blp, dossiers_api.blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # the API authenticates with bearer tokens, never cookies, so CSRF cannot apply
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(cases_views.bp)
+    app.register_blueprint(dossiers_views.bp)
     errors.init_app(app)
 
     import xborder.accounts.models  # noqa: F401  (models must be imported for migrations and queries)
     import xborder.cases.models  # noqa: F401
     import xborder.core.audit  # noqa: F401
+    import xborder.dossiers.models  # noqa: F401
     return app

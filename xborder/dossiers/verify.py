@@ -15,101 +15,29 @@ attacker's reach); a certificate with no CRL from its issuer is reported as not 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import hashlib
-import hmac
-import io
 import json
 import os
 import re
-import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from typing import Any
 
-from asn1crypto import cms, core
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from xborder.core.timeutil import utcnow
 from xborder.dossiers import bundle, signing
+from xborder.dossiers.archive import Check, Limits, Report, read_archive
+from xborder.dossiers.archive import Stop as _Stop
+from xborder.dossiers.cms import CmsError, SignedContent, verify_cms_detached
 
-MiB = 1024 * 1024
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512,
-}
+__all__ = ["Check", "CmsError", "Limits", "Report", "SignedContent", "format_report", "verify_bundle",
+           "verify_cms_detached"]
+
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 _CRL_PEM = re.compile(rb"-----BEGIN X509 CRL-----.+?-----END X509 CRL-----", re.DOTALL)
 _CLOCK_SKEW = dt.timedelta(minutes=5)
-
-
-@dataclasses.dataclass(frozen=True)
-class Check:
-    """One line of the report: what was checked, whether it held, and the particulars."""
-
-    name: str
-    ok: bool
-    detail: str = ""
-
-
-@dataclasses.dataclass
-class Report:
-    """Every check made on a bundle, in order, and whether the bundle could be read at all."""
-
-    checks: list[Check] = dataclasses.field(default_factory=list)
-    readable: bool = True
-
-    def add(self, name: str, ok: bool, detail: str = "") -> bool:
-        """Record a check and return whether it held."""
-        self.checks.append(Check(name, ok, detail))
-        return ok
-
-    @property
-    def ok(self) -> bool:
-        """True when the bundle was readable and every check held."""
-        return self.readable and all(check.ok for check in self.checks)
-
-    @property
-    def exit_code(self) -> int:
-        """The `xborder verify` exit code: 0 all valid, 1 a check failed, 2 not a readable bundle."""
-        return 2 if not self.readable else 0 if self.ok else 1
-
-
-@dataclasses.dataclass(frozen=True)
-class Limits:
-    """Zip-bomb limits; a real dossier (JSON and a few .docx) is far below every one."""
-
-    max_archive_bytes: int = 160 * MiB
-    max_entries: int = 1000
-    max_total_bytes: int = 128 * MiB
-    max_ratio: int = 100
-    # Small entries may compress very well (JSON whitespace) and cannot hurt within the total budget.
-    ratio_floor_bytes: int = 1 * MiB
-
-
-@dataclasses.dataclass(frozen=True)
-class SignedContent:
-    """What a verified detached CMS signature says: its signer, the other certificates it carries, its time."""
-
-    signer: x509.Certificate
-    certificates: list[x509.Certificate]
-    signing_time: dt.datetime | None
-
-
-class CmsError(ValueError):
-    """A detached CMS signature does not verify over the given content; the message says why."""
-
-
-class _Stop(Exception):
-    """Ends the checks early: the failing check is already in the report (or, if unreadable, is this)."""
-
-    def __init__(self, name: str = "", detail: str = "", *, unreadable: bool = False) -> None:
-        super().__init__(detail)
-        self.name, self.detail, self.unreadable = name, detail, unreadable
 
 
 def verify_bundle(
@@ -127,7 +55,7 @@ def verify_bundle(
         raise ValueError("now must be timezone-aware")
     try:
         with ExitStack() as stack:
-            contents, names = _read_archive(report, data, limits or Limits(), stack)
+            contents, names = read_archive(report, data, limits or Limits(), stack)
             _check_bundle(report, contents, names, ca_pem, crls, when)
     except _Stop as stop:
         if stop.unreadable:
@@ -160,103 +88,6 @@ def _printable(check: Check) -> Check:
         return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
     return Check(clean(check.name), check.ok, clean(check.detail))
-
-
-# --- the archive: names, sizes, bounded reads -------------------------------------------------------------------
-
-
-def _read_archive(
-    report: Report, data: bytes | str | os.PathLike[str], limits: Limits, stack: ExitStack
-) -> tuple[dict[str, bytes], list[str]]:
-    if isinstance(data, bytes | bytearray | memoryview):
-        size, source = len(data), io.BytesIO(bytes(data))
-    else:
-        try:
-            size, source = os.stat(data).st_size, stack.enter_context(open(data, "rb"))
-        except OSError as exc:
-            raise _Stop("archive", f"cannot read {os.fspath(data)}: {exc.strerror}", unreadable=True) from None
-    if size > limits.max_archive_bytes:
-        report.add("size limits", False, f"the archive is {size} bytes; at most {limits.max_archive_bytes}")
-        raise _Stop()
-    try:
-        archive = stack.enter_context(zipfile.ZipFile(source))
-        infos = archive.infolist()
-    except Exception as exc:  # zipfile raises several types on hostile input; all mean "not a ZIP we can read"
-        raise _Stop("archive", f"not a ZIP file: {exc}", unreadable=True) from None
-    report.add("archive", True, f"{len(infos)} entries, {size} bytes")
-    safe = _check_names(report, infos)
-    _check_header_limits(report, infos, limits)
-    contents: dict[str, bytes] = {}
-    unreadable: list[str] = []
-    budget = limits.max_total_bytes
-    for info in safe:
-        try:
-            content = _read_bounded(archive, info, budget)
-        except OverflowError as exc:
-            report.add("size limits", False, f"{info.filename!r} {exc}")
-            raise _Stop() from None
-        except Exception as exc:  # bad CRC, corrupt deflate stream, header mismatch: the entry is damaged
-            unreadable.append(f"{info.filename!r}: {exc}")
-            continue
-        budget -= len(content)
-        contents[info.filename] = content
-    total = limits.max_total_bytes - budget
-    report.add("size limits", True, f"{len(infos)} entries, {total} bytes uncompressed")
-    report.add("entries readable", not unreadable, "; ".join(unreadable))
-    return contents, [info.filename for info in infos]
-
-
-def _check_names(report: Report, infos: Sequence[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
-    """Report unsafe entries and return the others, of duplicates only the first, which is all that is read."""
-    problems, seen, safe = [], set(), []
-    for info in infos:
-        name = info.filename
-        problem = bundle.path_problem(name)
-        if problem is None and name.casefold() in seen:
-            # Two names that differ only in case become one file on Windows and macOS.
-            problem = "a duplicate name"
-        if problem is None and (info.external_attr >> 16) & 0o170000 == 0o120000:
-            problem = "a symbolic link"
-        if problem is None and info.flag_bits & 0x1:
-            problem = "encrypted"
-        if problem is None and info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            problem = f"compressed with method {info.compress_type}; only stored and deflate are accepted"
-        seen.add(name.casefold())
-        if problem:
-            problems.append(f"{name!r}: {problem}")
-        else:
-            safe.append(info)
-    report.add("entry names", not problems, "; ".join(problems))
-    return safe
-
-
-def _check_header_limits(report: Report, infos: Sequence[zipfile.ZipInfo], limits: Limits) -> None:
-    problems = []
-    if len(infos) > limits.max_entries:
-        problems.append(f"{len(infos)} entries; at most {limits.max_entries}")
-    total = sum(info.file_size for info in infos)
-    if total > limits.max_total_bytes:
-        problems.append(f"headers declare {total} bytes uncompressed; at most {limits.max_total_bytes}")
-    for info in infos:
-        if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            problems.append(f"{info.filename!r} expands {info.file_size // max(info.compress_size, 1)}-fold")
-    if problems:
-        report.add("size limits", False, "; ".join(problems))
-        raise _Stop()
-
-
-def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
-    # Headers can lie: stop as soon as an entry yields more than it declared or than the whole budget allows.
-    limit = min(info.file_size, budget)
-    out = bytearray()
-    with archive.open(info) as stream:
-        while chunk := stream.read(64 * 1024):
-            out += chunk
-            if len(out) > limit:
-                raise OverflowError("decompresses to more than its header declares or the size limit allows")
-    if len(out) != info.file_size:
-        raise ValueError(f"yields {len(out)} bytes, its header declares {info.file_size}")
-    return bytes(out)
 
 
 # --- JSON, manifests -------------------------------------------------------------------------------------------
@@ -678,99 +509,3 @@ def _check_revocation(
         report.add(f"{label} revocation", True, f"not checked: no CRL from {'; '.join(unchecked)}")
     else:
         report.add(f"{label} revocation", True, "not revoked according to the issuer's CRL")
-
-
-# --- CMS ---------------------------------------------------------------------------------------------------------
-
-
-def verify_cms_detached(signature: bytes, content: bytes) -> SignedContent:
-    """Verify a DER detached CMS SignedData over the content, raising CmsError; the signer is not yet trusted."""
-    try:
-        return _verify_cms(signature, content)
-    except CmsError:
-        raise
-    except InvalidSignature:
-        raise CmsError("the signature does not verify with the signer's certificate") from None
-    except Exception as exc:  # asn1crypto parses lazily and raises many types on hostile DER
-        raise CmsError(f"not a well-formed CMS signature: {type(exc).__name__}: {exc}") from None
-
-
-def _verify_cms(signature: bytes, content: bytes) -> SignedContent:
-    info = cms.ContentInfo.load(signature, strict=True)
-    if info["content_type"].native != "signed_data":
-        raise CmsError("not CMS SignedData")
-    signed_data = info["content"]
-    encapsulated = signed_data["encap_content_info"]
-    if encapsulated["content_type"].native != "data" or encapsulated["content"].native is not None:
-        raise CmsError("not a detached signature over data")
-    carried = signed_data["certificates"]
-    certificates = [] if isinstance(carried, core.Void) else [c.chosen for c in carried if c.name == "certificate"]
-    signer_infos = signed_data["signer_infos"]
-    if len(signer_infos) != 1:
-        raise CmsError(f"{len(signer_infos)} signers; a stage has exactly one")
-    signer_info = signer_infos[0]
-    signer = _find_signer(signer_info["sid"], certificates)
-
-    digest_name = signer_info["digest_algorithm"]["algorithm"].native
-    if digest_name not in _HASHES:
-        raise CmsError(f"digest {digest_name} is not accepted; use SHA-256, SHA-384 or SHA-512")
-    attributes = signer_info["signed_attrs"]
-    if isinstance(attributes, core.Void) or not len(attributes):
-        raise CmsError("no signed attributes, so no message digest to check")
-    values: dict[str, Any] = {}
-    for attribute in attributes:
-        kind = attribute["type"].native
-        if kind in values or len(attribute["values"]) != 1:
-            raise CmsError(f"signed attribute {kind} is repeated or has several values")
-        values[kind] = attribute["values"][0].native
-    if values.get("content_type") != "data":
-        raise CmsError("the signed content type is not data")
-    expected = hashlib.new(digest_name, content).digest()
-    digest = values.get("message_digest")
-    if not isinstance(digest, bytes) or not hmac.compare_digest(digest, expected):
-        raise CmsError("the signed message digest does not match the manifest: the manifest is not what was signed")
-
-    algorithm = signer_info["signature_algorithm"]
-    try:
-        named_hash = algorithm.hash_algo
-    except ValueError:
-        named_hash = digest_name  # rsaEncryption names no hash: the digest algorithm is the one used
-    if named_hash != digest_name:
-        raise CmsError(f"the signature algorithm uses {named_hash} but the digest is {digest_name}")
-    # The signature covers the DER of the signed attributes as a SET (tag 0x31), not as the [0] stored here.
-    signed_bytes = b"\x31" + attributes.dump()[1:]
-    signer_cert = x509.load_der_x509_certificate(signer.dump())
-    _verify_signature(signer_cert, algorithm, signer_info["signature"].native, signed_bytes, digest_name)
-    others = [x509.load_der_x509_certificate(cert.dump()) for cert in certificates if cert is not signer]
-    signing_time = values.get("signing_time")
-    return SignedContent(signer_cert, others, signing_time if isinstance(signing_time, dt.datetime) else None)
-
-
-def _find_signer(sid: Any, certificates: Sequence[Any]) -> Any:
-    for cert in certificates:
-        if sid.name == "issuer_and_serial_number":
-            wanted = sid.chosen
-            if cert.issuer == wanted["issuer"] and cert.serial_number == wanted["serial_number"].native:
-                return cert
-        elif sid.name == "subject_key_identifier" and cert.key_identifier == sid.chosen.native:
-            return cert
-    raise CmsError("the signer's certificate is not in the signature")
-
-
-def _verify_signature(cert: x509.Certificate, algorithm: Any, signature: bytes, data: bytes, digest: str) -> None:
-    key, kind = cert.public_key(), algorithm.signature_algo
-    hash_algorithm = _HASHES[digest]()
-    if kind == "ecdsa" and isinstance(key, ec.EllipticCurvePublicKey):
-        key.verify(signature, data, ec.ECDSA(hash_algorithm))
-    elif kind == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
-        key.verify(signature, data, padding.PKCS1v15(), hash_algorithm)
-    elif kind == "rsassa_pss" and isinstance(key, rsa.RSAPublicKey):
-        params = algorithm["parameters"]
-        mgf = params["mask_gen_algorithm"]
-        mgf_hash = mgf["parameters"]["algorithm"].native
-        if mgf["algorithm"].native != "mgf1" or mgf_hash not in _HASHES:
-            raise CmsError("RSA-PSS with an unsupported mask generation function")
-        pss = padding.PSS(mgf=padding.MGF1(_HASHES[mgf_hash]()), salt_length=params["salt_length"].native)
-        key.verify(signature, data, pss, hash_algorithm)
-    else:
-        raise CmsError(f"signature algorithm {kind} does not match the signer's {type(key).__name__}")

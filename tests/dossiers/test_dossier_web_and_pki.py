@@ -1,0 +1,130 @@
+"""The public verification page, the web download, and organisations' own certificates."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from tests.api.test_workflow import act, answered_case, assessor_id, roles  # noqa: F401  (fixture)
+from tests.dossiers.workflow_helpers import entries, fetch_dossier, security_assessment_case
+from tests.factories import auth
+from xborder.dossiers import bundle, signing
+from xborder.dossiers.verify import verify_bundle
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def dossier(client, roles):  # noqa: F811
+    case = security_assessment_case(client, roles, decide=False)
+    return case, fetch_dossier(client, roles["enterprise"], case["id"])
+
+
+def _upload(client, data: bytes, lang: str | None = None):
+    page = client.get("/verify" + (f"?lang={lang}" if lang else ""))
+    assert page.status_code == 200
+    return client.post("/verify" + (f"?lang={lang}" if lang else ""), content_type="multipart/form-data", data={
+        "csrf_token": _csrf(page.get_data(as_text=True)), "bundle": (io.BytesIO(data), "dossier.zip")})
+
+
+def test_verify_page_needs_no_login_and_reports_each_check_in_chinese(client, dossier):
+    _, data = dossier
+    response = _upload(client, data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "有效：全部" in html and "第 3 阶段：签名" in html and "文件 case.json" in html
+    tampered = entries(data)
+    tampered["case.json"] = tampered["case.json"].replace(b"Example GmbH", b"Example GmbX")
+    html = _upload(client, bundle.write_zip(tampered)).get_data(as_text=True)
+    assert "无效：" in html and "未通过" in html
+
+
+def test_verify_page_in_english_and_unreadable_and_csrf(client, dossier):
+    _, data = dossier
+    html = _upload(client, data, lang="en").get_data(as_text=True)
+    assert "Valid: all" in html and "Stage 1: signature" in html
+    assert "Not a readable dossier bundle." in _upload(client, b"not a zip", lang="en").get_data(as_text=True)
+    refused = client.post("/verify", content_type="multipart/form-data",
+                          data={"bundle": (io.BytesIO(data), "dossier.zip")})
+    assert refused.status_code == 400
+
+
+def test_web_download_for_case_parties_only(client, dossier, factory):
+    case, _ = dossier
+    assert client.get(f"/cases/{case['id']}/dossier").status_code == 302
+    page = client.get("/login")
+    client.post("/login", data={"csrf_token": _csrf(page.get_data(as_text=True)), "email": "assessor@demo.xborder",
+                                "password": "demo-password"})
+    response = client.get(f"/cases/{case['id']}/dossier")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert verify_bundle(response.get_data()).exit_code == 0
+
+
+# --- organisations' own certificates --------------------------------------------------------------------------
+
+
+def _pem_key(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def test_uploaded_certificate_from_a_trusted_ca_signs_the_stage(client, roles, db):  # noqa: F811
+    from xborder.dossiers import pki
+
+    ca_key, ca = signing.create_ca("某商业电子认证服务机构 CA")
+    pki.trust_external_ca(signing.cert_to_pem(ca))
+    db.session.flush()
+    key, cert = signing.issue_signing_certificate(ca_key, ca, organisation_name="上海演示智能制造有限公司",
+                                                  uscc="9131011552601815X1", role="enterprise")
+    response = client.post("/api/v1/organisations/me/signing-certificate", headers=auth(roles["enterprise"]),
+                           data={"certificate": signing.cert_to_pem(cert).decode(), "private_key": _pem_key(key)})
+    assert response.status_code == 201, response.json
+    assert response.json["source"] == "uploaded" and response.json["fingerprint"] == signing.certificate_sha256(cert)
+    case = answered_case(client, roles, pi=0, important=True)
+    act(client, roles["enterprise"], case, "submit", assessor_org_id=assessor_id(client, roles))
+    data = fetch_dossier(client, roles["enterprise"], case["id"])
+    contents = entries(data)
+    assert contents["certs/ca.pem"].count(b"BEGIN CERTIFICATE") == 2  # the deployment CA and the trusted one
+    assert verify_bundle(data).exit_code == 0
+    signer = signing.certificate_sha256(cert)
+    assert signer.encode() in contents["stages/01-enterprise.json"]
+
+
+def test_uploads_that_cannot_sign_are_refused_field_by_field(client, roles):  # noqa: F811
+    untrusted_key, untrusted = signing.create_ca("untrusted CA")
+    key, cert = signing.issue_signing_certificate(
+        untrusted_key, untrusted, organisation_name="上海演示智能制造有限公司", uscc="9131011552601815X1",
+        role="enterprise")
+    url, headers = "/api/v1/organisations/me/signing-certificate", auth(roles["enterprise"])
+    cases = [
+        ({"certificate": signing.cert_to_pem(cert).decode(), "private_key": _pem_key(key)}, "certificate"),
+        ({"certificate": "garbage", "private_key": _pem_key(key)}, "certificate"),
+        ({"certificate": signing.cert_to_pem(cert).decode(), "private_key": _pem_key(untrusted_key)}, "private_key"),
+        ({"certificate": signing.cert_to_pem(cert).decode()}, "private_key"),
+    ]
+    for form, path in cases:
+        response = client.post(url, headers=headers, data=form)
+        assert response.status_code == 422, response.json
+        assert response.mimetype == "application/problem+json"
+        assert response.json["errors"][0]["path"] == path and response.json["errors"][0]["message_zh"]
+
+
+def test_certificate_for_another_organisation_or_role_is_refused(client, roles, db):  # noqa: F811
+    from xborder.dossiers import pki
+
+    ca = pki.deployment_ca()
+    ca_key = signing.load_private_key(ca.encrypted_key_pem, b"test-key-passphrase-0123456789")
+    ca_cert = signing.load_certificate(ca.certificate_pem)
+    for name, uscc, role in (("别的公司", "91320500131860916B", "enterprise"),
+                             ("上海演示智能制造有限公司", "9131011552601815X1", "assessor")):
+        key, cert = signing.issue_signing_certificate(ca_key, ca_cert, organisation_name=name, uscc=uscc, role=role)
+        response = client.post("/api/v1/organisations/me/signing-certificate", headers=auth(roles["enterprise"]),
+                               data={"certificate": signing.cert_to_pem(cert).decode(), "private_key": _pem_key(key)})
+        assert response.status_code == 422 and response.json["errors"][0]["path"] == "certificate"

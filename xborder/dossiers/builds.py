@@ -1,0 +1,116 @@
+"""Bundle builds: asked for by a download, run as a job, their progress in a DossierBuild row, the finished ZIP
+stored content-addressed. The blob and the `ready` mark are written in one transaction, so no reader ever sees a
+ready build without its complete bytes."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import sqlalchemy as sa
+
+from xborder.cases.models import Case
+from xborder.core.jobs import enqueue, job_app
+from xborder.core.timeutil import utcnow
+from xborder.core.unit_of_work import after_commit
+from xborder.dossiers import bundle, pki, stages
+from xborder.dossiers.models import DossierBuild
+from xborder.extensions import db
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    """manifest.json's case summary: the latest state, including what happened after the last signature."""
+    workflow = case.workflow or {}
+    return {
+        "reference": case.reference, "title": case.title, "exporter": case.exporter.name,
+        "uscc": case.exporter.uscc, "pathway": case.pathway, "status": case.status,
+        "filing_number": workflow.get("filing_number"), "decision": workflow.get("decision"),
+        "valid_until": case.valid_until.isoformat() if case.valid_until else None,
+    }
+
+
+def build_key(case: Case) -> str | None:
+    """What identifies the bundle the case would give now (its signed stages, summary, anchors); None if unsigned."""
+    signed = stages.stages_of(case.id)
+    if not signed:
+        return None
+    parts = [s.signature_sha256 for s in signed] + [bundle.sha256_hex(bundle.canonical_json(case_summary(case))),
+                                                    bundle.sha256_hex(pki.anchors_pem())]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def latest_build(case: Case, key: str) -> DossierBuild | None:
+    """The newest build of the case for this key that has not failed."""
+    return db.session.scalar(sa.select(DossierBuild).where(
+        DossierBuild.case_id == case.id, DossierBuild.build_key == key, DossierBuild.status != "failed")
+        .order_by(DossierBuild.id.desc()).limit(1))
+
+
+def request_build(case: Case, user) -> DossierBuild | None:
+    """The build for the case as it stands: a finished or running one, else a new one queued after the commit."""
+    key = build_key(case)
+    if key is None:
+        return None
+    found = latest_build(case, key)
+    if found is not None:
+        return found
+    build = DossierBuild(case_id=case.id, build_key=key, status="queued", progress=0, step="queued",
+                         requested_by_id=getattr(user, "id", None))
+    db.session.add(build)
+    db.session.flush()
+    after_commit(_start, build.id)
+    return build
+
+
+def _start(build_id: int) -> None:
+    job_id = enqueue(build_dossier, build_id, job_id=f"dossier-build-{build_id}")
+    if job_id is not None:
+        db.session.execute(sa.update(DossierBuild).where(DossierBuild.id == build_id, DossierBuild.job_id.is_(None))
+                           .values(job_id=job_id))
+        db.session.commit()
+
+
+def _progress(build: DossierBuild, progress: int, step: str) -> None:
+    build.status, build.progress, build.step = "building", progress, step
+    db.session.commit()  # its own small transaction, so waiting users see it
+
+
+def assemble(case: Case) -> bytes:
+    """The bundle's bytes for the case's current round of signed stages."""
+    files, signed = stages.signed_material(stages.stages_of(case.id))
+    return bundle.build_bundle(files, signed, pki.anchors_pem(), case_summary(case))
+
+
+def build_dossier(build_id: int) -> str | None:
+    """The job: assemble the bundle, then store it and mark the build ready together; returns the bundle's SHA-256."""
+    app = job_app()
+    with app.app_context():
+        build = db.session.get(DossierBuild, build_id)
+        if build is None:
+            return None
+        if build.status == "ready":
+            return build.blob_sha256
+        try:
+            _progress(build, 10, "loading the signed stages")
+            case = db.session.get(Case, build.case_id)
+            files, signed = stages.signed_material(stages.stages_of(case.id))
+            _progress(build, 60, "writing the archive")
+            data = bundle.build_bundle(files, signed, pki.anchors_pem(), case_summary(case))
+            build.blob_sha256 = stages.store_blob(data)
+            build.status, build.progress, build.step, build.finished_at = "ready", 100, "ready", utcnow()
+            db.session.commit()
+            return build.blob_sha256
+        except Exception as exc:
+            db.session.rollback()
+            failed = db.session.get(DossierBuild, build_id)
+            failed.status, failed.step, failed.error = "failed", "failed", f"{type(exc).__name__}: {exc}"[:2000]
+            db.session.commit()
+            raise
+
+
+def status(build: DossierBuild) -> dict[str, Any]:
+    """A build as the API shows it while the user waits."""
+    return {"build_id": build.id, "status": build.status, "progress": build.progress, "step": build.step,
+            "error": build.error, "sha256": build.blob_sha256,
+            "created_at": build.created_at.isoformat() if build.created_at else None,
+            "finished_at": build.finished_at.isoformat() if build.finished_at else None}

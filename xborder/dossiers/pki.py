@@ -1,0 +1,161 @@
+"""The deployment's PKI in the database: its CA (created at first need), trusted external CAs, and a signing
+certificate per organisation, issued on demand or uploaded. Private keys are stored only encrypted under
+`XBORDER_KEY_PASSPHRASE` (cryptography's BestAvailableEncryption)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import sqlalchemy as sa
+from cryptography import x509
+from flask import current_app
+
+from xborder.core.errors import Unprocessable, field_error
+from xborder.core.timeutil import utcnow
+from xborder.dossiers import signing
+from xborder.dossiers.models import SigningCertificate, TrustAnchor
+from xborder.extensions import db
+
+ROLE_OF_KIND = {"enterprise": "enterprise", "assessor": "assessor", "authority": "provincial_official"}
+CA_NAME = "xborder deployment CA"
+
+
+@dataclasses.dataclass(frozen=True)
+class Signer:
+    """A usable signing identity: the stored row, its key (decrypted in memory only), certificate and chain."""
+
+    row: SigningCertificate
+    key: signing.SigningKey
+    cert: x509.Certificate
+    chain: list[x509.Certificate]
+
+
+def _passphrase() -> bytes:
+    return current_app.config["XBORDER"].key_passphrase
+
+
+def deployment_ca() -> TrustAnchor:
+    """The deployment CA, created with its key encrypted at rest the first time it is needed."""
+    row = db.session.scalar(sa.select(TrustAnchor).where(TrustAnchor.deployment.is_(True)))
+    if row is not None:
+        return row
+    key, cert = signing.create_ca(CA_NAME)
+    row = TrustAnchor(kind="deployment", deployment=True, subject=cert.subject.rfc4514_string(),
+                      certificate_pem=signing.cert_to_pem(cert),
+                      encrypted_key_pem=signing.encrypt_private_key(key, _passphrase()),
+                      fingerprint=signing.certificate_sha256(cert))
+    try:
+        # Two first requests at once: the unique `deployment` column lets one win; the other reads its CA.
+        with db.session.begin_nested():
+            db.session.add(row)
+    except sa.exc.IntegrityError:
+        return db.session.scalars(sa.select(TrustAnchor).where(TrustAnchor.deployment.is_(True))).one()
+    return row
+
+
+def trust_external_ca(pem: bytes) -> TrustAnchor:
+    """Trust another CA (e.g. a commercial CA organisations already hold certificates from)."""
+    cert = signing.load_certificate(pem)
+    fingerprint = signing.certificate_sha256(cert)
+    existing = db.session.scalar(sa.select(TrustAnchor).where(TrustAnchor.fingerprint == fingerprint))
+    if existing is not None:
+        return existing
+    row = TrustAnchor(kind="external", subject=cert.subject.rfc4514_string(), certificate_pem=signing.cert_to_pem(cert),
+                      fingerprint=fingerprint)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def anchors() -> list[x509.Certificate]:
+    """Every CA the deployment trusts, its own first (creating it if need be)."""
+    deployment_ca()
+    rows = db.session.scalars(sa.select(TrustAnchor).order_by(TrustAnchor.deployment.desc().nulls_last(),
+                                                              TrustAnchor.id)).all()
+    return [signing.load_certificate(row.certificate_pem) for row in rows]
+
+
+def anchors_pem() -> bytes:
+    """The trust anchors as the bundle's certs/ca.pem carries them."""
+    return b"".join(signing.cert_to_pem(cert) for cert in anchors())
+
+
+def _load(row: SigningCertificate) -> Signer:
+    cert = signing.load_certificate(row.certificate_pem)
+    chain = signing.load_certificates(row.chain_pem) if row.chain_pem else []
+    return Signer(row, signing.load_private_key(row.encrypted_key_pem, _passphrase()), cert, chain)
+
+
+def signer_for(organisation) -> Signer:
+    """The organisation's active signing identity, issuing one from the deployment CA if it has none usable."""
+    role = ROLE_OF_KIND[organisation.kind]
+    row = db.session.scalar(
+        sa.select(SigningCertificate).where(SigningCertificate.organisation_id == organisation.id,
+                                            SigningCertificate.role == role, SigningCertificate.active.is_(True),
+                                            SigningCertificate.not_after > utcnow())
+        .order_by(SigningCertificate.id.desc()).limit(1))
+    if row is not None:
+        return _load(row)
+    ca = deployment_ca()
+    ca_cert = signing.load_certificate(ca.certificate_pem)
+    ca_key = signing.load_private_key(ca.encrypted_key_pem, _passphrase())
+    key, cert = signing.issue_signing_certificate(ca_key, ca_cert, organisation_name=organisation.name,
+                                                  uscc=organisation.uscc, role=role)
+    row = _store(organisation, role, "issued", cert, key, [ca_cert])
+    return Signer(row, key, cert, [ca_cert])
+
+
+def _store(organisation, role: str, source: str, cert: x509.Certificate, key: signing.SigningKey,
+           chain: list[x509.Certificate]) -> SigningCertificate:
+    for old in db.session.scalars(sa.select(SigningCertificate).where(
+            SigningCertificate.organisation_id == organisation.id, SigningCertificate.active.is_(True))):
+        old.active = False
+    row = SigningCertificate(
+        organisation_id=organisation.id, role=role, source=source, certificate_pem=signing.cert_to_pem(cert),
+        chain_pem=b"".join(signing.cert_to_pem(c) for c in chain),
+        encrypted_key_pem=signing.encrypt_private_key(key, _passphrase()),
+        fingerprint=signing.certificate_sha256(cert), not_after=cert.not_valid_after_utc, active=True)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _bad(path: str, en: str, zh: str) -> Unprocessable:
+    return Unprocessable("The signing certificate cannot be used", [field_error(path, "invalid", en, zh)])
+
+
+def upload_certificate(organisation, certificate_pem: bytes, key_pem: bytes, key_passphrase: bytes | None,
+                       chain_pem: bytes | None) -> SigningCertificate:
+    """Make an organisation's own certificate its signing identity, if a trusted CA issued it for the org and role."""
+    try:
+        cert = signing.load_certificate(certificate_pem)
+    except signing.CertificateError as exc:
+        raise _bad("certificate", str(exc), "证书无法解析（须为 PEM 或 DER 格式的 X.509 证书）") from None
+    try:
+        intermediates = signing.load_certificates(chain_pem) if chain_pem else []
+    except signing.CertificateError as exc:
+        raise _bad("chain", str(exc), "证书链无法解析（须为 PEM 证书）") from None
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        key = serialization.load_pem_private_key(key_pem, password=key_passphrase or None)
+    except (ValueError, TypeError):
+        raise _bad("private_key", "The private key cannot be read: wrong passphrase or not a PEM private key",
+                   "私钥无法读取：口令错误或不是 PEM 私钥") from None
+    if not isinstance(key, signing.SigningKey) or not signing.key_matches_certificate(key, cert):
+        raise _bad("private_key", "The private key does not belong to the certificate", "私钥与证书不匹配")
+    try:
+        path = signing.verify_certificate_path(cert, anchors(), intermediates=intermediates)
+        signing.check_signing_usage(cert)
+    except signing.CertificateError as exc:
+        raise _bad("certificate", str(exc), "证书不是由本系统信任的 CA 签发的有效签名证书，或缺少组织名称、"
+                   "统一社会信用代码、角色") from None
+    role = ROLE_OF_KIND[organisation.kind]
+    named = (signing.certificate_uscc(cert), signing.certificate_organisation(cert))
+    if named != (organisation.uscc, organisation.name):
+        raise _bad("certificate", "The certificate names another organisation (O and organizationIdentifier must be "
+                   "your name and USCC)", "证书的组织名称或统一社会信用代码与本组织不符")
+    if signing.certificate_role(cert) != role:
+        raise _bad("certificate", f"The certificate is for the {signing.certificate_role(cert)} role; yours is {role}",
+                   "证书所载角色与本组织角色不符")
+    return _store(organisation, role, "uploaded", cert, key, path[1:])
