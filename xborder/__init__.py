@@ -50,13 +50,18 @@ def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Fla
     from xborder.dossiers import stages as _dossier_stages  # noqa: F401  (registers stage signing on_transition)
     from xborder.dossiers import views as dossiers_views
     from xborder.law import api as law_api
+    from xborder.notifications import api as notifications_api
+    from xborder.notifications import listeners as _notification_listeners  # noqa: F401  (registers on_transition)
+    from xborder.notifications import views as notifications_views
 
     law_api.register_schemas(api.spec)
-    for blp in (accounts_api.blp, cases_api.blp, law_api.blp, dossiers_api.blp):
+    for blp in (accounts_api.blp, cases_api.blp, law_api.blp, notifications_api.blp,
+                dossiers_api.blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # the API authenticates with bearer tokens, never cookies, so CSRF cannot apply
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(cases_views.bp)
+    app.register_blueprint(notifications_views.bp)
     app.register_blueprint(dossiers_views.bp)
     errors.init_app(app)
 
@@ -64,4 +69,5 @@ def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Fla
     import xborder.cases.models  # noqa: F401
     import xborder.core.audit  # noqa: F401
     import xborder.dossiers.models  # noqa: F401
+    import xborder.notifications.models  # noqa: F401
     return app

@@ -87,6 +87,25 @@ def verify(bundle: str, ca: str | None) -> None:
 
 
 @main.command()
+@click.option("--today", default=None, help="Run as of this date (YYYY-MM-DD, China time); default today.")
+def sweep(today: str | None) -> None:
+    """Run the scheduled jobs once: expiry, overdue deadlines, reminders, extension windows, mail (for cron)."""
+    import datetime as dt
+
+    from xborder.cases.deadline_tasks import sweep as run_sweep
+
+    if today is not None:
+        try:
+            dt.date.fromisoformat(today)
+        except ValueError:
+            click.echo(_problem(422, "Invalid input", f"--today {today!r} is not a date YYYY-MM-DD", [
+                {"path": "today", "code": "format", "message_en": "A date YYYY-MM-DD",
+                 "message_zh": "须为 YYYY-MM-DD 日期"}]), err=True)
+            sys.exit(2)
+    click.echo(json.dumps(run_sweep(today), ensure_ascii=False, indent=2))
+
+
+@main.command()
 @click.option("--burst", is_flag=True, help="Process what is queued, then stop.")
 def worker(burst: bool) -> None:
     """Run an RQ worker (with the scheduler) on the configured Redis for xborder's queues."""

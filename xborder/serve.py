@@ -48,7 +48,13 @@ class _Gunicorn(BaseApplication):
     def load(self):
         from xborder import create_app
 
-        return create_app()
+        app = create_app()
+        if not app.config["XBORDER"].redis_url:
+            from xborder.core.scheduler import start_in_process_sweeper
+
+            # No Redis, so no RQ scheduler: the periodic sweep runs in this process (one process holds the lock).
+            start_in_process_sweeper(app)
+        return app
 
 
 def run_gunicorn(*, host: str, port: int, workers: int, settings: Settings) -> None:

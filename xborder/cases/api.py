@@ -18,8 +18,13 @@ from xborder.cases.schemas import (
     CaseListQuerySchema,
     CasePageSchema,
     DeclarationEditSchema,
+    DeclarationHistorySchema,
+    EvidenceListSchema,
+    EvidenceSummarySchema,
     EvidenceUploadSchema,
+    QuestionnaireSchema,
     ReviewSchema,
+    RoundChangesSchema,
     SelfAssessmentSchema,
     TransitionSchema,
 )
@@ -86,7 +91,7 @@ class DeclarationResource(MethodView):
         return presenters.case_detail(case, user)
 
     @token_required()
-    @blp.alt_response(200, description="Every declaration of the case, oldest first")
+    @blp.alt_response(200, schema=DeclarationHistorySchema, description="Every declaration of the case, oldest first")
     def get(self, case_id: int):
         """Every version of the declaration with the determination made from it."""
         case = queries.get_case(api_user(), case_id)
@@ -115,7 +120,8 @@ class SelfAssessmentResource(MethodView):
         return presenters.case_detail(case, user)
 
     @token_required()
-    @blp.alt_response(200, description="The applicable key points with their questions and help")
+    @blp.alt_response(200, schema=QuestionnaireSchema,
+                      description="The applicable key points with their questions and help")
     def get(self, case_id: int):
         """The questionnaire: applicable key points, questions, evidence hints, and the current answers."""
         case = queries.get_case(api_user(), case_id)
@@ -128,14 +134,14 @@ class EvidenceListResource(MethodView):
     """Evidence attached to the case."""
 
     @token_required()
-    @blp.alt_response(200, description="The case's evidence, without the bytes")
+    @blp.alt_response(200, schema=EvidenceListSchema, description="The case's evidence, without the bytes")
     def get(self, case_id: int):
         """List the evidence (name, detected type, size, SHA-256, key point)."""
         return {"items": presenters.evidence_list(queries.get_case(api_user(), case_id))}
 
     @token_required("enterprise")
     @blp.arguments(EvidenceUploadSchema, location="form")
-    @blp.alt_response(201, description="The stored evidence")
+    @blp.alt_response(201, schema=EvidenceSummarySchema, description="The stored evidence")
     @blp.alt_response(413, description="Too large")
     @blp.alt_response(422, description="Empty, unknown key point, or a type that is not accepted")
     def post(self, form, case_id: int):
@@ -160,7 +166,8 @@ class EvidenceResource(MethodView):
     """One evidence file."""
 
     @token_required()
-    @blp.alt_response(200, description="The file's bytes")
+    @blp.doc(responses={"200": {"description": "The file's bytes, with the type detected at upload", "content": {
+        kind: {"schema": {"type": "string", "format": "binary"}} for kind in sorted(evidence.ALLOWED_TYPES)}}})
     def get(self, case_id: int, evidence_id: int):
         """Download the file as uploaded."""
         case = queries.get_case(api_user(), case_id)
@@ -223,3 +230,19 @@ class ReviewResource(MethodView):
         operations.save_review(user, case, body["version"], body["reviews"])
         commit()
         return presenters.case_detail(case, user)
+
+
+@blp.route("/cases/<int:case_id>/changes")
+class ChangesResource(MethodView):
+    """What changed in the last round of rectification or supplement."""
+
+    @token_required()
+    @blp.alt_response(200, schema=RoundChangesSchema,
+                      description="`round` (what was asked, revisions compared), `answers` and `declaration` "
+                                  "differences; `round` is null before any request")
+    @blp.alt_response(404, description="No such case visible to the caller")
+    def get(self, case_id: int):
+        """The answers and declaration at the request against those resubmitted (or current, while it is open)."""
+        from xborder.cases.changes import round_changes
+
+        return round_changes(queries.get_case(api_user(), case_id))

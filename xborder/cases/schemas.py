@@ -134,3 +134,53 @@ class ReviewSchema(ma.Schema):
 
     version = ma.fields.Integer(required=True, strict=True)
     reviews = ma.fields.List(ma.fields.Raw(), required=True)
+
+
+class DeclarationRevisionSchema(ma.Schema):
+    """One stored declaration and the determination made from it."""
+
+    revision = ma.fields.Integer(required=True)
+    declaration = ma.fields.Dict(required=True)
+    determination = ma.fields.Dict(allow_none=True)
+    created_by_id = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.String(required=True)
+
+
+class DeclarationHistorySchema(ma.Schema):
+    """Every declaration of a case, oldest first."""
+
+    versions = ma.fields.List(ma.fields.Nested(DeclarationRevisionSchema), required=True)
+
+
+class QuestionnaireSchema(ma.Schema):
+    """The applicable key points with their questions and help, and the current answers."""
+
+    version = ma.fields.Integer(required=True)
+    key_points = ma.fields.List(ma.fields.Dict(), required=True)
+    answers = ma.fields.List(ma.fields.Dict(), required=True)
+
+
+class EvidenceSummarySchema(ma.Schema):
+    """A stored evidence file, without its bytes."""
+
+    id = ma.fields.Integer(required=True)
+    key_point = ma.fields.String(allow_none=True)
+    filename = ma.fields.String(required=True)
+    content_type = ma.fields.String(required=True)
+    size = ma.fields.Integer(required=True)
+    sha256 = ma.fields.String(required=True)
+    created_at = ma.fields.String(required=True)
+
+
+class EvidenceListSchema(ma.Schema):
+    """A case's evidence."""
+
+    items = ma.fields.List(ma.fields.Nested(EvidenceSummarySchema), required=True)
+
+
+class RoundChangesSchema(ma.Schema):
+    """What changed in a round of rectification or supplement; `round` is null before any request."""
+
+    round = ma.fields.Dict(allow_none=True, required=True)
+    answers = ma.fields.List(ma.fields.Dict(), required=True)
+    declaration = ma.fields.List(ma.fields.Dict(), required=True)

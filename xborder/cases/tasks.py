@@ -18,6 +18,10 @@ from xborder.extensions import db
 
 def expire_cases(today: str | None = None) -> list[str]:
     """Move approved or filed cases whose validity ended before `today` (China time) to `expired`; returns refs."""
+    from xborder.notifications import texts
+    from xborder.notifications.mail import dispatch
+    from xborder.notifications.operations import notify, users_concerned
+
     app = job_app()
     with app.app_context():
         day = dt.date.fromisoformat(today) if today else china_today()
@@ -30,5 +34,8 @@ def expire_cases(today: str | None = None) -> list[str]:
             db.session.flush()
             audit.record(case, "job.expired", {"from": "approved/filed", "to": "expired",
                                                "valid_until": case.valid_until.isoformat(), "on": day.isoformat()})
+            notify(case, "case.expired", texts.expired_text(case), users_concerned(case))
         db.session.commit()
+        if due:
+            dispatch()
         return [case.reference for case in due]

@@ -31,6 +31,18 @@ def _error(path: str, code: str, en: str, zh: str) -> list[dict[str, str]]:
     return [field_error(path, code, en, zh)]
 
 
+def _reads_body(check: Check) -> Check:
+    """Mark a check as one that judges the request body (a comment, a number, a choice the caller sends): such
+    checks cannot be answered before the request, so `available_actions` leaves them out."""
+    check.reads_body = True  # type: ignore[attr-defined]
+    return check
+
+
+def reads_body(check: Check) -> bool:
+    """Tell whether `check` depends on the request body rather than only on the case."""
+    return getattr(check, "reads_body", False)
+
+
 def _pathway(*allowed: str) -> Check:
     def check(case: Case, body: dict, user) -> list[dict[str, str]]:
         if case.pathway in allowed:
@@ -46,6 +58,7 @@ def _not_exempt(case: Case, body: dict, user) -> list[dict[str, str]]:
     return _error("pathway", "pathway", "An exempt case is recorded, not submitted", "豁免案件应记录豁免，无需提交评估")
 
 
+@_reads_body
 def _comment(case: Case, body: dict, user) -> list[dict[str, str]]:
     if str(body.get("comment") or "").strip():
         return []
@@ -62,6 +75,7 @@ def _all_answered(case: Case, body: dict, user) -> list[dict[str, str]]:
                   f"以下评估重点尚未回答：{'、'.join(missing)}")
 
 
+@_reads_body
 def _assessor_named(case: Case, body: dict, user) -> list[dict[str, str]]:
     from xborder.accounts.models import Organisation
 
@@ -74,6 +88,7 @@ def _assessor_named(case: Case, body: dict, user) -> list[dict[str, str]]:
                   "请选择第三方评估机构（见 /organisations?kind=assessor）")
 
 
+@_reads_body
 def _key_points_listed(case: Case, body: dict, user) -> list[dict[str, str]]:
     from xborder.cases.presenters import key_point_status
 
@@ -108,7 +123,7 @@ def _all_reviewed(case: Case, body: dict, user) -> list[dict[str, str]]:
 def _flag(name: str, en: str, zh: str) -> Check:
     def check(case: Case, body: dict, user) -> list[dict[str, str]]:
         return [] if body.get(name) is True else _error(name, "required", en, zh)
-    return check
+    return _reads_body(check)
 
 
 def _text(name: str, en: str, zh: str) -> Check:
@@ -116,9 +131,10 @@ def _text(name: str, en: str, zh: str) -> Check:
         value = body.get(name)
         ok = isinstance(value, str) and value.strip() and len(value) <= 100
         return [] if ok else _error(name, "required", en, zh)
-    return check
+    return _reads_body(check)
 
 
+@_reads_body
 def _decision(case: Case, body: dict, user) -> list[dict[str, str]]:
     errors = []
     if body.get("decision") not in ("approved", "rejected"):
@@ -133,6 +149,19 @@ def _decision(case: Case, body: dict, user) -> list[dict[str, str]]:
         errors += _error("decision_date", "format", "decision_date is a date YYYY-MM-DD",
                          "decision_date 须为 YYYY-MM-DD 日期")
     return errors
+
+
+@_reads_body
+def _due_date(case: Case, body: dict, user) -> list[dict[str, str]]:
+    if body.get("due_date") in (None, ""):
+        return []  # the default period from forms/deadlines (kind `supplement`) applies
+    try:
+        due = dt.date.fromisoformat(str(body["due_date"]))
+    except ValueError:
+        return _error("due_date", "format", "due_date is a date YYYY-MM-DD", "due_date 须为 YYYY-MM-DD 日期")
+    if due <= china_today():
+        return _error("due_date", "past", "The due date must be after today", "补充材料期限须晚于今天")
+    return []
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,8 +189,8 @@ ACTIONS: dict[str, Action] = {
                        (_changed_since_request,)),
     "sign_opinion": Action("assessor", ("third_party_review",), "provincial_review", (_all_reviewed,),
                            ("provincial_completeness_check",)),
-    "request_supplement": Action("provincial_official", ("provincial_review",), "supplement_requested", (_comment,),
-                                 ("supplement",)),
+    "request_supplement": Action("provincial_official", ("provincial_review",), "supplement_requested",
+                                 (_comment, _due_date), ("supplement",)),
     "forward_to_regulator": Action("provincial_official", ("provincial_review",), "submitted_to_regulator", (
         _pathway("security_assessment"),
         _flag("completeness_confirmed", "Confirm the materials are complete", "请确认材料齐全")),
@@ -190,10 +219,8 @@ def available_actions(case: Case, user) -> list[str]:
     out = []
     for name, action in ACTIONS.items():
         if case.status in action.sources and _allowed_by_role_and_org(case, user, action):
-            probe = {"comment": "x", "key_points": [], "completeness_confirmed": True, "filing_number": "x",
-                     "decision": "approved", "decision_number": "x", "decision_date": china_today().isoformat()}
-            checks = [c for c in action.checks if c not in (_comment, _key_points_listed, _assessor_named)]
-            if not any(check(case, probe, user) for check in checks):
+            # Only what the case itself decides; what the caller will send is judged when it is sent.
+            if not any(check(case, {}, user) for check in action.checks if not reads_body(check)):
                 out.append(name)
     return out
 
@@ -227,11 +254,13 @@ def transition(case: Case, user, name: str, body: dict) -> Case:
     for kind in action.deadlines:
         events[kind] = today.isoformat()
     case.workflow = {**case.workflow, "deadline_starts": events}
-    db.session.flush()
+    from xborder.core.unit_of_work import flush
+
+    flush()  # the versioned UPDATE: of two concurrent transitions the second becomes 409 here, not a 500
     audit.record(case, f"transition.{name}", {
         "from": source, "to": target, "comment": body.get("comment"),
-        **{k: body[k] for k in ("assessor_org_id", "key_points", "filing_number", "decision", "decision_number",
-                                 "decision_date") if k in body}}, user)
+        **{k: body[k] for k in ("assessor_org_id", "key_points", "due_date", "filing_number", "decision",
+                                 "decision_number", "decision_date") if k in body}}, user)
     for listener in _listeners:
         listener(case, name, source, body, user)
     return case
@@ -247,7 +276,10 @@ def _apply_effects(case: Case, name: str, body: dict, user) -> None:
                                     "declaration_revision": case.declaration_revision,
                                     "due_date": body.get("due_date")}
     if name == "resubmit":
-        workflow.pop("open_request", None)
+        # Kept so the assessor (or official) can see what changed in this round: GET /cases/{id}/changes.
+        request = workflow.pop("open_request", None) or {}
+        workflow["last_round"] = {**request, "resubmitted_answers_revision": case.answers_revision,
+                                  "resubmitted_declaration_revision": case.declaration_revision}
     if name == "sign_opinion":
         case.reached_provincial_at = case.reached_provincial_at or utcnow()
     if name == "record_filing":
@@ -263,33 +295,72 @@ def _apply_effects(case: Case, name: str, body: dict, user) -> None:
     case.workflow = workflow
 
 
-def open_deadlines(case: Case) -> list[dict[str, Any]]:
-    """The deadlines running for the case now, each with its due date, legal basis and whether it is provisional."""
+def _deadline_entry(kind: str, start: dt.date, regime: str, due: dt.date | None = None,
+                    **extra: Any) -> dict[str, Any] | None:
     from xborder.core.workdays import deadline_for, deadline_rule
 
-    if case.status in FINAL_STATUSES or not case.regime:
-        return []
-    running = {
-        "provincial_review": "provincial_completeness_check",
-        "submitted_to_regulator": "regulator_acceptance",
-        "supplement_requested": "supplement",
-    }
-    out = []
-    kind = running.get(case.status)
-    start = (case.workflow.get("deadline_starts") or {}).get(kind) if kind else None
-    if kind and start:
-        started = dt.date.fromisoformat(start)
-        deadline = deadline_for(kind, started, case.regime)
-        rule = deadline_rule(kind, started, case.regime)
-        out.append({"kind": kind, "label_zh": rule.get("label_zh"), "label_en": rule.get("label_en"),
-                    "starts": start, "due": deadline.due.isoformat(), "provisional": deadline.provisional,
-                    "overdue": deadline.due < china_today(), "legal_basis": rule["legal_basis"]})
-    if case.status in ("approved",) and case.valid_until:
-        deadline = deadline_for("extension_window", case.valid_until, case.regime)
-        rule = deadline_rule("extension_window", case.valid_until, case.regime)
-        out.append({"kind": "extension_window", "label_zh": rule.get("label_zh"), "label_en": rule.get("label_en"),
-                    "opens": deadline.opens.isoformat() if deadline.opens else None, "due": deadline.due.isoformat(),
-                    "provisional": deadline.provisional, "overdue": deadline.due < china_today(),
-                    "legal_basis": rule["legal_basis"]})
-    return out
+    try:
+        rule = deadline_rule(kind, start, regime)
+        deadline = deadline_for(kind, start, regime)
+    except ValueError:
+        return None  # the kind is not in force for an event on that day (e.g. a contract before 2023-06-01)
+    due = due or deadline.due
+    entry = {"kind": kind, "label_zh": rule.get("label_zh"), "label_en": rule.get("label_en"),
+             "starts": start.isoformat(), "due": due.isoformat(), "provisional": deadline.provisional,
+             "overdue": due < china_today(), "legal_basis": rule["legal_basis"]}
+    if deadline.opens:
+        entry["opens"] = deadline.opens.isoformat()
+    if rule.get("xborder_default"):
+        entry["xborder_default"] = True
+    return {**entry, **extra}
 
+
+def _started(case: Case, kind: str) -> dt.date | None:
+    start = (case.workflow.get("deadline_starts") or {}).get(kind)
+    return dt.date.fromisoformat(start) if start else None
+
+
+def open_deadlines(case: Case) -> list[dict[str, Any]]:
+    """The deadlines running for the case now, each with its due date, legal basis and whether it is provisional."""
+    if not case.regime or case.status in ("exempt_recorded", "withdrawn", "expired"):
+        return []
+    workflow = case.workflow or {}
+    entries: list[dict[str, Any] | None] = []
+    started = {kind: _started(case, kind) for kind in (
+        "provincial_completeness_check", "regulator_acceptance", "supplement")}
+    if case.status == "provincial_review" and started["provincial_completeness_check"]:
+        entries.append(_deadline_entry("provincial_completeness_check", started["provincial_completeness_check"],
+                                       case.regime))
+    if case.status == "submitted_to_regulator" and started["regulator_acceptance"]:
+        acceptance = _deadline_entry("regulator_acceptance", started["regulator_acceptance"], case.regime)
+        entries.append(acceptance)
+        # The 45 working days run from the acceptance notice, which reaches xborder only through the official;
+        # until it is recorded, count from the last day acceptance may take: the latest the result can be due.
+        notice = _started(case, "acceptance_notice")
+        if notice is None and acceptance is not None:
+            entries.append(_deadline_entry("assessment", dt.date.fromisoformat(acceptance["due"]), case.regime,
+                                           start_estimated=True))
+        elif notice is not None:
+            entries.append(_deadline_entry("assessment", notice, case.regime, start_estimated=False))
+    if case.status == "supplement_requested" and started["supplement"]:
+        set_by_official = (workflow.get("open_request") or {}).get("due_date")
+        entries.append(_deadline_entry(
+            "supplement", started["supplement"], case.regime,
+            due=dt.date.fromisoformat(set_by_official) if set_by_official else None,
+            due_set_by_authority=bool(set_by_official)))
+    contract = (case.declaration or {}).get("contract_effective_date")
+    if (case.pathway == "standard_contract_or_certification" and contract and case.reached_provincial_at is None
+            and case.status in ("draft", "third_party_review", "rectification")):
+        # Filed once the materials reach the provincial authority (sign_opinion hands them over).
+        entries.append(_deadline_entry("standard_contract_filing", dt.date.fromisoformat(contract), case.regime))
+    decision = workflow.get("decision") or {}
+    if case.status == "rejected" and decision.get("decision_date"):
+        # The result is taken as received on its decision date, the earliest it can be (the conservative count).
+        entries.append(_deadline_entry("reassessment_request", dt.date.fromisoformat(decision["decision_date"]),
+                                       case.regime))
+    if case.status == "approved" and case.valid_until:
+        window = _deadline_entry("extension_window", case.valid_until, case.regime)
+        if window is not None:
+            window.pop("starts", None)
+            entries.append(window)
+    return [entry for entry in entries if entry is not None]

@@ -12,6 +12,8 @@ from flask import Flask, current_app
 log = logging.getLogger("xborder.jobs")
 
 QUEUE = "xborder"
+# A job whose worker died (abandoned, found by RQ's registry clean-up) or that raised is tried again, later each time.
+RETRY_INTERVALS = [5, 30, 120]
 _job_app: Flask | None = None
 _lock = threading.Lock()
 
@@ -38,15 +40,48 @@ def redis_connection(url: str):
     return Redis.from_url(url)
 
 
+_web_connections: dict[str, Any] = {}
+
+
+def web_connection(url: str):
+    """The web server's Redis connection: short timeouts, so an unreachable Redis costs a request seconds, not
+    minutes (a worker's blocking dequeue needs the default, untimed, connection of `redis_connection`)."""
+    from redis import Redis
+
+    with _lock:
+        if url not in _web_connections:
+            _web_connections[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        return _web_connections[url]
+
+
+def redis_available(url: str) -> tuple[bool, str | None]:
+    """PING Redis; (False, reason) when it cannot be reached."""
+    from redis.exceptions import RedisError
+
+    try:
+        web_connection(url).ping()
+        return True, None
+    except RedisError as exc:
+        return False, f"{type(exc).__name__}: {exc}"[:200]
+
+
 def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **kwargs: Any) -> str | None:
-    """Queue `func(*args)` on RQ, or run it in-process when there is no Redis; returns the RQ job id if any."""
+    """Queue `func(*args)` on RQ, or run it in-process when there is no Redis; returns the RQ job id if any.
+
+    If Redis is configured but unreachable, the job runs in-process like on the embedded default (every job is
+    idempotent and records what it did), so nothing a user was told is lost; /api/v1/health shows `degraded`."""
     settings = current_app.config["XBORDER"]
     if settings.redis_url:
+        from redis.exceptions import RedisError
         from rq import Queue, Retry
 
-        queue = Queue(QUEUE, connection=redis_connection(settings.redis_url))
-        job = queue.enqueue(func, *args, job_id=job_id, retry=Retry(max=3, interval=[5, 30, 120]), **kwargs)
-        return job.id
+        queue = Queue(QUEUE, connection=web_connection(settings.redis_url))
+        try:
+            retry = Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
+            job = queue.enqueue(func, *args, job_id=job_id, retry=retry, **kwargs)
+            return job.id
+        except RedisError as exc:
+            log.warning("Redis unreachable (%s); running %s in-process", exc, getattr(func, "__name__", func))
     func(*args, **kwargs)
     return None
 
@@ -64,6 +99,12 @@ def run_worker(*, burst: bool = False) -> int:
 
     # XBORDER_QUEUES lets tests (and operators) run a worker on their own queues.
     queues = [q for q in (os.environ.get("XBORDER_QUEUES") or QUEUE).split(",") if q]
-    worker = Worker(queues, connection=redis_connection(settings.redis_url))
+    connection = redis_connection(settings.redis_url)
+    if not burst:
+        from xborder.core.scheduler import schedule_next_sweep
+
+        # A long-running worker keeps the periodic sweep going (each run schedules the next on rq's scheduler).
+        schedule_next_sweep(connection, queues[0], settings.sweep_minutes)
+    worker = Worker(queues, connection=connection)
     worker.work(with_scheduler=True, burst=burst)
     return 0

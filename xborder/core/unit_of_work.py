@@ -18,6 +18,21 @@ def after_commit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     g.setdefault("after_commit", []).append((fn, args, kwargs))
 
 
+def flush() -> None:
+    """Flush inside a request's work; a concurrent change to the same case becomes 409 and the work is rolled back
+    (the UPDATE carries "AND version = <seen>": the loser matches no row on PostgreSQL, or finds SQLite locked)."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("The case was changed by someone else; reload it and try again") from None
+    except sa.exc.OperationalError as exc:
+        if "locked" not in str(exc).lower():
+            raise
+        db.session.rollback()
+        raise Conflict("The case is being changed by someone else; try again") from None
+
+
 def commit() -> None:
     """Commit the request's work; a concurrent change to the same case becomes 409 and nothing is written."""
     try:

@@ -1,0 +1,24 @@
+"""Notify the users a case concerns of every transition, in the transition's own transaction."""
+
+from __future__ import annotations
+
+from xborder.cases.workflow import on_transition
+from xborder.notifications import texts
+from xborder.notifications.operations import notify, users_concerned
+
+
+@on_transition
+def notify_transition(case, action: str, source: str, body: dict, user) -> None:
+    """Tell everyone who may see the case (but the actor) what happened; mail the copies after the commit."""
+    recipients = [u for u in users_concerned(case) if u.id != getattr(user, "id", None)]
+    if not recipients:
+        return
+    notify(case, f"transition.{action}", texts.transition_text(case, action, case.status, body.get("comment")),
+           recipients)
+    from flask import has_request_context
+
+    if has_request_context():
+        from xborder.core.unit_of_work import after_commit
+        from xborder.notifications.mail import dispatch
+
+        after_commit(dispatch)

@@ -1,0 +1,68 @@
+"""Writes on notifications: who a case concerns, creating notifications, marking them read. They never commit."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from xborder.core.errors import NotFound
+from xborder.core.timeutil import utcnow
+from xborder.extensions import db
+from xborder.notifications.models import Notification, addressed_to
+
+
+def users_concerned(case) -> list:
+    """The active users who may see the case: the exporter's, the named assessor body's, and once the case reached
+    provincial review the officials of its province (the same rule as `visible_to`, from the other side)."""
+    from xborder.accounts.models import Organisation, User
+
+    who = [sa.and_(User.organisation_id == case.exporter_id, User.role == "enterprise")]
+    if case.assessor_org_id:
+        who.append(sa.and_(User.organisation_id == case.assessor_org_id, User.role == "assessor"))
+    if case.reached_provincial_at is not None:
+        authorities = sa.select(Organisation.id).where(Organisation.kind == "authority",
+                                                        Organisation.province == case.province)
+        who.append(sa.and_(User.organisation_id.in_(authorities), User.role == "provincial_official"))
+    return list(db.session.scalars(sa.select(User).where(sa.or_(*who), User.active.is_(True)).order_by(User.id)))
+
+
+def notify(case, kind: str, text: tuple[str, str], users) -> list[Notification]:
+    """Create one notification per user about the case, in the current transaction."""
+    rows = [Notification(user_id=user.id, case_id=case.id if case is not None else None, kind=kind,
+                         text_zh=text[0], text_en=text[1]) for user in users]
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
+
+
+def list_for(user, *, page: int = 1, per_page: int = 20, unread: bool = False) -> dict:
+    """A page of the user's notifications, newest first, with the total and the number unread."""
+    where = [addressed_to(user)]
+    unread_clause = Notification.read_at.is_(None)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                              .where(*where, *([unread_clause] if unread else []))) or 0
+    unread_count = db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                                     .where(*where, unread_clause)) or 0
+    items = db.session.scalars(
+        sa.select(Notification).where(*where, *([unread_clause] if unread else []))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total,
+            "pages": (total + per_page - 1) // per_page, "unread": unread_count}
+
+
+def mark_read(user, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read (the first reading time is kept); 404 if it is not theirs."""
+    row = db.session.scalar(sa.select(Notification).where(Notification.id == notification_id, addressed_to(user)))
+    if row is None:
+        raise NotFound(f"No notification {notification_id} for you")
+    if row.read_at is None:
+        row.read_at = utcnow()
+        db.session.flush()
+    return row
+
+
+def as_json(row: Notification) -> dict:
+    """One notification as the API shows it."""
+    return {"id": row.id, "kind": row.kind, "case_id": row.case_id, "text_zh": row.text_zh, "text_en": row.text_en,
+            "recipient": {"user_id": row.user_id, "organisation_id": row.organisation_id},
+            "created_at": row.created_at.isoformat(), "read_at": row.read_at.isoformat() if row.read_at else None}
