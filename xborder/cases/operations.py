@@ -58,14 +58,19 @@ def _apply_declaration(case: Case, declaration: dict, raw: dict, determination: 
 def _record_declaration(case: Case, declaration: dict, raw: dict, determination: dict, user) -> None:
     db.session.add(DeclarationVersion(case_id=case.id, revision=case.declaration_revision, declaration=raw,
                                       determination=determination, created_by_id=user.id))
+    counting.add_to_totals(case.exporter_id, counting.transfer_rows_of(case.id), -1)
     db.session.query(CaseTransfer).filter(CaseTransfer.case_id == case.id).delete()
     exempt = {t["index"]: t.get("exemption_applied") for t in determination["transfers"]}
+    rows = []
     for index, transfer in enumerate(declaration["transfers"]):
+        rows.append((declaration["as_of"], exempt.get(index), index, transfer["data"]["pi_individuals"],
+                     transfer["data"]["sensitive_pi_individuals"]))
         db.session.add(CaseTransfer(
             case_id=case.id, exporter_id=case.exporter_id, as_of=declaration["as_of"], index=index,
             pi_individuals=transfer["data"]["pi_individuals"],
             sensitive_pi_individuals=transfer["data"]["sensitive_pi_individuals"],
             exemption=exempt.get(index)))
+    counting.add_to_totals(case.exporter_id, rows)
 
 
 def refresh_risk(case: Case, overrides: list[dict] | None = None) -> None:

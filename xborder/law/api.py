@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
-from flask import request
+import orjson
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -64,7 +67,34 @@ class AssessResource(MethodView):
     @blp.alt_response(422, description="The declaration breaks a rule; `errors` lists each field")
     def post(self):
         """Determine the pathway of every transfer in a declaration (same output as `xborder assess`)."""
-        return assess_payload(request.get_json(force=True))
+        return _json_response(assess_payload(_json_body()))
+
+
+# orjson reads an integer outside 64 bits as a float (the stdlib keeps it an int, which validation then judges):
+# any run of 19+ digits in the body takes the stdlib path.
+_LONG_NUMBER = re.compile(rb"\d{19}")
+
+
+def _json_body() -> object:
+    """The request body as JSON: orjson for speed; whatever it refuses or might read differently (malformed JSON,
+    UTF-16, NaN, very long integers) goes to the stdlib parser as before, which accepts it or answers 400 — so the
+    outcome never changes."""
+    data = request.get_data(cache=True)
+    if not _LONG_NUMBER.search(data):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return request.get_json(force=True)
+
+
+def _json_response(payload: dict) -> Response:
+    """`payload` as application/json with sorted keys, as Flask's own provider writes it, ~10x faster (UTF-8 rather
+    than \\u escapes; the same JSON value)."""
+    try:
+        return Response(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS), mimetype="application/json")
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits (a count can be any size): the stdlib writes it
+        return current_app.json.response(payload)
 
 
 def register_schemas(spec) -> None:

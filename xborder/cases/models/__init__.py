@@ -9,9 +9,9 @@ from xborder.cases.models.case import (
     visible_to,
 )
 from xborder.cases.models.evidence import Evidence
-from xborder.cases.models.history import AnswerVersion, CaseTransfer, DeclarationVersion
+from xborder.cases.models.history import AnswerVersion, CaseTransfer, CaseTransferTotal, DeclarationVersion
 
 __all__ = [
-    "FINAL_STATUSES", "STATUSES", "AnswerVersion", "Case", "CaseTransfer", "DeclarationVersion", "Evidence",
-    "ReferenceCounter", "next_reference", "visible_to",
+    "FINAL_STATUSES", "STATUSES", "AnswerVersion", "Case", "CaseTransfer", "CaseTransferTotal", "DeclarationVersion",
+    "Evidence", "ReferenceCounter", "next_reference", "visible_to",
 ]

@@ -67,6 +67,10 @@ class Case(db.Model):
         sa.Index("ix_cases_province_created", "province", "created_at"),
         sa.Index("ix_cases_status", "status"),
         sa.Index("ix_cases_exporter_as_of", "exporter_id", "as_of"),
+        # Counting: the newest cases of an exporter (read backwards, stopping at the listed few), and its cases that
+        # do not count (withdrawn, rejected), subtracted from the running totals.
+        sa.Index("ix_cases_exporter_id", "exporter_id", "id"),
+        sa.Index("ix_cases_exporter_status", "exporter_id", "status"),
     )
     # SQLAlchemy adds "AND version = :old" to every UPDATE: of two concurrent writers exactly one wins.
     __mapper_args__ = {"version_id_col": version}

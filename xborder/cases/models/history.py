@@ -63,3 +63,25 @@ class CaseTransfer(db.Model):
     exemption: Mapped[Optional[str]] = mapped_column(sa.String(40))  # noqa: UP045
 
     __table_args__ = (sa.Index("ix_case_transfers_exporter_as_of", "exporter_id", "as_of"),)
+
+
+class CaseTransferTotal(db.Model):
+    """Running totals of `case_transfers` per exporter, day (`as_of`) and applied exemption, of every case.
+
+    Written with the transfer rows in the same transaction (`xborder.cases.counting.add_to_totals`), so counting an
+    exporter's earlier cases reads at most one row per day and exemption in the window, however many cases there
+    are. Statuses are not kept here: cases that do not count (withdrawn, rejected) are subtracted when reading.
+    `exemption` is "" for none (a key column cannot be NULL); `cases` counts each case once (its transfer 0).
+    """
+
+    __tablename__ = "case_transfer_totals"
+
+    exporter_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    exemption: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    cases: Mapped[int] = mapped_column(default=0)
+    transfers: Mapped[int] = mapped_column(default=0)
+    pi_individuals: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    sensitive_pi_individuals: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+

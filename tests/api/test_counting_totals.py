@@ -1,0 +1,76 @@
+"""The running totals that new cases count from agree with aggregating the earlier cases' transfer rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from tests.factories import declaration
+from xborder.cases import counting, operations
+from xborder.cases.models import Case, CaseTransfer, CaseTransferTotal
+
+WINDOW = (dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+
+
+def by_rows(exporter_id: int) -> tuple[list[dict], list[str], int]:
+    """The row-by-row aggregate over every case (all are "before" an id beyond the last one)."""
+    last = sa.select(sa.func.max(Case.id)).scalar_subquery()
+    from xborder.extensions import db
+
+    return counting.earlier_transfers(exporter_id, *WINDOW, db.session.scalar(sa.select(last + 1)))
+
+
+def by_totals(exporter_id: int) -> tuple[list[dict], list[str], int]:
+    return counting.earlier_transfers(exporter_id, *WINDOW, None)
+
+
+def canonical(result: tuple[list[dict], list[str], int]) -> tuple:
+    earlier, references, count = result
+    return sorted(earlier, key=lambda row: row["exemption"] or ""), references, count
+
+
+def test_totals_follow_intake_edits_exemptions_withdrawals_and_windows(db, factory):
+    org = factory.organisation()
+    user = factory.user(organisation=org)
+    other = factory.organisation()
+    other_user = factory.user(organisation=other)
+    operations.create_case(other_user, "别家", declaration(other.uscc, pi=70_000))
+    cases = []
+    for n, (as_of, pi, exemption) in enumerate([
+        ("2025-02-10", 60_000, None), ("2025-02-10", 800, "cross_border_hr"), ("2025-03-01", 5, None),
+        ("2024-12-31", 90_000, None), ("2025-06-30", 2_500, "contract_with_individual"), ("2025-07-01", 9, None),
+        ("2025-04-01", 0, "trade_academic_manufacturing"),
+    ]):
+        cases.append(operations.create_case(user, f"案件 {n}", declaration(org.uscc, as_of=as_of, pi=pi,
+                                                                            exemption=exemption)))
+        assert canonical(by_totals(org.id)) == canonical(by_rows(org.id))
+    edited = cases[2]
+    operations.update_declaration(user, edited, edited.version, declaration(org.uscc, as_of="2025-05-05", pi=40_000,
+                                                                            sensitive=3))
+    assert canonical(by_totals(org.id)) == canonical(by_rows(org.id))
+    cases[0].status = "withdrawn"
+    cases[4].status = "rejected"
+    db.session.flush()
+    totals = canonical(by_totals(org.id))
+    assert totals == canonical(by_rows(org.id))
+    earlier, references, count = totals
+    assert count == 3  # cases 1, 2 (edited) and 6; 0 and 4 do not count, 3 and 5 are outside the window
+    assert references == [cases[6].reference, cases[2].reference, cases[1].reference]
+    assert {row["exemption"]: row["pi_individuals"] for row in earlier} == {
+        None: 40_000, "cross_border_hr": 800, "trade_academic_manufacturing": 0}
+
+
+def test_totals_equal_the_transfer_rows_they_summarise(db, factory):
+    org = factory.organisation()
+    user = factory.user(organisation=org)
+    case = operations.create_case(user, "一", declaration(org.uscc, pi=10))
+    operations.update_declaration(user, case, case.version, declaration(org.uscc, pi=20, as_of="2025-03-03"))
+    operations.create_case(user, "二", declaration(org.uscc, pi=5))
+    rows = db.session.execute(
+        sa.select(CaseTransfer.as_of, sa.func.count(), sa.func.sum(CaseTransfer.pi_individuals))
+        .where(CaseTransfer.exporter_id == org.id).group_by(CaseTransfer.as_of)).all()
+    totals = db.session.execute(
+        sa.select(CaseTransferTotal.as_of, CaseTransferTotal.transfers, CaseTransferTotal.pi_individuals)
+        .where(CaseTransferTotal.exporter_id == org.id, CaseTransferTotal.transfers != 0)).all()
+    assert sorted(map(tuple, rows)) == sorted(map(tuple, totals))
