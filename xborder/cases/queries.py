@@ -2,27 +2,60 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from xborder.cases.models import Case, visible_to
-from xborder.core.errors import NotFound
+from xborder.core.errors import NotFound, Unprocessable, field_error
+from xborder.core.timeutil import as_utc
 from xborder.extensions import db
 
 
-def list_cases(user, *, page: int = 1, per_page: int = 20, status: str | None = None) -> dict:
-    """A page of the cases the user may see, newest first, with the total count."""
+def encode_cursor(case: Case) -> str:
+    """An opaque position after `case` in the newest-first order (its creation time and id)."""
+    raw = f"{as_utc(case.created_at).isoformat()}|{case.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    """The position a cursor names; 422 for anything this API did not hand out."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created, case_id = raw.split("|")
+        return as_utc(dt.datetime.fromisoformat(created)), int(case_id)
+    except (ValueError, UnicodeDecodeError):
+        raise Unprocessable("Invalid cursor", [field_error("after", "invalid", "Use next_cursor from a previous page",
+                                                           "请使用上一页返回的 next_cursor")]) from None
+
+
+def list_cases(user, *, page: int = 1, per_page: int = 20, status: str | None = None,
+               after: str | None = None) -> dict:
+    """A page of the cases the user may see, newest first, with the total count. With `after` (a `next_cursor`)
+    the page starts right after that case — keyset pagination, as fast on page 5,000 as on page 1."""
     where = [visible_to(user)]
     if status:
         where.append(Case.status == status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where)) or 0
-    items = db.session.scalars(
-        sa.select(Case).options(joinedload(Case.exporter)).where(*where)
-        .order_by(Case.created_at.desc(), Case.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    query = (sa.select(Case).options(joinedload(Case.exporter)).where(*where)
+             .order_by(Case.created_at.desc(), Case.id.desc()).limit(per_page))
+    if after:
+        created, case_id = decode_cursor(after)
+        query = query.where(sa.or_(Case.created_at < created, sa.and_(Case.created_at == created, Case.id < case_id)))
+    else:
+        query = query.offset((page - 1) * per_page)
+    items = db.session.scalars(query).all()
     return {"items": items, "page": page, "per_page": per_page, "total": total,
-            "pages": (total + per_page - 1) // per_page}
+            "pages": (total + per_page - 1) // per_page,
+            "next_cursor": encode_cursor(items[-1]) if len(items) == per_page else None}
+
+
+def count_by_status(user) -> dict[str, int]:
+    """How many visible cases are in each status (the dashboard's tallies), in one grouped query."""
+    rows = db.session.execute(sa.select(Case.status, sa.func.count()).where(visible_to(user)).group_by(Case.status))
+    return {status: count for status, count in rows}
 
 
 def get_case(user, case_id: int) -> Case:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import marshmallow as ma
+import sqlalchemy as sa
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -167,6 +168,21 @@ class ProblemApi(Api):
 
     ERROR_SCHEMA = ProblemSchema
 
+    def _init_spec(self, *, extra_plugins=None, **kwargs):
+        from xborder.core.openapi import ProblemResponsesPlugin
+
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), ProblemResponsesPlugin()], **kwargs)
+
+    def _register_responses(self):
+        """The error components flask-smorest names (UNPROCESSABLE_ENTITY, DEFAULT_ERROR …) as problem+json."""
+        from xborder.core.openapi import PROBLEM_JSON
+
+        content_type, self.DEFAULT_RESPONSE_CONTENT_TYPE = self.DEFAULT_RESPONSE_CONTENT_TYPE, PROBLEM_JSON
+        try:
+            super()._register_responses()
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = content_type
+
     def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
         """Answer any HTTP error as problem+json (API) or an HTML page (browser)."""
         return handle_http_exception(error)
@@ -198,6 +214,52 @@ def handle_api_error(error: ApiError):
     return problem_response(error.status, error.detail, error.errors, error.headers)
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database (or the pool in front of it) cannot be reached right now, as opposed to a
+    bug: a lost or refused connection, a restart in progress, an exhausted pool, or SQLite's writer lock."""
+    if isinstance(error, sa.exc.TimeoutError):
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return False
+    if type(error.orig).__module__.startswith("psycopg"):
+        return True  # psycopg raises OperationalError for connection-level failures only; SQL errors are others
+    text = str(error.orig).lower()
+    return any(word in text for word in ("locked", "unable to open", "disk i/o"))
+
+
+def handle_unavailable(error: Exception):
+    """A database outage: 503 problem+json with Retry-After; the pool drops dead connections (pre-ping) and the
+    next request reconnects, so the service recovers without a restart."""
+    if not is_unavailable(error):
+        return handle_unexpected(error)
+    log.warning("database unavailable (request %s): %s", getattr(g, "request_id", "-"),
+                str(getattr(error, "orig", error)).strip().splitlines()[0:1])
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if not wants_json():
+        body, status = _html_error(503, "The database is unavailable; try again shortly")
+        return body, status, headers
+    return problem_response(503, "The database is unavailable; try again shortly", headers=headers)
+
+
+def handle_unstorable(error: Exception):
+    """A value the database refuses (text with NUL characters, a number beyond its column's range): the caller's
+    input, so 422 rather than 500; the request's transaction is rolled back with the session."""
+    log.info("unstorable input (request %s): %s", getattr(g, "request_id", "-"),
+             str(getattr(error, "orig", error)).strip().splitlines()[0:1])
+    detail = "A value cannot be stored: text may not contain NUL characters and numbers must be in range"
+    if not wants_json():
+        return _html_error(422, detail)
+    return problem_response(422, detail, [field_error("", "unstorable", detail,
+                                                      "有值无法保存：文本不能包含 NUL 字符，数值须在允许范围内")])
+
+
 def handle_unexpected(error: Exception):
     """Log an unexpected exception with the request id and answer 500 without leaking internals."""
     if isinstance(error, HTTPException):
@@ -223,5 +285,9 @@ def init_app(app: Flask) -> None:
 
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(sa.exc.DBAPIError, handle_unavailable)
+    app.register_error_handler(sa.exc.DataError, handle_unstorable)
+    app.register_error_handler(OverflowError, handle_unstorable)  # SQLite's driver: an integer beyond 64 bits
+    app.register_error_handler(sa.exc.TimeoutError, handle_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
 
