@@ -14,7 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Flask:
     """Build the app: configuration, extensions, blueprints — nothing else."""
     from xborder import config
-    from xborder.core import database, errors, i18n, labels, security
+    from xborder.core import database, errors, health, i18n, labels, security
     from xborder.extensions import api, babel, csrf, db, login_manager, migrate
 
     settings = config.load_settings(env, default_instance=ROOT / "instance")
@@ -49,25 +49,31 @@ def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Fla
     from xborder.dossiers import api as dossiers_api
     from xborder.dossiers import stages as _dossier_stages  # noqa: F401  (registers stage signing on_transition)
     from xborder.dossiers import views as dossiers_views
+    from xborder.inventory import api as inventory_api
+    from xborder.inventory import views as inventory_views
     from xborder.law import api as law_api
+    from xborder.law import views as law_views
     from xborder.notifications import api as notifications_api
     from xborder.notifications import listeners as _notification_listeners  # noqa: F401  (registers on_transition)
     from xborder.notifications import views as notifications_views
 
     law_api.register_schemas(api.spec)
     for blp in (accounts_api.blp, cases_api.blp, law_api.blp, notifications_api.blp,
-                dossiers_api.blp):
+                dossiers_api.blp, health.blp, inventory_api.blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # the API authenticates with bearer tokens, never cookies, so CSRF cannot apply
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(cases_views.bp)
     app.register_blueprint(notifications_views.bp)
+    app.register_blueprint(law_views.bp)
     app.register_blueprint(dossiers_views.bp)
+    app.register_blueprint(inventory_views.bp)
     errors.init_app(app)
 
     import xborder.accounts.models  # noqa: F401  (models must be imported for migrations and queries)
     import xborder.cases.models  # noqa: F401
     import xborder.core.audit  # noqa: F401
     import xborder.dossiers.models  # noqa: F401
+    import xborder.inventory.models  # noqa: F401
     import xborder.notifications.models  # noqa: F401
     return app

@@ -26,6 +26,7 @@ from xborder.cases.schemas import (
     ReviewSchema,
     RoundChangesSchema,
     SelfAssessmentSchema,
+    StatusCountsSchema,
     TransitionSchema,
 )
 from xborder.core import audit
@@ -59,6 +60,19 @@ class CasesResource(MethodView):
         case = operations.create_case(user, body["title"], body["declaration"])
         commit()
         return presenters.case_detail(case, user), 201
+
+
+@blp.route("/cases/counts")
+class CaseCountsResource(MethodView):
+    """Tallies for the dashboards."""
+
+    @token_required()
+    @blp.response(200, StatusCountsSchema)
+    @blp.alt_response(401, description="No valid token")
+    def get(self):
+        """How many of the caller's visible cases are in each status."""
+        counts = queries.count_by_status(api_user())
+        return {"counts": counts, "total": sum(counts.values())}
 
 
 @blp.route("/cases/<int:case_id>")

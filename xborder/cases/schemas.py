@@ -5,6 +5,14 @@ from __future__ import annotations
 import marshmallow as ma
 
 from xborder.cases.models import STATUSES
+from xborder.core.timeutil import as_utc
+
+
+class UTCDateTime(ma.fields.DateTime):
+    """An RFC 3339 date-time with its offset: SQLite hands back naive UTC values, which would lose it."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(as_utc(value) if value is not None else None, attr, obj, **kwargs)
 
 
 class CaseSummarySchema(ma.Schema):
@@ -18,8 +26,8 @@ class CaseSummarySchema(ma.Schema):
     province = ma.fields.String(required=True)
     exporter_name = ma.fields.Function(lambda case: case.exporter.name)
     exporter_uscc = ma.fields.Function(lambda case: case.exporter.uscc)
-    created_at = ma.fields.DateTime(required=True)
-    updated_at = ma.fields.DateTime(required=True)
+    created_at = UTCDateTime(required=True)
+    updated_at = UTCDateTime(required=True)
 
 
 class CaseListQuerySchema(ma.Schema):
@@ -28,6 +36,8 @@ class CaseListQuerySchema(ma.Schema):
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100_000))
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
     status = ma.fields.String(validate=ma.validate.OneOf(STATUSES))
+    after = ma.fields.String(validate=ma.validate.Length(max=200), metadata={
+        "description": "`next_cursor` of the previous page: keyset pagination (then `page` is ignored)"})
 
 
 class CasePageSchema(ma.Schema):
@@ -38,6 +48,8 @@ class CasePageSchema(ma.Schema):
     per_page = ma.fields.Integer(required=True)
     total = ma.fields.Integer(required=True)
     pages = ma.fields.Integer(required=True)
+    next_cursor = ma.fields.String(allow_none=True, metadata={"description": "Pass as `after` for the next page; "
+                                                                             "null on the last page"})
 
 
 class CaseCreateSchema(ma.Schema):
@@ -98,7 +110,7 @@ class AuditEntrySchema(ma.Schema):
     organisation_id = ma.fields.Integer(allow_none=True)
     payload = ma.fields.Dict(required=True)
     payload_digest = ma.fields.String(required=True)
-    created_at = ma.fields.DateTime(required=True)
+    created_at = UTCDateTime(required=True)
     prev_hash = ma.fields.String(required=True)
     hash = ma.fields.String(required=True)
 
@@ -184,3 +196,10 @@ class RoundChangesSchema(ma.Schema):
     round = ma.fields.Dict(allow_none=True, required=True)
     answers = ma.fields.List(ma.fields.Dict(), required=True)
     declaration = ma.fields.List(ma.fields.Dict(), required=True)
+
+
+class StatusCountsSchema(ma.Schema):
+    """How many of the caller's visible cases are in each status, and in all."""
+
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    total = ma.fields.Integer(required=True)

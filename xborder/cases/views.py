@@ -1,22 +1,48 @@
-"""Web: the landing page per role, listing the cases the user may see."""
+"""Web: the landing page per role and the case page; the other case pages live in the `web_*` modules."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from xborder.cases import queries
+from xborder.cases import presenters, queries, web_common, web_presenters
 from xborder.cases.models import STATUSES
+from xborder.cases.web_forms import ActionForm
 
 bp = Blueprint("cases", __name__)
+web_common.register(bp)
 
 
 @bp.route("/")
 @login_required
 def home():
-    """The cases the user may see, newest first, paginated."""
+    """The cases the user may see: the enterprise's own, the assessor's queue, the official's dashboard."""
+    if current_user.role == "provincial_official":
+        from xborder.cases.web_dashboard import dashboard
+
+        return dashboard()
     page = request.args.get("page", 1, type=int) or 1
     status = request.args.get("status")
     listing = queries.list_cases(current_user, page=max(page, 1), per_page=20,
                                  status=status if status in STATUSES else None)
     return render_template("cases/home.html", listing=listing, status=status, statuses=STATUSES)
+
+
+@bp.route("/cases/<int:case_id>")
+@login_required
+def case_page(case_id: int):
+    """One case: determination, key points, risk picture, evidence, deadlines, actions and timeline."""
+    case = queries.get_case(current_user, case_id)
+    detail = presenters.case_detail(case, current_user)
+    form = ActionForm(version=case.version)
+    form.assessor_org_id.choices = [(o.id, o.name) for o in web_presenters.assessor_bodies()]
+    form.key_points.choices = [(kp["id"], kp["id"]) for kp in detail["key_points"]]
+    return render_template(
+        "cases/case.html", case=case, detail=detail, form=form, timeline=web_presenters.timeline(case),
+        changes=web_presenters.changes_since_last_round(case),
+        completeness=web_presenters.completeness(case, detail) if current_user.role == "provincial_official"
+        else None)
+
+
+# The other pages register their routes on `bp` when imported.
+from xborder.cases import web_actions, web_declare, web_selfassess, web_stats  # noqa: E402,F401

@@ -1,0 +1,180 @@
+"""Shared helpers for the server-rendered pages: locale-aware labels, error messages, template globals."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gettext
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash
+from flask_login import current_user
+
+from xborder.core.errors import ApiError
+from xborder.core.i18n import current_locale
+
+
+def is_zh() -> bool:
+    """Whether this request is served in Chinese."""
+    return current_locale() == "zh_CN"
+
+
+def localized(obj: Mapping[str, Any] | None, base: str) -> str:
+    """`obj[base_zh]` or `obj[base_en]` for the current locale, falling back to the other language."""
+    if not obj:
+        return ""
+    first, second = ("zh", "en") if is_zh() else ("en", "zh")
+    for lang in (first, second):
+        for key in (f"{base}_{lang}", lang) if base else (lang,):
+            if obj.get(key):
+                return str(obj[key])
+    return str(obj.get(base) or "")
+
+
+def error_messages(error: ApiError) -> list[str]:
+    """The error's field messages in the current language (or its detail when it has none)."""
+    lang = "zh" if is_zh() else "en"
+    messages = [str(e.get(f"message_{lang}") or e.get("message_en") or "") for e in error.errors]
+    return [m for m in messages if m] or [error.detail]
+
+
+def flash_error(error: ApiError) -> None:
+    """Show an operation's refusal on the next page, one message per field error."""
+    for message in error_messages(error):
+        flash(message, "error")
+
+
+def field_errors(error: ApiError) -> dict[str, list[str]]:
+    """Field messages keyed by the error's `/`-path, for showing next to form fields."""
+    lang = "zh" if is_zh() else "en"
+    out: dict[str, list[str]] = {}
+    for e in error.errors:
+        out.setdefault(str(e.get("path", "")), []).append(str(e.get(f"message_{lang}") or e.get("message_en")))
+    return out
+
+
+@contextlib.contextmanager
+def attempt():
+    """Run an operation in a savepoint, so a refusal leaves nothing half-written and the page can show it."""
+    from xborder.extensions import db
+
+    with db.session.begin_nested():
+        yield
+
+
+def require_role(*roles: str) -> None:
+    """Refuse (403) a signed-in user whose role does not use this page."""
+    if current_user.role not in roles and current_user.role != "admin":
+        abort(403)
+
+
+def parse_count(raw: str | None) -> int | str | None:
+    """A person count typed with thousands separators ("1,200,000" or "120 000") as an int; text stays text so that
+    the engine reports it as a field error."""
+    text = (raw or "").strip().replace(",", "").replace("，", "").replace(" ", "").replace("_", "")
+    if text == "":
+        return None
+    return int(text) if text.isdigit() else raw
+
+
+@functools.lru_cache(maxsize=4)
+def _countries(locale: str) -> tuple[tuple[str, str], ...]:
+    import pycountry
+
+    zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
+    rows = []
+    for country in pycountry.countries:
+        if country.alpha_2 == "CN":
+            continue  # a recipient in mainland China is not abroad
+        english = getattr(country, "common_name", None) or country.name
+        name = zh.gettext(country.name) if locale == "zh_CN" else english
+        label = f"{name}（{country.alpha_2}）" if locale == "zh_CN" else f"{name} ({country.alpha_2})"
+        rows.append((country.alpha_2, label))
+    return tuple(sorted(rows, key=lambda row: row[0]))
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every ISO 3166-1 country except CN, named in the current language; the curated ones (forms/countries) first."""
+    from xborder.core.timeutil import china_today
+    from xborder.law.risk import curated_countries
+
+    curated = list(curated_countries(china_today()).keys())
+    rows = list(_countries(current_locale()))
+    first = [row for code in curated for row in rows if row[0] == code]
+    return first + [row for row in rows if row[0] not in curated]
+
+
+def country_name(code: str | None) -> str:
+    """The country's name in the current language."""
+    for alpha, label in _countries(current_locale()):
+        if alpha == code:
+            return label
+    return code or ""
+
+
+def cite(citation: Mapping[str, Any]) -> str:
+    """A legal basis as people read it (《个人信息保护法》第三十九条 / PIPL art. 39)."""
+    from xborder.law.catalogue import citation_label
+
+    try:
+        return citation_label(citation, "zh" if is_zh() else "en")
+    except (KeyError, ValueError):
+        return f"{citation.get('instrument')} {citation.get('article')}"
+
+
+def catalogue_text(section: str, code: str | None) -> str:
+    """A pathway or scenario name from forms/reasons.yaml in the current language."""
+    from xborder.law.catalogue import text
+
+    if not code:
+        return ""
+    try:
+        return localized(text(section, code), "")
+    except KeyError:
+        return code
+
+
+def level_label(dimension: str, level: str | None) -> str:
+    """The name of a risk, impact or likelihood level from forms/risk in the current language."""
+    from xborder.core.timeutil import china_today
+    from xborder.law.risk import risk_method
+
+    for row in risk_method(china_today())["levels"][dimension]:
+        if row["id"] == level:
+            return localized(row, "")
+    return level or "—"
+
+
+def risk_levels(dimension: str = "risk") -> list[str]:
+    """The level ids of a dimension, lowest first."""
+    from xborder.core.timeutil import china_today
+    from xborder.law.risk import risk_method
+
+    return [row["id"] for row in risk_method(china_today())["levels"][dimension]]
+
+
+def number(value: Any) -> str:
+    """A count with thousands separators."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def has_endpoint(name: str) -> bool:
+    """Whether another feature's page exists yet, so links to it appear only once it does."""
+    return name in current_app.view_functions
+
+
+def join(items: Iterable[Any]) -> str:
+    """Join a list the way the current language does."""
+    return ("、" if is_zh() else ", ").join(str(i) for i in items)
+
+
+def register(bp: Blueprint) -> None:
+    """Make the helpers available to every template once the blueprint is registered."""
+
+    @bp.app_context_processor
+    def _web_helpers() -> dict[str, object]:
+        return {"has_endpoint": has_endpoint, "lt": localized, "cite": cite, "number": number,
+                "pathway_label": lambda code: catalogue_text("pathways", code),
+                "scenario_label": lambda code: catalogue_text("scenarios", code),
+                "level_label": level_label, "country_name": country_name, "join_list": join, "is_zh": is_zh}

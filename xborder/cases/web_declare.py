@@ -1,0 +1,117 @@
+"""Web: the declaration wizard — open a case or change its declaration, with the pathway shown as facts are typed."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from xborder.cases import operations, queries
+from xborder.cases.views import bp
+from xborder.cases.web_common import attempt, catalogue_text, country_choices, field_errors, is_zh, require_role
+from xborder.cases.web_forms import MAX_TRANSFERS, DeclarationForm, field_id_for
+from xborder.core.errors import ApiError
+from xborder.core.timeutil import china_today
+from xborder.core.unit_of_work import commit
+
+
+def wizard_choices(form: DeclarationForm) -> None:
+    """Fill the pickers of a declaration form in the current language."""
+    from xborder.law import catalogue
+
+    scenarios = [(s, catalogue_text("scenarios", s)) for s in catalogue.scenario_ids()]
+    provinces = [(p.code, p.name_zh if is_zh() else p.name_en) for p in catalogue.provinces().values()]
+    form.setup_choices(scenarios, country_choices(), provinces)
+
+
+def preview_config() -> dict[str, object]:
+    """What the live preview script needs to name pathways and articles without asking the server."""
+    from xborder.law import catalogue
+
+    lang = "zh" if is_zh() else "en"
+    return {
+        "lang": lang,
+        "pathways": {p: catalogue_text("pathways", p) for p in
+                     ("exempt", "standard_contract_or_certification", "security_assessment")},
+        "instruments": {i.id: (i.short_zh if lang == "zh" else i.short_en) for i in catalogue.instruments()},
+    }
+
+
+def _grow_or_shrink(form: DeclarationForm) -> bool:
+    """Handle "add a transfer" / "remove the last transfer" without JavaScript; True when the form just changed."""
+    if "add_transfer" in request.form and len(form.transfers.entries) < MAX_TRANSFERS:
+        form.transfers.append_entry()
+        return True
+    if "remove_transfer" in request.form and len(form.transfers.entries) > 1:
+        form.transfers.pop_entry()
+        return True
+    return False
+
+
+def _prefill(form: DeclarationForm) -> None:
+    org = current_user.organisation
+    form.exporter_name.data, form.exporter_uscc.data, form.exporter_province.data = org.name, org.uscc, org.province
+
+
+def render_wizard(form: DeclarationForm, case=None, errors: dict | None = None, status: int = 200):
+    """The wizard page, with the engine's field errors placed next to their inputs."""
+    wizard_choices(form)
+    by_field: dict[str, list[str]] = {}
+    for path, messages in (errors or {}).items():
+        by_field.setdefault(field_id_for(path), []).extend(messages)
+    return render_template("cases/declare.html", form=form, case=case, errors=by_field,
+                           preview=preview_config(), max_transfers=MAX_TRANSFERS), status
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new_case():
+    """Open a draft case from a declaration (the exporter's facts come from the organisation)."""
+    require_role("enterprise")
+    form = DeclarationForm()
+    wizard_choices(form)
+    if request.method == "GET":
+        _prefill(form)
+        form.as_of.data = china_today()
+        form.sector.data = "manufacturing"
+        return render_wizard(form)
+    _prefill(form)  # an enterprise declares for itself: what the browser sent for these is ignored
+    if _grow_or_shrink(form) or not form.validate_on_submit():
+        return render_wizard(form, status=200 if not form.errors else 422)
+    title = (form.title.data or "").strip() or _("Outbound transfer of %(date)s", date=form.as_of.data.isoformat())
+    try:
+        with attempt():
+            case = operations.create_case(current_user, title, form.to_declaration())
+    except ApiError as exc:
+        return render_wizard(form, errors=field_errors(exc) or {"": [exc.detail]}, status=exc.status)
+    commit()
+    flash(_("Case %(ref)s opened. Next: answer the self-assessment.", ref=case.reference), "success")
+    return redirect(url_for("cases.case_page", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/declaration", methods=["GET", "POST"])
+@login_required
+def edit_declaration(case_id: int):
+    """Change the declaration of a draft (or a case sent back); the earlier one is kept as a version."""
+    case = queries.get_case(current_user, case_id)
+    require_role("enterprise")
+    form = DeclarationForm()
+    wizard_choices(form)
+    if request.method == "GET":
+        form.fill_from(case.declaration)
+        form.title.data, form.version.data = case.title, case.version
+        return render_wizard(form, case)
+    _prefill(form)
+    if _grow_or_shrink(form) or not form.validate_on_submit():
+        return render_wizard(form, case, status=200 if not form.errors else 422)
+    try:
+        version = int(form.version.data or 0)
+        prior = (case.declaration or {}).get("prior_transfers") or []
+        with attempt():
+            operations.update_declaration(current_user, case, version, form.to_declaration(prior),
+                                          (form.title.data or "").strip() or None)
+    except ApiError as exc:
+        return render_wizard(form, case, errors=field_errors(exc) or {"": [exc.detail]}, status=exc.status)
+    commit()
+    flash(_("Declaration saved; the pathway was determined again."), "success")
+    return redirect(url_for("cases.case_page", case_id=case.id))

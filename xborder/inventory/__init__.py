@@ -1,0 +1,1 @@
+"""The enterprise's data inventory: flows, recipients and legal documents; import, export, declaring from rows."""

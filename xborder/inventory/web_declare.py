@@ -1,0 +1,82 @@
+"""Web: a declaration from selected inventory rows — drafted, editable, determined, then opened as a case."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from xborder.cases.web_common import attempt, parse_count
+from xborder.core.errors import ApiError
+from xborder.core.unit_of_work import commit
+from xborder.inventory import operations
+from xborder.inventory.views import _enterprise, bi, bp, lang, parse_date
+
+
+def _facts(form) -> dict[str, Any]:
+    count = parse_count(form.get("pi_subjects_processed"))
+    return {"sector": (form.get("sector") or "").strip() or None, "is_ciio": form.get("is_ciio") == "1",
+            "pi_subjects_processed": count}
+
+
+def _edited(declaration: dict[str, Any], form) -> dict[str, Any]:
+    """The drafted declaration with what the user changed in the form (counts, flags, purpose per transfer)."""
+    out = copy.deepcopy(declaration)
+    for index, transfer in enumerate(out["transfers"]):
+        prefix = f"t{index}_"
+        if f"{prefix}pi" not in form:
+            continue  # the first view: nothing edited yet
+        purpose = (form.get(f"{prefix}purpose") or "").strip()
+        transfer["purpose"] = purpose or None
+        for field, name in (("pi_individuals", "pi"), ("sensitive_pi_individuals", "sensitive")):
+            value = parse_count(form.get(f"{prefix}{name}"))
+            transfer["data"][field] = 0 if value is None else value
+        transfer["data"]["important_data"] = form.get(f"{prefix}important") == "1"
+        transfer["data"]["core_data"] = form.get(f"{prefix}core") == "1"
+    return out
+
+
+def _render(keys: list[str], draft: dict[str, Any], title: str, status: int = 200):
+    key = "message_zh" if lang() == "zh" else "message_en"
+    errors = [f"{e.get('path')}: {e.get(key) or e.get('message_en')}" for e in draft["errors"]]
+    return render_template("inventory/declare.html", keys=keys, draft=draft, title=title, errors=errors,
+                           facts=draft["declaration"]["exporter"]), status
+
+
+@bp.route("/declare", methods=["GET", "POST"])
+@login_required
+def declare():
+    """GET with selected `entry_keys`: the drafted declaration; POST: recalculate the edited draft or open the case."""
+    _enterprise()
+    form = request.form if request.method == "POST" else request.args
+    keys = [k for k in form.getlist("entry_keys") if k]
+    as_of = parse_date(form.get("as_of"))
+    title = (form.get("title") or "").strip() or bi(f"根据数据清单申报（{as_of.isoformat()}）",
+                                                    f"Declaration from the inventory ({as_of.isoformat()})")
+    try:
+        draft = operations.draft_declaration(current_user, keys, as_of, _facts(form))
+    except ApiError as exc:
+        for e in exc.errors or [{"message_en": exc.detail}]:
+            flash(str(e.get(f"message_{lang()}") or e.get("message_en")), "error")
+        return redirect(url_for("inventory.index"))
+    if request.method == "GET":
+        return _render(keys, draft, title)
+    declaration = _edited(draft["declaration"], form)
+    if "create" not in form:
+        determination, errors = operations.determine_draft(current_user, declaration)
+        return _render(keys, {**draft, "declaration": declaration, "determination": determination,
+                              "errors": errors}, title, 200 if not errors else 422)
+    try:
+        with attempt():
+            case = operations.declare_from_inventory(current_user, keys, title, as_of, _facts(form), declaration)
+    except ApiError as exc:
+        return _render(keys, {**draft, "declaration": declaration, "determination": None,
+                              "errors": exc.errors or [{"path": "", "message_en": exc.detail,
+                                                        "message_zh": exc.detail}]}, title, exc.status)
+    commit()
+    flash(bi(f"已根据 {len(keys)} 条清单条目创建案件 {case.reference}；可继续修改申报。",
+             f"Case {case.reference} opened from {len(keys)} inventory rows; you can still change the declaration."),
+          "success")
+    return redirect(url_for("cases.case_page", case_id=case.id))

@@ -1,0 +1,180 @@
+/* The declaration wizard: transfers one by one, counts with thousands separators, and the pathway shown live
+   from POST /api/v1/assess (the same engine the server uses). Without this script the form still works. */
+(function () {
+  "use strict";
+  var form = document.getElementById("declaration-form");
+  var panel = document.getElementById("preview");
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.setAttribute("tabindex", "-1"); summary.focus(); }  // screen readers hear what to fix
+  if (!form || !panel) { return; }
+  var config = JSON.parse(panel.getAttribute("data-config") || "{}");
+  var zh = config.lang === "zh";
+  var digits = "零一二三四五六七八九";
+
+  function zhNumber(n) {
+    if (n < 10) { return digits[n]; }
+    var tens = Math.floor(n / 10), ones = n % 10;
+    return (tens === 1 ? "十" : digits[tens] + "十") + (ones ? digits[ones] : "");
+  }
+
+  function cite(basis) {
+    var name = (config.instruments || {})[basis.instrument] || basis.instrument;
+    var article = parseInt(basis.article, 10), item = basis.item ? parseInt(basis.item, 10) : null;
+    if (zh) {
+      return "《" + name + "》第" + zhNumber(article) + "条" + (item ? "第（" + zhNumber(item) + "）项" : "");
+    }
+    return name + " art. " + basis.article + (item ? "(" + basis.item + ")" : "");
+  }
+
+  function digitsOnly(text) { return String(text || "").replace(/[\s,，_]/g, ""); }
+
+  function formatCount(input) {
+    var raw = digitsOnly(input.value);
+    if (/^\d+$/.test(raw)) { input.value = Number(raw).toLocaleString("en-US"); }
+  }
+
+  function count(name) {
+    var el = form.elements[name];
+    var raw = el ? digitsOnly(el.value) : "";
+    if (raw === "") { return 0; }
+    return /^\d+$/.test(raw) ? Number(raw) : el.value;
+  }
+
+  function value(name) { var el = form.elements[name]; return el ? el.value.trim() : ""; }
+  function checked(name) { var el = form.elements[name]; return !!(el && el.checked); }
+
+  function transfers() {
+    return Array.prototype.map.call(form.querySelectorAll("fieldset.transfer"), function (fs, i) {
+      var p = "transfers-" + i + "-";
+      var categories = value(p + "categories").split(/[,，]/).map(function (c) { return c.trim(); })
+        .filter(function (c) { return c; });
+      return {
+        purpose: value(p + "purpose") || null,
+        exemption: value(p + "exemption") || null,
+        recipient: {name: value(p + "recipient_name"), country: value(p + "country"),
+                    onward_transfer: checked(p + "onward_transfer")},
+        data: {pi_individuals: count(p + "pi_individuals"),
+               sensitive_pi_individuals: count(p + "sensitive_pi_individuals"),
+               important_data: checked(p + "important_data"), core_data: checked(p + "core_data"),
+               transit_only: checked(p + "transit_only"), categories: categories}
+      };
+    });
+  }
+
+  function declaration() {
+    var processed = digitsOnly(value("pi_subjects_processed"));
+    return {
+      as_of: value("as_of"),
+      exporter: {name: value("exporter_name"), uscc: value("exporter_uscc").toUpperCase(),
+                 province: value("exporter_province"), sector: value("sector") || null,
+                 is_ciio: checked("is_ciio"),
+                 pi_subjects_processed: processed === "" ? null : (/^\d+$/.test(processed) ? Number(processed) : processed)},
+      prior_transfers: [],
+      transfers: transfers()
+    };
+  }
+
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text) { node.textContent = text; }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+
+  function show(result) {
+    var body = document.getElementById("preview-body"), errors = document.getElementById("preview-errors");
+    document.getElementById("preview-empty").hidden = true;
+    errors.hidden = true;
+    errors.textContent = "";
+    body.hidden = false;
+    var pathway = document.getElementById("preview-pathway");
+    pathway.textContent = (config.pathways || {})[result.pathway] || result.pathway;
+    pathway.setAttribute("data-pathway", result.pathway);
+    var c = result.cumulative || {};
+    document.getElementById("preview-cumulative").textContent = zh
+      ? "统计期间 " + result.counting_window.start + " 至 " + result.counting_window.end + "，累计个人信息 " +
+        Number(c.pi_individuals || 0).toLocaleString("en-US") + " 人，敏感个人信息 " +
+        Number(c.sensitive_pi_individuals || 0).toLocaleString("en-US") + " 人"
+      : "Window " + result.counting_window.start + " – " + result.counting_window.end + "; persons counted " +
+        Number(c.pi_individuals || 0).toLocaleString("en-US") + " (sensitive " +
+        Number(c.sensitive_pi_individuals || 0).toLocaleString("en-US") + ")";
+    var list = document.getElementById("preview-reasons");
+    list.textContent = "";
+    (result.transfers || []).forEach(function (t) {
+      (t.reasons || []).forEach(function (r) {
+        var li = el("li", (zh ? "传输" : "Transfer ") + (t.index + 1) + (zh ? "：" : ": ") +
+                    (zh ? r.message_zh : r.message_en));
+        var arts = el("span", "", "articles");
+        (r.legal_basis || []).forEach(function (b) { arts.appendChild(el("span", cite(b), "article")); });
+        li.appendChild(arts);
+        list.appendChild(li);
+      });
+    });
+  }
+
+  function showErrors(problem) {
+    var errors = document.getElementById("preview-errors");
+    document.getElementById("preview-body").hidden = true;
+    errors.textContent = "";
+    (problem.errors || []).slice(0, 8).forEach(function (e) {
+      errors.appendChild(el("li", (zh ? e.message_zh : e.message_en) || e.path));
+    });
+    errors.hidden = !errors.firstChild;
+    document.getElementById("preview-empty").hidden = !!errors.firstChild;
+  }
+
+  var timer = null, sequence = 0;
+  function assess() {
+    var mine = ++sequence;
+    fetch(panel.getAttribute("data-endpoint"), {
+      method: "POST", headers: {"Content-Type": "application/json", "Accept": "application/json"},
+      body: JSON.stringify(declaration()), credentials: "omit"
+    }).then(function (response) {
+      return response.json().then(function (data) { return {ok: response.ok, data: data}; });
+    }).then(function (answer) {
+      if (mine !== sequence) { return; }  // an older answer arriving late must not overwrite a newer one
+      if (answer.ok) { show(answer.data); } else { showErrors(answer.data); }
+      panel.setAttribute("data-state", answer.ok ? "ok" : "invalid");
+    }).catch(function () { panel.setAttribute("data-state", "offline"); });
+  }
+  function schedule() { clearTimeout(timer); timer = setTimeout(assess, 350); }
+
+  function renumber(fieldset, index) {
+    fieldset.setAttribute("data-index", index);
+    fieldset.querySelector(".transfer-number").textContent = index + 1;
+    Array.prototype.forEach.call(fieldset.querySelectorAll("[name],[id],[for],[aria-describedby]"), function (node) {
+      ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
+        var v = node.getAttribute(attr);
+        if (v) { node.setAttribute(attr, v.replace(/transfers-\d+-/g, "transfers-" + index + "-")); }
+      });
+    });
+  }
+
+  function addTransfer(event) {
+    var all = form.querySelectorAll("fieldset.transfer");
+    var box = document.getElementById("transfers");
+    if (all.length >= Number(box.getAttribute("data-max") || 20)) { return; }
+    event.preventDefault();
+    var copy = all[all.length - 1].cloneNode(true);
+    Array.prototype.forEach.call(copy.querySelectorAll("input, select"), function (input) {
+      if (input.type === "checkbox") { input.checked = false; }
+      else if (input.tagName === "SELECT") { input.selectedIndex = 0; }
+      else { input.value = ""; }
+      input.removeAttribute("aria-invalid");
+    });
+    Array.prototype.forEach.call(copy.querySelectorAll(".error"), function (e) { e.remove(); });
+    renumber(copy, all.length);
+    box.appendChild(copy);
+    copy.querySelector("input").focus();
+    schedule();
+  }
+
+  var add = document.getElementById("add-transfer");
+  if (add) { add.addEventListener("click", addTransfer); }
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  form.addEventListener("focusout", function (event) {
+    if (event.target.classList && event.target.classList.contains("count")) { formatCount(event.target); }
+  });
+  schedule();
+})();
