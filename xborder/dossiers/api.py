@@ -13,6 +13,13 @@ from xborder.core.unit_of_work import commit
 from xborder.dossiers import builds, pki, signing
 from xborder.dossiers.downloads import dossier_response
 from xborder.dossiers.models import SigningCertificate
+from xborder.dossiers.schemas import (
+    CERTIFICATE_UPLOAD,
+    ZIP,
+    CertificateSchema,
+    CertificateStateSchema,
+    DossierBuildSchema,
+)
 from xborder.extensions import db
 
 blp = Blueprint("dossiers_api", __name__, url_prefix="/api/v1", description="Signed dossiers")
@@ -32,8 +39,9 @@ class DossierResource(MethodView):
     """The case's signed dossier bundle."""
 
     @token_required()
-    @blp.alt_response(200, description="The bundle, application/zip (the download is recorded in the audit trail)")
-    @blp.alt_response(202, description="Being built: status, progress (0-100) and step; ask again after Retry-After")
+    @blp.doc(responses=ZIP)
+    @blp.alt_response(202, schema=DossierBuildSchema,
+                      description="Being built: status, progress (0-100) and step; ask again after Retry-After")
     @blp.alt_response(404, description="No such case visible to the caller, or nothing signed yet")
     def get(self, case_id: int):
         """Download the dossier; the first request for the case's current state starts the build (then 202)."""
@@ -66,7 +74,8 @@ class SigningCertificateResource(MethodView):
     """The caller's organisation's signing certificate."""
 
     @token_required("enterprise", "assessor", "provincial_official")
-    @blp.alt_response(200, description="The active certificate, or null before the organisation first signs")
+    @blp.alt_response(200, schema=CertificateStateSchema,
+                      description="The active certificate, or null before the organisation first signs")
     def get(self):
         """The certificate the organisation signs stages with (issued by the deployment CA on first signature)."""
         from xborder.dossiers.pki import ROLE_OF_KIND
@@ -78,7 +87,9 @@ class SigningCertificateResource(MethodView):
         return {"certificate": _certificate_json(row), "trust_anchors_pem": pki.anchors_pem().decode()}
 
     @token_required("enterprise", "assessor", "provincial_official")
-    @blp.alt_response(201, description="The uploaded certificate, now the organisation's signing certificate")
+    @blp.doc(requestBody=CERTIFICATE_UPLOAD)
+    @blp.alt_response(201, schema=CertificateSchema,
+                      description="The uploaded certificate, now the organisation's signing certificate")
     @blp.alt_response(422, description="Unreadable, not issued by a trusted CA, another organisation's, wrong role, "
                                        "or the key does not match")
     def post(self):
