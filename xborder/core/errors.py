@@ -11,6 +11,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_smorest import Api
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("xborder")
@@ -260,6 +261,17 @@ def handle_unstorable(error: Exception):
                                                       "有值无法保存：文本不能包含 NUL 字符，数值须在允许范围内")])
 
 
+def handle_stale(error: StaleDataError):
+    """A flush whose "AND version = <seen>" matched no row: someone else changed the case between this request's
+    read and its write. 409 like a stale `version`; the session is rolled back so nothing of the request is kept."""
+    from xborder.extensions import db  # the extensions module imports this one
+
+    db.session.rollback()
+    g.pop("after_commit", None)
+    log.info("concurrent change (request %s): %s", getattr(g, "request_id", "-"), error)
+    return handle_api_error(Conflict("The case was changed by someone else; reload it and try again"))
+
+
 def handle_unexpected(error: Exception):
     """Log an unexpected exception with the request id and answer 500 without leaking internals."""
     if isinstance(error, HTTPException):
@@ -287,6 +299,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(sa.exc.DBAPIError, handle_unavailable)
     app.register_error_handler(sa.exc.DataError, handle_unstorable)
+    app.register_error_handler(StaleDataError, handle_stale)  # a concurrent write caught at flush, not a bug
     app.register_error_handler(OverflowError, handle_unstorable)  # SQLite's driver: an integer beyond 64 bits
     app.register_error_handler(sa.exc.TimeoutError, handle_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

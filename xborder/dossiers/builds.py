@@ -1,9 +1,11 @@
 """Bundle builds: asked for by a download, run as a job, their progress in a DossierBuild row, the finished ZIP
 stored content-addressed. The blob and the `ready` mark are written in one transaction, so no reader ever sees a
-ready build without its complete bytes."""
+ready build without its complete bytes. A queued or building row whose heartbeat (`updated_at`) has not moved for
+`STALE_AFTER` was abandoned by a dead worker: it is marked failed and the next request starts a new build."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 
 from xborder.cases.models import Case
 from xborder.core.jobs import enqueue, job_app
-from xborder.core.timeutil import utcnow
+from xborder.core.timeutil import as_utc, utcnow
 from xborder.core.unit_of_work import after_commit
 from xborder.dossiers import bundle, pki, stages
 from xborder.dossiers.models import DossierBuild
@@ -39,21 +41,44 @@ def build_key(case: Case) -> str | None:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def latest_build(case: Case, key: str) -> DossierBuild | None:
-    """The newest build of the case for this key that has not failed."""
+# Longer than any step of a build takes (RQ's default job timeout is 3 minutes), so a live build is never replaced.
+STALE_AFTER = dt.timedelta(minutes=15)
+UNDER_WAY = ("queued", "building")
+
+
+def is_stale(build: DossierBuild, now: dt.datetime | None = None) -> bool:
+    """Whether a queued or building build has shown no progress for `STALE_AFTER`: its worker is gone."""
+    if build.status not in UNDER_WAY:
+        return False
+    heartbeat = build.updated_at or build.created_at
+    return heartbeat is not None and as_utc(heartbeat) < (now or utcnow()) - STALE_AFTER
+
+
+def _newest(case: Case, key: str) -> DossierBuild | None:
     return db.session.scalar(sa.select(DossierBuild).where(
         DossierBuild.case_id == case.id, DossierBuild.build_key == key, DossierBuild.status != "failed")
         .order_by(DossierBuild.id.desc()).limit(1))
 
 
+def latest_build(case: Case, key: str) -> DossierBuild | None:
+    """The newest build of the case for this key that has neither failed nor been abandoned."""
+    found = _newest(case, key)
+    return None if found is not None and is_stale(found) else found
+
+
 def request_build(case: Case, user) -> DossierBuild | None:
-    """The build for the case as it stands: a finished or running one, else a new one queued after the commit."""
+    """The build for the case as it stands: a finished or running one, else a new one queued after the commit (an
+    abandoned one is marked failed first, in the same transaction)."""
     key = build_key(case)
     if key is None:
         return None
-    found = latest_build(case, key)
-    if found is not None:
+    found = _newest(case, key)
+    if found is not None and not is_stale(found):
         return found
+    if found is not None:
+        minutes = int(STALE_AFTER.total_seconds() // 60)
+        found.error = f"No progress for {minutes} minutes at {found.progress}% ({found.step}); its worker stopped"
+        found.status, found.step = "failed", "abandoned"
     build = DossierBuild(case_id=case.id, build_key=key, status="queued", progress=0, step="queued",
                          requested_by_id=getattr(user, "id", None))
     db.session.add(build)

@@ -132,6 +132,9 @@ class DossierBuild(db.Model):
     requested_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))  # noqa: UP045
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))  # noqa: UP045
+    # The heartbeat: set by every write to the row, so a queued or building row that stopped moving is seen as
+    # abandoned (its worker died) and the next request starts a new build.
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
         sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in BUILD_STATUSES) + ")", name="status"),
