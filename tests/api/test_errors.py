@@ -37,7 +37,11 @@ def failing_app(app_env):
     def boom():
         raise RuntimeError("kaboom")
 
-    return app
+    yield app
+    from xborder.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_unexpected_exception_is_500_problem_with_request_id_and_no_internals(failing_app, caplog):

@@ -32,7 +32,11 @@ def app(app, app_env, redis_proxy):
     db_number = urllib.parse.urlparse(REDIS_URL).path or "/0"
     proxied = create_app({**app_env, "REDIS_URL": f"redis://127.0.0.1:{redis_proxy.port}{db_number}"}, TESTING=True)
     proxied.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
-    return proxied
+    yield proxied
+    from xborder.extensions import db
+
+    with proxied.app_context():
+        db.engine.dispose()  # this app's own pool, so no connection is left for the garbage collector
 
 
 def _ran_in_process(marker: list) -> None:
