@@ -14,8 +14,9 @@ from xborder.accounts.models import Organisation
 from xborder.cases.models import STATUSES, Case, visible_to
 from xborder.cases.workflow import open_deadlines
 from xborder.extensions import db
+from xborder.law import catalogue
 
-PATHWAYS = ("security_assessment", "standard_contract_or_certification", "exempt")
+PATHWAYS = tuple(reversed(catalogue.PATHWAYS))  # most demanding first, as officials read them
 PER_PAGE = 20
 
 

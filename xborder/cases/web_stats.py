@@ -21,8 +21,9 @@ from xborder.core import audit
 from xborder.core.labels import STATUS_LABELS
 from xborder.core.timeutil import as_utc, china_today
 from xborder.extensions import db
+from xborder.law import catalogue
 
-PATHWAYS = ("security_assessment", "standard_contract_or_certification", "exempt")
+PATHWAYS = tuple(reversed(catalogue.PATHWAYS))  # most demanding first, as officials read them
 
 
 def _visible_ids(user) -> sa.Select:

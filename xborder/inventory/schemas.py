@@ -104,19 +104,12 @@ class ImportRunSummarySchema(ma.Schema):
     created_at = UTCDateTime(required=True)
 
 
-class ImportRunSchema(ma.Schema):
+class ImportRunSchema(ImportRunSummarySchema):
     """An upload: status, progress, every error located by sheet/row/column, and the preview of changes."""
 
-    id = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(IMPORT_STATUSES))
-    filenames = ma.fields.List(ma.fields.String(), required=True)
-    progress = ma.fields.Integer(required=True)
-    total = ma.fields.Integer(required=True)
-    error_count = ma.fields.Integer(required=True)
     errors = ma.fields.List(ma.fields.Dict(), required=True)
     preview = ma.fields.Dict(allow_none=True)
     message = ma.fields.String(allow_none=True)
-    created_at = UTCDateTime(required=True)
     finished_at = UTCDateTime(allow_none=True)
     applied_at = UTCDateTime(allow_none=True)
 

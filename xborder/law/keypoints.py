@@ -7,10 +7,10 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from xborder.law.catalogue import PATHWAYS
 from xborder.law.formsdata import in_force, versions_of
 
 # Pathways whose key points the enterprise answers; `exempt` has none.
-PATHWAYS = ("exempt", "standard_contract_or_certification", "security_assessment")
 TEXT_MAX_LENGTH = 5000
 
 
