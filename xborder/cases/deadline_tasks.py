@@ -37,12 +37,21 @@ def working_days_left(today: dt.date, due: dt.date) -> int:
     return left
 
 
+def last_day_within(today: dt.date, working_days: int) -> dt.date:
+    """The last day with at most `working_days` working days after `today` (the day before the next one)."""
+    day, counted = today, 0
+    while counted <= working_days:
+        day += dt.timedelta(days=1)
+        counted += working_day(day)[0]
+    return day - dt.timedelta(days=1)
+
+
 def _day(today: str | None) -> dt.date:
     return dt.date.fromisoformat(today) if today else china_today()
 
 
-def _each_case(statuses: tuple[str, ...] = LIVE) -> Iterator[Case]:
-    ids = db.session.scalars(sa.select(Case.id).where(Case.status.in_(statuses), Case.regime.is_not(None))
+def _each_case(*candidates: sa.ColumnElement[bool]) -> Iterator[Case]:
+    ids = db.session.scalars(sa.select(Case.id).where(Case.status.in_(LIVE), Case.regime.is_not(None), *candidates)
                              .order_by(Case.id)).all()
     for case_id in ids:
         case = db.session.get(Case, case_id)
@@ -50,13 +59,14 @@ def _each_case(statuses: tuple[str, ...] = LIVE) -> Iterator[Case]:
             yield case
 
 
-def _commit_each(work: Callable[[Case], bool]) -> list[str]:
-    """Run `work` on each live case and commit per case; a case changed meanwhile by a user is left for the next
-    run (the user's write wins, the job's is rolled back)."""
+def _commit_each(work: Callable[[Case], bool], *candidates: sa.ColumnElement[bool]) -> list[str]:
+    """Run `work` on each live case meeting `candidates` (conditions on the stored `next_due` that every case the
+    work could change meets) and commit per case; a case changed meanwhile by a user is left for the next run (the
+    user's write wins, the job's is rolled back)."""
     from xborder.notifications.mail import dispatch
 
     done = []
-    for case in _each_case():
+    for case in _each_case(*candidates):
         try:
             if work(case):
                 db.session.commit()
@@ -102,7 +112,8 @@ def mark_overdue(today: str | None = None) -> list[str]:
                 notify(case, "deadline.overdue", texts.overdue_text(case, deadline), users_concerned(case))
             return True
 
-        return _commit_each(work)
+        # A deadline due before `day` makes the nearest one due before it too.
+        return _commit_each(work, Case.next_due < day)
 
 
 def remind_deadlines(today: str | None = None, days_ahead: tuple[int, ...] | None = None) -> list[str]:
@@ -140,7 +151,8 @@ def remind_deadlines(today: str | None = None, days_ahead: tuple[int, ...] | Non
                 notify(case, "deadline.reminder", texts.reminder_text(case, deadline, left), users_concerned(case))
             return True
 
-        return _commit_each(work)
+        # A deadline within the widest threshold makes the nearest one no later than the last day within it.
+        return _commit_each(work, Case.next_due <= last_day_within(day, thresholds[-1]))
 
 
 def open_extension_windows(today: str | None = None) -> list[str]:
@@ -170,17 +182,58 @@ def open_extension_windows(today: str | None = None) -> list[str]:
             notify(case, "extension_window.opened", texts.window_text(case, window), users_concerned(case))
             return True
 
-        return _commit_each(work)
+        return _commit_each(work, Case.next_due.is_not(None))  # a window is one of the case's open deadlines
+
+
+def refresh_next_due(batch_size: int = 500) -> int:
+    """Store `next_due` again wherever the engine now computes another date (a provisional year's holidays became
+    official, forms/deadlines changed); returns how many cases changed.
+
+    A plain UPDATE guarded by the version read: the case itself did not change, so neither its version nor its
+    `updated_at` moves, and a case a user changed meanwhile keeps the value its own flush stored."""
+    from sqlalchemy.orm import load_only
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from xborder.cases.next_due import nearest_due
+
+    app = job_app()
+    with app.app_context():
+        table = Case.__table__
+        changed, last = 0, 0
+        while True:
+            # Every case a deadline may run for, and any other still holding a date; only the columns the engine reads.
+            cases = db.session.scalars(
+                sa.select(Case).options(load_only(
+                    Case.version, Case.status, Case.regime, Case.pathway, Case.workflow, Case.declaration,
+                    Case.reached_provincial_at, Case.valid_until, Case.next_due))
+                .where(Case.id > last, sa.or_(Case.status.in_(LIVE), Case.next_due.is_not(None)))
+                .order_by(Case.id).limit(batch_size)).all()
+            if not cases:
+                return changed
+            last = cases[-1].id
+            for case in cases:
+                due = nearest_due(case)
+                if due == case.next_due:
+                    continue
+                stored = db.session.execute(
+                    table.update().where(table.c.id == case.id, table.c.version == case.version)
+                    .values(next_due=due, updated_at=table.c.updated_at))
+                if stored.rowcount:
+                    set_committed_value(case, "next_due", due)
+                    changed += 1
+            db.session.commit()
 
 
 def sweep(today: str | None = None) -> dict[str, object]:
-    """Run every scheduled job in order (expiry first, so an expired case gets no reminder), then send the mail."""
+    """Run every scheduled job in order (the stored next due dates first, which the deadline jobs pick their cases
+    by; expiry before reminders, so an expired case gets no reminder), then send the mail."""
     from xborder.cases.tasks import expire_cases
     from xborder.notifications.mail import send_pending_emails
 
     app = job_app()
     with app.app_context():
         result: dict[str, object] = {
+            "next_due_refreshed": refresh_next_due(),
             "expired": expire_cases(today),
             "overdue": mark_overdue(today),
             "reminded": remind_deadlines(today),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,15 +12,20 @@ from sqlalchemy.orm import joinedload
 from xborder.accounts.models import Organisation
 from xborder.cases.models import STATUSES, Case, visible_to
 from xborder.cases.workflow import open_deadlines
+from xborder.core.timeutil import china_today
 from xborder.extensions import db
 from xborder.law import catalogue
 
 PATHWAYS = tuple(reversed(catalogue.PATHWAYS))  # most demanding first, as officials read them
 PER_PAGE = 20
+# Nearest deadline first: a due date before today is overdue, so overdue cases lead; cases without a running deadline
+# last; newest first among equals. `ix_cases_official_next_due` serves it.
+ORDER = (Case.next_due.asc().nulls_last(), Case.id.desc())
 
 
-def filtered_cases(user, status: str | None, pathway: str | None, search: str | None) -> list[Case]:
-    """The user's visible cases matching the filters; `search` matches reference, exporter name or USCC."""
+def case_filters(user, status: str | None, pathway: str | None, search: str | None) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses for the user's visible cases matching the filters; `search` matches reference, title,
+    exporter name or USCC."""
     where = [visible_to(user)]
     if status in STATUSES:
         where.append(Case.status == status)
@@ -29,22 +33,27 @@ def filtered_cases(user, status: str | None, pathway: str | None, search: str | 
         where.append(Case.pathway == pathway)
     if search:
         like = f"%{search.strip()}%"
-        where.append(sa.or_(Case.reference.ilike(like), Case.title.ilike(like), Organisation.name.ilike(like),
-                            Organisation.uscc.ilike(like.upper())))
-    return list(db.session.scalars(
-        sa.select(Case).join(Organisation, Organisation.id == Case.exporter_id).options(joinedload(Case.exporter))
-        .where(*where).order_by(Case.created_at.desc(), Case.id.desc())))
+        exporters = sa.select(Organisation.id).where(sa.or_(Organisation.name.ilike(like),
+                                                            Organisation.uscc.ilike(like.upper())))
+        where.append(sa.or_(Case.reference.ilike(like), Case.title.ilike(like), Case.exporter_id.in_(exporters)))
+    return where
+
+
+def tallies(where: list[sa.ColumnElement[bool]]) -> tuple[dict[str, int], int]:
+    """The matching cases per status (in the workflow's order) and how many are overdue, in one grouped query."""
+    rows = db.session.execute(
+        sa.select(Case.status, sa.func.count(), sa.func.count().filter(Case.next_due < china_today()))
+        .where(*where).group_by(Case.status)).all()
+    counts = {status: count for status, count, _ in rows}
+    return {status: counts[status] for status in STATUSES if status in counts}, sum(row[2] for row in rows)
 
 
 def with_deadlines(cases: list[Case]) -> list[dict[str, Any]]:
-    """Each case with its next running deadline, sorted overdue first, then by due date, then the rest."""
+    """Each case with its nearest running deadline as the engine computes it now (label, due date, overdue)."""
     rows = []
     for case in cases:
         deadlines = open_deadlines(case)
-        nearest = min(deadlines, key=lambda d: d["due"]) if deadlines else None
-        rows.append({"case": case, "deadline": nearest})
-    far = dt.date.max.isoformat()
-    rows.sort(key=lambda r: (not (r["deadline"] or {}).get("overdue"), (r["deadline"] or {}).get("due") or far))
+        rows.append({"case": case, "deadline": min(deadlines, key=lambda d: d["due"]) if deadlines else None})
     return rows
 
 
@@ -53,14 +62,17 @@ def dashboard():
     status = request.args.get("status") or None
     pathway = request.args.get("pathway") or None
     search = (request.args.get("q") or "").strip()[:100] or None
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows = with_deadlines(filtered_cases(current_user, status, pathway, search))
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["case"].status] = counts.get(row["case"].status, 0) + 1
-    total = len(rows)
+    where = case_filters(current_user, status, pathway, search)
+    counts, overdue = tallies(where)
+    total = sum(counts.values())
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    # The page's ids first, from the index alone (skipping the earlier pages costs no row reads), then their rows.
+    ids = db.session.scalars(sa.select(Case.id).where(*where).order_by(*ORDER)
+                             .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    cases = {case.id: case for case in db.session.scalars(
+        sa.select(Case).options(joinedload(Case.exporter)).where(Case.id.in_(ids)))}
     return render_template(
-        "cases/dashboard.html", rows=rows[(page - 1) * PER_PAGE: page * PER_PAGE], page=page, pages=pages,
-        total=total, status=status, pathway=pathway, q=search or "", statuses=STATUSES, pathways=PATHWAYS,
-        counts=counts, overdue=sum(1 for r in rows if (r["deadline"] or {}).get("overdue")))
+        "cases/dashboard.html", rows=with_deadlines([cases[i] for i in ids]), page=page, pages=pages, total=total,
+        status=status, pathway=pathway, q=search or "", statuses=STATUSES, pathways=PATHWAYS, counts=counts,
+        overdue=overdue)

@@ -56,6 +56,9 @@ class Case(db.Model):
     # The assessor's findings per key point, and the workflow's open requests, events and recorded decisions.
     review: Mapped[list] = mapped_column(JSONType, default=list, server_default=sa.text("'[]'"))
     workflow: Mapped[dict] = mapped_column(JSONType, default=dict, server_default=sa.text("'{}'"))
+    # The nearest due date among the case's open deadlines (None when none runs), stored so that lists sort and count
+    # by deadline in SQL; kept equal to `open_deadlines` on every flush and by the sweep (xborder/cases/next_due.py).
+    next_due: Mapped[Optional[dt.date]] = mapped_column(sa.Date)  # noqa: UP045
 
     exporter: Mapped[Organisation] = relationship(foreign_keys=[exporter_id])
     assessor_org: Mapped[Optional[Organisation]] = relationship(foreign_keys=[assessor_org_id])  # noqa: UP045
@@ -71,6 +74,12 @@ class Case(db.Model):
         # do not count (withdrawn, rejected), subtracted from the running totals.
         sa.Index("ix_cases_exporter_id", "exporter_id", "id"),
         sa.Index("ix_cases_exporter_status", "exporter_id", "status"),
+        # The official's dashboard: the cases at a provincial authority (`visible_to`) by nearest deadline, overdue
+        # first since overdue is a due date before today; with status and pathway, so it counts and filters them
+        # from the index alone.
+        sa.Index("ix_cases_official_next_due", "province", "next_due", "id", postgresql_include=["status", "pathway"],
+                 postgresql_where=sa.text("reached_provincial_at IS NOT NULL"),
+                 sqlite_where=sa.text("reached_provincial_at IS NOT NULL")),
     )
     # SQLAlchemy adds "AND version = :old" to every UPDATE: of two concurrent writers exactly one wins.
     __mapper_args__ = {"version_id_col": version}
