@@ -14,7 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Flask:
     """Build the app: configuration, extensions, blueprints — nothing else."""
     from xborder import config
-    from xborder.core import database, errors, health, i18n, labels, security
+    from xborder.core import database, errors, health, i18n, idempotency, labels, security
     from xborder.extensions import api, babel, csrf, db, login_manager, migrate
 
     settings = config.load_settings(env, default_instance=ROOT / "instance")
@@ -68,6 +68,7 @@ def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Fla
     app.register_blueprint(law_views.bp)
     app.register_blueprint(dossiers_views.bp)
     app.register_blueprint(inventory_views.bp)
+    idempotency.init_app(app)  # wraps the API views registered above
     errors.init_app(app)
 
     import xborder.accounts.models  # noqa: F401  (models must be imported for migrations and queries)

@@ -40,6 +40,8 @@ class Settings:
     reminder_days: tuple[int, ...] = (5, 1)
     # How often the scheduled sweep (reminders, overdue, expiry, extension windows) runs.
     sweep_minutes: int = 60
+    # How long a response kept for an Idempotency-Key is replayed; the sweep deletes older ones.
+    idempotency_hours: int = 24
 
     @property
     def embedded(self) -> bool:
@@ -118,6 +120,7 @@ def load_settings(env: Mapping[str, str] | None = None, default_instance: pathli
         smtp_from=env.get("SMTP_FROM") or "xborder@localhost",
         reminder_days=_days(env, "XBORDER_REMINDER_DAYS", (5, 1)),
         sweep_minutes=_int(env, "XBORDER_SWEEP_MINUTES", 60),
+        idempotency_hours=_int(env, "XBORDER_IDEMPOTENCY_HOURS", 24),
     )
 
 

@@ -228,6 +228,7 @@ def sweep(today: str | None = None) -> dict[str, object]:
     """Run every scheduled job in order (the stored next due dates first, which the deadline jobs pick their cases
     by; expiry before reminders, so an expired case gets no reminder), then send the mail."""
     from xborder.cases.tasks import expire_cases
+    from xborder.core.idempotency import purge_expired
     from xborder.notifications.mail import send_pending_emails
 
     app = job_app()
@@ -238,6 +239,7 @@ def sweep(today: str | None = None) -> dict[str, object]:
             "overdue": mark_overdue(today),
             "reminded": remind_deadlines(today),
             "extension_windows": open_extension_windows(today),
+            "idempotency_keys_purged": purge_expired(),
         }
         try:
             result["emails"] = send_pending_emails()

@@ -23,8 +23,10 @@ class ProblemResponsesPlugin(BasePlugin):
 
     def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
         """Complete each operation's error responses (runs as each path is added to the spec)."""
-        for operation in (operations or {}).values():
+        for method, operation in (operations or {}).items():
             responses = operation.setdefault("responses", {})
+            if _takes_idempotency_key(path or "", method):
+                _document_idempotency_key(operation, responses)
             for code, response in responses.items():
                 if not _is_error(str(code)) or not isinstance(response, dict) or "$ref" in response:
                     continue
@@ -32,3 +34,40 @@ class ProblemResponsesPlugin(BasePlugin):
                     response["content"] = {PROBLEM_JSON: {"schema": "Problem"}}
             for code, component in COMMON_ERRORS.items():
                 responses.setdefault(code, component)
+
+
+IDEMPOTENCY_ERRORS = {
+    "409": "A request with the same Idempotency-Key is still in progress: retry after Retry-After seconds",
+    "422": "The Idempotency-Key was already used for a different request (method, path or body)",
+}
+
+
+def _takes_idempotency_key(path: str, method: str) -> bool:
+    from xborder.core.idempotency import API_PREFIX, EXEMPT_PATHS, UNSAFE
+
+    return method.upper() in UNSAFE and path.startswith(API_PREFIX) and path not in EXEMPT_PATHS
+
+
+def _document_idempotency_key(operation: dict, responses: dict) -> None:
+    """The optional Idempotency-Key header, the replay marker on successes, and the 409/422 it may answer."""
+    from xborder.core.idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED
+
+    operation.setdefault("parameters", []).append({
+        "in": "header", "name": HEADER, "required": False,
+        "description": "Makes a retry safe: a repeat with the same key and the same request replays the first "
+                       f"response (with `{REPLAYED}: true`) instead of doing the work again; kept "
+                       "XBORDER_IDEMPOTENCY_HOURS (24 h). Only a request that committed is remembered.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[!-~]+$"},
+    })
+    for code, response in responses.items():
+        if str(code).startswith("2") and isinstance(response, dict) and "$ref" not in response:
+            response.setdefault("headers", {})[REPLAYED] = {
+                "description": "`true` when this is the stored response to an earlier request with the same key",
+                "schema": {"type": "string", "enum": ["true"]}}
+    for code, description in IDEMPOTENCY_ERRORS.items():
+        declared = next((key for key in responses if str(key) == code), None)  # flask-smorest's keys may be ints
+        if declared is None:
+            responses[code] = {"description": description}
+        elif isinstance(responses[declared], dict) and "$ref" not in responses[declared]:
+            own = responses[declared].get("description", "")
+            responses[declared]["description"] = f"{own}; or: {description[0].lower()}{description[1:]}"

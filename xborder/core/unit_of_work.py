@@ -35,6 +35,10 @@ def flush() -> None:
 
 def commit() -> None:
     """Commit the request's work; a concurrent change to the same case becomes 409 and nothing is written."""
+    if g.get("defer_commit"):  # an Idempotency-Key request: committed with its stored response (core/idempotency.py)
+        flush()
+        g.commit_requested = True
+        return
     try:
         db.session.commit()
     except StaleDataError:
