@@ -105,22 +105,17 @@ class ReferenceCounter(db.Model):
 
 def next_reference(province: str, year: int) -> str:
     """Allocate the next reference like XB-310000-2025-000123, safely under concurrent requests."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
     table = ReferenceCounter.__table__
-    # Insert-if-absent then an atomic increment: the UPDATE takes the row lock on PostgreSQL, and SQLite
-    # serialises writers anyway, so two cases never share a number.
-    exists = db.session.execute(
-        sa.select(table.c.last).where(table.c.province == province, table.c.year == year)
-    ).first()
-    if exists is None:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(table.insert().values(province=province, year=year, last=0))
-        except sa.exc.IntegrityError:
-            pass
+    # One atomic upsert: the first case of a province and year inserts 1, every later one increments under the
+    # row lock (PostgreSQL) or the database lock (SQLite), so two cases never share a number.
+    insert = postgresql.insert if db.session.get_bind(mapper=ReferenceCounter).dialect.name == "postgresql" \
+        else sqlite.insert
+    statement = insert(table).values(province=province, year=year, last=1)
     last = db.session.execute(
-        table.update()
-        .where(table.c.province == province, table.c.year == year)
-        .values(last=table.c.last + 1)
+        statement.on_conflict_do_update(index_elements=[table.c.province, table.c.year],
+                                        set_={"last": table.c.last + 1})
         .returning(table.c.last)
     ).scalar_one()
     return f"XB-{province}-{year}-{last:06d}"
