@@ -71,6 +71,11 @@ class Case(db.Model):
         # do not count (withdrawn, rejected), subtracted from the running totals.
         sa.Index("ix_cases_exporter_id", "exporter_id", "id"),
         sa.Index("ix_cases_exporter_status", "exporter_id", "status"),
+        # The official's and the assessor's tallies and status-filtered lists, answered from the index alone.
+        sa.Index("ix_cases_official_status", "province", "status", "created_at",
+                 postgresql_where=sa.text("reached_provincial_at IS NOT NULL"),
+                 sqlite_where=sa.text("reached_provincial_at IS NOT NULL")),
+        sa.Index("ix_cases_assessor_status", "assessor_org_id", "status", "created_at"),
     )
     # SQLAlchemy adds "AND version = :old" to every UPDATE: of two concurrent writers exactly one wins.
     __mapper_args__ = {"version_id_col": version}
