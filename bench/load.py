@@ -63,6 +63,10 @@ def _request(conn, method: str, path: str, token: str | None = None, body: objec
     return response.status, (json.loads(data) if data and response.status < 500 else {})
 
 
+KINDS = {0: "enterprise list", 1: "enterprise list", 2: "enterprise list", 3: "official status filter",
+         4: "assessor list", 5: "official counts", 6: "assess", 7: "assess", 8: "create case", 9: "withdraw case"}
+
+
 def _xborder_op(conn, i: int, ctx: dict, mine: list) -> int:
     tokens, slot = ctx["tokens"], i % 10
     if slot < 3:
@@ -96,6 +100,7 @@ def drive(port: int, op, ctx: dict, requests: int, clients: int) -> dict:
     """`requests` operations from `clients` threads on keep-alive connections; throughput and latency."""
     counter, lock = iter(range(requests)), threading.Lock()
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     failures: list[int] = []
 
     def client() -> None:
@@ -110,6 +115,7 @@ def drive(port: int, op, ctx: dict, requests: int, clients: int) -> dict:
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)
+                by_kind.setdefault(KINDS[i % 10] if op is _xborder_op else "assess", []).append(elapsed)
                 if status >= 400:
                     failures.append(status)
         conn.close()
@@ -123,7 +129,9 @@ def drive(port: int, op, ctx: dict, requests: int, clients: int) -> dict:
     wall = time.perf_counter() - started
     ordered = sorted(latencies)
     return {"per_second": len(ordered) / wall, "p50": _percentile(ordered, 0.5), "p95": _percentile(ordered, 0.95),
-            "errors": len(failures), "statuses": sorted(set(failures))}
+            "errors": len(failures), "statuses": sorted(set(failures)),
+            "kinds": {kind: (_percentile(sorted(times), 0.5), _percentile(sorted(times), 0.95))
+                      for kind, times in by_kind.items()}}
 
 
 def main() -> None:
@@ -154,6 +162,9 @@ def main() -> None:
     for name, r in results.items():
         print(f"{name:8} {r['per_second']:8.1f} req/s   p50 {r['p50']:6.1f} ms   p95 {r['p95']:6.1f} ms   "
               f"errors {r['errors']} {r['statuses']}")
+    print("xborder by operation (under the whole mix's load):")
+    for kind, (p50, p95) in results["xborder"]["kinds"].items():
+        print(f"  {kind:24} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
     print(f"ratio xborder mix / hello-world: {results['xborder']['per_second'] / results['hello']['per_second']:.2f}")
 
 

@@ -14,12 +14,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Flask:
     """Build the app: configuration, extensions, blueprints — nothing else."""
     from xborder import config
-    from xborder.core import database, errors, health, i18n, idempotency, labels, security
+    from xborder.core import database, errors, health, i18n, idempotency, jsoncodec, labels, security
     from xborder.extensions import api, babel, csrf, db, login_manager, migrate
 
     settings = config.load_settings(env, default_instance=ROOT / "instance")
     app = Flask(__name__, instance_path=str(settings.instance_path), template_folder=str(ROOT / "templates"),
                 static_folder="static")
+    app.json = jsoncodec.JSONProvider(app)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     app.config.update(config.flask_config(settings))
     app.config["API_SPEC_OPTIONS"] = {

@@ -8,6 +8,8 @@ import pathlib
 import secrets
 from collections.abc import Mapping
 
+from xborder.core import jsoncodec
+
 LOCALES = ("zh_CN", "en")
 
 
@@ -155,6 +157,8 @@ def flask_config(settings: Settings) -> dict[str, object]:
     engine_options: dict[str, object] = {"pool_pre_ping": True}
     if settings.database_url.startswith("sqlite"):
         engine_options = {"connect_args": {"timeout": 30}}
+    # Declarations, determinations and risk pictures (~40 KB) are written on every case write.
+    engine_options["json_serializer"] = jsoncodec.dumps
     return {
         "SECRET_KEY": settings.secret_key,
         "SQLALCHEMY_DATABASE_URI": settings.database_url,

@@ -16,7 +16,7 @@ from xborder.accounts.schemas import (
     TokenSchema,
 )
 from xborder.core.auth import Unauthorised, api_token, api_user, token_required
-from xborder.core.security import login_per_account, login_per_address
+from xborder.core.security import sign_in_limited
 from xborder.core.timeutil import as_utc
 from xborder.core.unit_of_work import commit
 from xborder.extensions import db
@@ -29,8 +29,7 @@ class TokenResource(MethodView):
     """Bearer tokens."""
 
     @blp.doc(security=[])
-    @login_per_address
-    @login_per_account
+    @sign_in_limited
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, description="Wrong credentials or inactive account")

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from xborder.accounts import operations
 from xborder.accounts.forms import LoginForm, LogoutForm
 from xborder.config import LOCALES
-from xborder.core.security import login_per_account, login_per_address
+from xborder.core.security import sign_in_limited
 
 bp = Blueprint("accounts", __name__)
 
@@ -24,8 +24,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_per_address
-@login_per_account
+@sign_in_limited
 def login():
     """Show the login form and sign the user in."""
     if current_user.is_authenticated:

@@ -58,7 +58,7 @@ class CasesResource(MethodView):
         """Open a draft case from a declaration; earlier cases of the exporter count toward its thresholds."""
         user = api_user()
         case = operations.create_case(user, body["title"], body["declaration"])
-        commit()
+        commit(expire=False)
         return presenters.case_detail(case, user), 201
 
 
@@ -101,7 +101,7 @@ class DeclarationResource(MethodView):
         user = api_user()
         case = queries.get_case(user, case_id)
         operations.update_declaration(user, case, body["version"], body["declaration"], body.get("title"))
-        commit()
+        commit(expire=False)
         return presenters.case_detail(case, user)
 
     @token_required()
@@ -130,7 +130,7 @@ class SelfAssessmentResource(MethodView):
         user = api_user()
         case = queries.get_case(user, case_id)
         operations.save_answers(user, case, body["version"], body["answers"])
-        commit()
+        commit(expire=False)
         return presenters.case_detail(case, user)
 
     @token_required()
@@ -225,7 +225,7 @@ class TransitionResource(MethodView):
         user = api_user()
         case = queries.get_case(user, case_id)
         workflow.transition(case, user, body["action"], body)
-        commit()
+        commit(expire=False)
         return presenters.case_detail(case, user)
 
 
@@ -242,7 +242,7 @@ class ReviewResource(MethodView):
         user = api_user()
         case = queries.get_case(user, case_id)
         operations.save_review(user, case, body["version"], body["reviews"])
-        commit()
+        commit(expire=False)
         return presenters.case_detail(case, user)
 
 

@@ -52,14 +52,15 @@ def _apply_declaration(case: Case, declaration: dict, raw: dict, determination: 
     case.as_of = declaration["as_of"]
     case.regime = determination["regime"]
     case.pathway = determination["pathway"]
-    refresh_risk(case)
+    refresh_risk(case, declaration=declaration)
 
 
 def _record_declaration(case: Case, declaration: dict, raw: dict, determination: dict, user) -> None:
     db.session.add(DeclarationVersion(case_id=case.id, revision=case.declaration_revision, declaration=raw,
                                       determination=determination, created_by_id=user.id))
-    counting.add_to_totals(case.exporter_id, counting.transfer_rows_of(case.id), -1)
-    db.session.query(CaseTransfer).filter(CaseTransfer.case_id == case.id).delete()
+    if case.declaration_revision > 1:  # a new case has no transfers yet to take back
+        counting.add_to_totals(case.exporter_id, counting.transfer_rows_of(case.id), -1)
+        db.session.query(CaseTransfer).filter(CaseTransfer.case_id == case.id).delete()
     exempt = {t["index"]: t.get("exemption_applied") for t in determination["transfers"]}
     rows = []
     for index, transfer in enumerate(declaration["transfers"]):
@@ -73,12 +74,13 @@ def _record_declaration(case: Case, declaration: dict, raw: dict, determination:
     counting.add_to_totals(case.exporter_id, rows)
 
 
-def refresh_risk(case: Case, overrides: list[dict] | None = None) -> None:
-    """Recompute the case's risk picture from its declaration, determination and answers."""
+def refresh_risk(case: Case, overrides: list[dict] | None = None, declaration: dict | None = None) -> None:
+    """Recompute the case's risk picture from its declaration (pass it when already validated), determination and
+    answers."""
     from xborder.law.declaration import validate_declaration
     from xborder.law.risk import assess_risk
 
-    declaration = validate_declaration(case.declaration)
+    declaration = declaration if declaration is not None else validate_declaration(case.declaration)
     case.risk = assess_risk(declaration, case.determination, case.answers or [], overrides or [])
     case.risk_level = case.risk["level"]
 

@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from xborder.cases.models import Case, visible_to
 from xborder.core.errors import NotFound, Unprocessable, field_error
@@ -31,6 +31,11 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
                                                            "请使用上一页返回的 next_cursor")]) from None
 
 
+# A list shows a case's name, status and dates: leave its large documents (declaration, answers, workflow …) unread.
+LIST_DEFERRED = tuple(defer(column) for column in (Case.declaration, Case.determination, Case.answers, Case.risk,
+                                                   Case.review, Case.workflow))
+
+
 def list_cases(user, *, page: int = 1, per_page: int = 20, status: str | None = None,
                after: str | None = None) -> dict:
     """A page of the cases the user may see, newest first, with the total count. With `after` (a `next_cursor`)
@@ -39,7 +44,7 @@ def list_cases(user, *, page: int = 1, per_page: int = 20, status: str | None = 
     if status:
         where.append(Case.status == status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where)) or 0
-    query = (sa.select(Case).options(joinedload(Case.exporter)).where(*where)
+    query = (sa.select(Case).options(joinedload(Case.exporter), *LIST_DEFERRED).where(*where)
              .order_by(Case.created_at.desc(), Case.id.desc()).limit(per_page))
     if after:
         created, case_id = decode_cursor(after)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import request
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from xborder.core.errors import ApiError, Forbidden
 from xborder.extensions import db, login_manager
@@ -29,19 +30,22 @@ class Unauthorised(ApiError):
 def _load_session_user(user_id: str):
     from xborder.accounts.models import User
 
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = (db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
+            if user_id.isdigit() else None)
     return user if user is not None and user.active else None
 
 
 def user_from_bearer():
     """Resolve the Authorization header to an active user, or raise Unauthorised."""
-    from xborder.accounts.models import ApiToken, hash_token
+    from xborder.accounts.models import ApiToken, User, hash_token
 
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorised()
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    # One round trip for the token, its user and the user's organisation: every scoped query needs all three.
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
+                            .options(joinedload(ApiToken.user).joinedload(User.organisation)))
     if row is None or not row.is_valid():
         raise Unauthorised("The token is unknown, expired or revoked")
     if not row.user.active:

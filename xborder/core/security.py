@@ -72,6 +72,22 @@ login_per_address = limiter.shared_limit(
     lambda: _settings().login_limit_address, scope="login-address", methods=["POST"])
 
 
+def sign_in_limited(view):
+    """Both sign-in limits on `view`, marked so that the limiter looks at this view's requests only."""
+    view.sign_in_limited = True
+    return login_per_address(login_per_account(view))
+
+
+@limiter.request_filter
+def _not_signing_in() -> bool:
+    """Only signing in carries limits: every other request skips the limiter's per-request bookkeeping."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, request.method.lower(), None)
+    return not getattr(view, "sign_in_limited", False)
+
+
 class _TlsAwareSessions(SecureCookieSessionInterface):
     """Mark the session cookie Secure whenever the request came over TLS, even if not configured to."""
 

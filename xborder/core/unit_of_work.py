@@ -33,14 +33,25 @@ def flush() -> None:
         raise Conflict("The case is being changed by someone else; try again") from None
 
 
-def commit() -> None:
-    """Commit the request's work; a concurrent change to the same case becomes 409 and nothing is written."""
+def commit(*, expire: bool = True) -> None:
+    """Commit the request's work; a concurrent change to the same case becomes 409 and nothing is written.
+
+    `expire=False` keeps the loaded objects as they were written, for a view that answers with what it just wrote
+    (reloading would read the same rows back, a round trip per object)."""
     if g.get("defer_commit"):  # an Idempotency-Key request: committed with its stored response (core/idempotency.py)
         flush()
         g.commit_requested = True
         return
+    session = db.session()
     try:
-        db.session.commit()
+        if expire:
+            session.commit()
+        else:
+            session.expire_on_commit = False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = True
     except StaleDataError:
         db.session.rollback()
         g.pop("after_commit", None)

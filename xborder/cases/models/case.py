@@ -80,6 +80,11 @@ class Case(db.Model):
         sa.Index("ix_cases_official_next_due", "province", "next_due", "id", postgresql_include=["status", "pathway"],
                  postgresql_where=sa.text("reached_provincial_at IS NOT NULL"),
                  sqlite_where=sa.text("reached_provincial_at IS NOT NULL")),
+        # The official's and the assessor's tallies and status-filtered lists, answered from the index alone.
+        sa.Index("ix_cases_official_status", "province", "status", "created_at",
+                 postgresql_where=sa.text("reached_provincial_at IS NOT NULL"),
+                 sqlite_where=sa.text("reached_provincial_at IS NOT NULL")),
+        sa.Index("ix_cases_assessor_status", "assessor_org_id", "status", "created_at"),
     )
     # SQLAlchemy adds "AND version = :old" to every UPDATE: of two concurrent writers exactly one wins.
     __mapper_args__ = {"version_id_col": version}
@@ -114,22 +119,17 @@ class ReferenceCounter(db.Model):
 
 def next_reference(province: str, year: int) -> str:
     """Allocate the next reference like XB-310000-2025-000123, safely under concurrent requests."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
     table = ReferenceCounter.__table__
-    # Insert-if-absent then an atomic increment: the UPDATE takes the row lock on PostgreSQL, and SQLite
-    # serialises writers anyway, so two cases never share a number.
-    exists = db.session.execute(
-        sa.select(table.c.last).where(table.c.province == province, table.c.year == year)
-    ).first()
-    if exists is None:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(table.insert().values(province=province, year=year, last=0))
-        except sa.exc.IntegrityError:
-            pass
+    # One atomic upsert: the first case of a province and year inserts 1, every later one increments under the
+    # row lock (PostgreSQL) or the database lock (SQLite), so two cases never share a number.
+    insert = postgresql.insert if db.session.get_bind(mapper=ReferenceCounter).dialect.name == "postgresql" \
+        else sqlite.insert
+    statement = insert(table).values(province=province, year=year, last=1)
     last = db.session.execute(
-        table.update()
-        .where(table.c.province == province, table.c.year == year)
-        .values(last=table.c.last + 1)
+        statement.on_conflict_do_update(index_elements=[table.c.province, table.c.year],
+                                        set_={"last": table.c.last + 1})
         .returning(table.c.last)
     ).scalar_one()
     return f"XB-{province}-{year}-{last:06d}"
