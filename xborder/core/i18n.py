@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
+import tempfile
 
 import flask_babel
 from babel.messages.mofile import write_mo
@@ -36,10 +38,16 @@ def compile_catalogues(target: pathlib.Path) -> pathlib.Path:
         mo_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("rb") as fh:
             catalog = read_po(fh)
-        tmp = mo_path.with_suffix(".mo.tmp")
-        with tmp.open("wb") as fh:
-            write_mo(fh, catalog)
-        tmp.replace(mo_path)  # atomic, since several gunicorn workers may compile at once
+        # Several gunicorn workers may compile at once: each writes its own temporary file, then renames it over the
+        # catalogue atomically (a shared temporary name let one worker rename away another's, which then failed).
+        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, prefix=mo_path.name + ".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                write_mo(fh, catalog)
+            os.replace(tmp, mo_path)
+        except BaseException:
+            pathlib.Path(tmp).unlink(missing_ok=True)
+            raise
     return target
 
 
