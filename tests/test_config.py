@@ -24,6 +24,36 @@ def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
     assert first.key_passphrase == (tmp_path / "key_passphrase").read_text().strip().encode()
 
 
+def test_workers_starting_at_once_on_a_fresh_instance_share_one_whole_secret(tmp_path):
+    import threading
+
+    for round_ in range(20):
+        instance = tmp_path / f"round{round_}"
+        start, seen, failures = threading.Barrier(12), set(), []
+
+        def worker(instance=instance, start=start, seen=seen, failures=failures) -> None:
+            start.wait()
+            try:
+                settings = load_settings({"XBORDER_INSTANCE_PATH": str(instance)})
+            except Exception as exc:  # noqa: BLE001 — a worker that fails to boot is the bug
+                failures.append(repr(exc))
+            else:
+                seen.add((settings.secret_key, settings.key_passphrase))
+
+        threads = [threading.Thread(target=worker) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert failures == []
+        assert len(seen) == 1
+        secret_key, passphrase = seen.pop()
+        assert len(secret_key) >= 32 and len(passphrase) >= 32
+        assert secret_key == (instance / "secret_key").read_text().strip()
+        assert sorted(p.name for p in instance.iterdir()) == ["key_passphrase", "secret_key"]  # no temporary left
+        assert (instance / "key_passphrase").stat().st_mode & 0o777 == 0o600
+
+
 def test_postgres_url_gets_the_psycopg3_driver(tmp_path):
     settings = load_settings({"XBORDER_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "postgresql://u@h/db"})
     assert settings.database_url == "postgresql+psycopg://u@h/db"

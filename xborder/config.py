@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import pathlib
 import secrets
+import tempfile
 from collections.abc import Mapping
 
 from xborder.core import jsoncodec
@@ -55,9 +57,16 @@ def _secret_from_file(path: pathlib.Path) -> str:
     """Read a generated secret, creating it (mode 0600) on first start so nothing secret lives in the repo."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
+        # Several gunicorn workers may start at once: each writes a whole secret to its own file (mkstemp: 0600) and
+        # links it into place, which never replaces — the first one wins and nobody can read a half-written file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 
