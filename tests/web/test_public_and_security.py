@@ -82,6 +82,8 @@ def test_no_inline_script_style_or_event_handlers(people, lang):
         assert not re.search(r"\son[a-z]+\s*=", html), url
         assert not re.search(r"\sstyle\s*=", html), url
         assert "<style" not in html, url
+        # An unset ARIA attribute is left out, not written as the text "None" (which screen readers would follow).
+        assert not re.search(r'\saria-[a-z]+="None"', html), url
 
 
 FIELD_WITH_ID = r'<(?:input|select|textarea)(?![^>]*type="(?:hidden|radio|checkbox|submit)")[^>]*\sid="([^"]+)"'
