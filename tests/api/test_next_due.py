@@ -94,6 +94,7 @@ def test_standard_contract_filing_and_a_rejection(client, roles, db):
     assert [d["kind"] for d in case["deadlines"]] == ["standard_contract_filing"]
     case = step(client, db, roles["assessor"], review_all(client, roles, get(client, roles["assessor"], case)),
                 "sign_opinion")
+    assert [d["kind"] for d in case["deadlines"]] == ["filing_review"]  # the provincial review of the filing
     case = step(client, db, roles["official"], get(client, roles["official"], case), "record_filing",
                 filing_number="沪备-2026-0001")
     assert stored(db, case["id"])[0] is None
@@ -104,6 +105,9 @@ def test_standard_contract_filing_and_a_rejection(client, roles, db):
                     "sign_opinion")
     rejected = step(client, db, roles["official"], get(client, roles["official"], rejected), "forward_to_regulator",
                     completeness_confirmed=True)
+    rejected = step(client, db, roles["official"], rejected, "record_acceptance",
+                    acceptance_date=china_today().isoformat())
+    assert [(d["kind"], d["start_estimated"]) for d in rejected["deadlines"]] == [("assessment", False)]
     rejected = step(client, db, roles["official"], rejected, "record_decision", decision="rejected",
                     decision_number="国网信评〔2026〕2号", decision_date=china_today().isoformat())
     assert [d["kind"] for d in rejected["deadlines"]] == ["reassessment_request"]

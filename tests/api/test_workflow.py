@@ -68,7 +68,10 @@ def test_standard_contract_route_with_rectification(client, roles):
     case = act(client, roles["assessor"], case, "sign_opinion").json
     assert case["status"] == "provincial_review"
     official_view = client.get(f"/api/v1/cases/{case['id']}", headers=auth(roles["official"])).json
-    assert [d["kind"] for d in official_view["deadlines"]] == ["provincial_completeness_check"]
+    # A standard contract's filing is reviewed within 15 working days (filing guide), not the 5-day completeness
+    # check of a security-assessment declaration (sa-measures-2022 art 7).
+    assert [(d["kind"], d["label_en"]) for d in official_view["deadlines"]] == [
+        ("filing_review", "Provincial review of the filing")]
     assert "record_filing" in official_view["actions"]
     case = act(client, roles["official"], official_view, "record_filing", filing_number="沪备2025-0001").json
     assert case["status"] == "filed"

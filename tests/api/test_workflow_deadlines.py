@@ -48,7 +48,7 @@ def test_actions_come_from_body_independent_checks_only(client, roles):
     from xborder.cases.workflow import ACTIONS, reads_body
 
     assert {c.__name__ for a in ACTIONS.values() for c in a.checks if not reads_body(c)} == {
-        "check", "_not_exempt", "_all_answered", "_changed_since_request", "_all_reviewed"}
+        "check", "_not_exempt", "_all_answered", "_changed_since_request", "_all_reviewed", "_acceptance_not_recorded"}
     fresh = client.post("/api/v1/cases", headers=auth(roles["enterprise"]),
                         json={"title": "未答", "declaration": declaration(ENTERPRISE_USCC, pi=150_000)}).json
     assert fresh["actions"] == ["withdraw"]  # submit waits for every key point to be answered
@@ -152,6 +152,8 @@ def test_standard_contract_filing_deadline_from_the_contract_date(client, roles,
     ("assessment", "2026-02-10", "2026-04-21", False),
     # Wed 30 Sep 2026 + 15: 1-7 Oct off; 8, 9, Sat 10 worked (3), 12-16 (8), 19-23 (13), 26, 27 Oct (15).
     ("reassessment_request", "2026-09-30", "2026-10-27", False),
+    # Mon 29 Sep 2025 + 15: 30 Sep (1); 1-8 Oct off; 9, 10, Sat 11 (4), 13-17 (9), 20-24 (14), Mon 27 Oct (15).
+    ("filing_review", "2025-09-29", "2025-10-27", False),
     # 2027 is beyond the calendar: weekends only, provisional. Mon 4 Jan + 10 → Mon 18 Jan.
     ("supplement", "2027-01-04", "2027-01-18", True),
 ])

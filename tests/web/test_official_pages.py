@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 from tests.web.conftest import csrf_token
@@ -20,7 +21,8 @@ def test_dashboard_searches_by_reference_exporter_and_uscc_and_filters(people):
     by_pathway = people.official.get("/", query_string={"pathway": "security_assessment"}).get_data(as_text=True)
     assert case.reference not in by_pathway
     by_status = people.official.get("/", query_string={"status": "provincial_review"}).get_data(as_text=True)
-    assert case.reference in by_status and "省级网信部门完备性查验" in by_status
+    # A standard contract: the provincial filing review (15 working days), not the security-assessment check.
+    assert case.reference in by_status and "省级网信部门完成备案审查" in by_status
 
 
 def test_dashboard_puts_overdue_cases_first(people, db):
@@ -96,3 +98,30 @@ def test_statistics_are_for_officials_only(people):
 
 def test_statistics_empty_state(people):
     assert "还没有案件" in people.official.get("/statistics").get_data(as_text=True)
+
+
+def test_acceptance_notice_and_result_received_from_the_case_page(people):
+    from xborder.core.timeutil import china_today
+
+    case = people.signed(pi=0, important=True)
+    people.act(case, people.official_user, "forward_to_regulator", completeness_confirmed=True)
+    html = people.official.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'id="action-record_acceptance"' in html and 'name="acceptance_date"' in html
+    assert "登记国家网信部门受理通知书" in html and 'name="result_received_date"' in html
+    future = (china_today() + dt.timedelta(days=1)).isoformat()
+    refused = people.official.post(f"/cases/{case.id}/actions", data={
+        "csrf_token": csrf_token(html), "action": "record_acceptance", "version": case.version,
+        "acceptance_date": future}, follow_redirects=True)
+    assert "受理日期不能晚于今天" in refused.get_data(as_text=True)
+    assert "acceptance_notice" not in case.workflow["deadline_starts"]
+    today = china_today().isoformat()
+    done = people.official.post(f"/cases/{case.id}/actions", data={
+        "csrf_token": csrf_token(html), "action": "record_acceptance", "version": case.version,
+        "acceptance_date": today}, follow_redirects=True).get_data(as_text=True)
+    assert "已登记受理通知书。" in done and case.status == "submitted_to_regulator"
+    assert case.workflow["deadline_starts"]["acceptance_notice"] == today
+    assert 'id="action-record_acceptance"' not in done and "登记受理通知书" in done  # the timeline
+    people.official.post(f"/cases/{case.id}/actions", data={
+        "csrf_token": csrf_token(done), "action": "record_decision", "version": case.version, "decision": "rejected",
+        "decision_number": "国网信评〔2025〕2号", "decision_date": "2025-09-30", "result_received_date": "2025-10-09"})
+    assert case.status == "rejected" and case.workflow["decision"]["result_received_date"] == "2025-10-09"

@@ -139,6 +139,8 @@ class TransitionSchema(ma.Schema):
     decision = ma.fields.String(validate=ma.validate.Length(max=20))
     decision_number = ma.fields.String(validate=ma.validate.Length(max=100))
     decision_date = ma.fields.String(validate=ma.validate.Length(max=10))
+    result_received_date = ma.fields.String(validate=ma.validate.Length(max=10))
+    acceptance_date = ma.fields.String(validate=ma.validate.Length(max=10))
 
 
 class ReviewSchema(ma.Schema):

@@ -25,6 +25,7 @@ DONE_MESSAGES = {
     "request_supplement": _l("Supplement requested."),
     "forward_to_regulator": _l("Forwarded to the regulator."),
     "record_filing": _l("Filing recorded."),
+    "record_acceptance": _l("Acceptance notice recorded."),
     "record_decision": _l("Decision recorded."),
     "withdraw": _l("Case withdrawn."),
 }

@@ -176,6 +176,8 @@ class ActionForm(FlaskForm):
     decision = SelectField(_l("Decision"), validate_choice=False)
     decision_number = StringField(_l("Decision number"), validators=[Optional(), Length(max=100)])
     decision_date = DateField(_l("Decision date"), validators=[Optional()])
+    result_received_date = DateField(_l("Date the result was received"), validators=[Optional()])
+    acceptance_date = DateField(_l("Date of the acceptance notice"), validators=[Optional()])
 
     def to_body(self) -> dict[str, Any]:
         """The body `POST /api/v1/cases/{id}/transitions` takes, with only what was filled in."""
@@ -197,6 +199,10 @@ class ActionForm(FlaskForm):
             body["decision"] = self.decision.data
             if self.decision_date.data:
                 body["decision_date"] = self.decision_date.data.isoformat()
+            if self.result_received_date.data:
+                body["result_received_date"] = self.result_received_date.data.isoformat()
+        if self.action.data == "record_acceptance" and self.acceptance_date.data:
+            body["acceptance_date"] = self.acceptance_date.data.isoformat()
         return body
 
 

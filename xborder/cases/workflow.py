@@ -134,20 +134,48 @@ def _text(name: str, en: str, zh: str) -> Check:
     return _reads_body(check)
 
 
+def _past_date(body: dict, name: str, zh_name: str, required: bool = True) -> tuple[dt.date | None, list]:
+    """The ISO date `body[name]`, with an error when missing (if required), malformed or after today (China time)."""
+    if body.get(name) in (None, "") and not required:
+        return None, []
+    try:
+        day = dt.date.fromisoformat(str(body.get(name)))
+    except ValueError:
+        return None, _error(name, "format", f"{name} is a date YYYY-MM-DD", f"{name} 须为 YYYY-MM-DD 日期")
+    if day > china_today():
+        return None, _error(name, "future", f"{name} cannot be in the future", f"{zh_name}不能晚于今天")
+    return day, []
+
+
 @_reads_body
 def _decision(case: Case, body: dict, user) -> list[dict[str, str]]:
     errors = []
     if body.get("decision") not in ("approved", "rejected"):
         errors += _error("decision", "one_of", "decision is approved or rejected", "decision 须为 approved 或 rejected")
     errors += _text("decision_number", "decision_number is required", "须填写决定文号")(case, body, user)
-    try:
-        decided = dt.date.fromisoformat(str(body.get("decision_date")))
-        if decided > china_today():
-            errors += _error("decision_date", "future", "The decision date cannot be in the future",
-                             "决定日期不能晚于今天")
-    except ValueError:
-        errors += _error("decision_date", "format", "decision_date is a date YYYY-MM-DD",
-                         "decision_date 须为 YYYY-MM-DD 日期")
+    decided, problems = _past_date(body, "decision_date", "决定日期")
+    received, more = _past_date(body, "result_received_date", "收到评估结果的日期", required=False)
+    errors += problems + more
+    if decided and received and received < decided:
+        errors += _error("result_received_date", "before_decision",
+                         "The result cannot be received before the decision date", "收到评估结果的日期不能早于决定日期")
+    return errors
+
+
+def _acceptance_not_recorded(case: Case, body: dict, user) -> list[dict[str, str]]:
+    if _started(case, "acceptance_notice") is None:
+        return []
+    return _error("acceptance_date", "recorded", "The acceptance notice is already recorded", "受理通知书已登记")
+
+
+@_reads_body
+def _acceptance_date(case: Case, body: dict, user) -> list[dict[str, str]]:
+    accepted, errors = _past_date(body, "acceptance_date", "受理日期")
+    forwarded = _started(case, "regulator_acceptance")
+    if accepted and forwarded and accepted < forwarded:
+        errors += _error("acceptance_date", "before_forwarding",
+                         f"The acceptance cannot precede forwarding to the regulator ({forwarded.isoformat()})",
+                         f"受理日期不能早于报送国家网信部门之日（{forwarded.isoformat()}）")
     return errors
 
 
@@ -198,6 +226,9 @@ ACTIONS: dict[str, Action] = {
     "record_filing": Action("provincial_official", ("provincial_review",), "filed", (
         _pathway("standard_contract_or_certification"),
         _text("filing_number", "filing_number is required", "须填写备案编号"))),
+    # The national CAC's written acceptance notice (sa-measures-2022 art 12): the 45 working days run from it.
+    "record_acceptance": Action("provincial_official", ("submitted_to_regulator",), "submitted_to_regulator",
+                                (_acceptance_not_recorded, _acceptance_date)),
     "record_decision": Action("provincial_official", ("submitted_to_regulator",),
                               {"submitted_to_regulator": "decided"}, (_decision,)),
     "withdraw": Action("enterprise", NON_FINAL, "withdrawn", (_comment,)),
@@ -260,7 +291,8 @@ def transition(case: Case, user, name: str, body: dict) -> Case:
     audit.record(case, f"transition.{name}", {
         "from": source, "to": target, "comment": body.get("comment"),
         **{k: body[k] for k in ("assessor_org_id", "key_points", "due_date", "filing_number", "decision",
-                                 "decision_number", "decision_date") if k in body}}, user)
+                                 "decision_number", "decision_date", "result_received_date", "acceptance_date")
+           if k in body}}, user)
     for listener in _listeners:
         listener(case, name, source, body, user)
     return case
@@ -284,8 +316,12 @@ def _apply_effects(case: Case, name: str, body: dict, user) -> None:
         case.reached_provincial_at = case.reached_provincial_at or utcnow()
     if name == "record_filing":
         workflow["filing_number"] = body["filing_number"]
+    if name == "record_acceptance":
+        workflow["deadline_starts"] = {**(workflow.get("deadline_starts") or {}),
+                                       "acceptance_notice": body["acceptance_date"]}
     if name == "record_decision":
-        workflow["decision"] = {k: body[k] for k in ("decision", "decision_number", "decision_date")}
+        workflow["decision"] = {k: body[k] for k in ("decision", "decision_number", "decision_date",
+                                                     "result_received_date") if body.get(k)}
         if body["decision"] == "approved":
             from xborder.core.workdays import add_years
 
@@ -329,19 +365,23 @@ def open_deadlines(case: Case) -> list[dict[str, Any]]:
     started = {kind: _started(case, kind) for kind in (
         "provincial_completeness_check", "regulator_acceptance", "supplement")}
     if case.status == "provincial_review" and started["provincial_completeness_check"]:
-        entries.append(_deadline_entry("provincial_completeness_check", started["provincial_completeness_check"],
-                                       case.regime))
-    if case.status == "submitted_to_regulator" and started["regulator_acceptance"]:
+        # Stored under the completeness check's name, the start is the day the materials reached the province. The
+        # 5-day check (sa-measures-2022 art 7) is for security-assessment declarations; a standard contract's filing
+        # is reviewed within 15 working days (filing guide).
+        kind = ("filing_review" if case.pathway == "standard_contract_or_certification"
+                else "provincial_completeness_check")
+        entries.append(_deadline_entry(kind, started["provincial_completeness_check"], case.regime))
+    notice = _started(case, "acceptance_notice")
+    if case.status == "submitted_to_regulator" and notice is not None:
+        # Recorded by the official (record_acceptance): the acceptance is decided, the 45 working days run from it.
+        entries.append(_deadline_entry("assessment", notice, case.regime, start_estimated=False))
+    elif case.status == "submitted_to_regulator" and started["regulator_acceptance"]:
         acceptance = _deadline_entry("regulator_acceptance", started["regulator_acceptance"], case.regime)
         entries.append(acceptance)
-        # The 45 working days run from the acceptance notice, which reaches xborder only through the official;
-        # until it is recorded, count from the last day acceptance may take: the latest the result can be due.
-        notice = _started(case, "acceptance_notice")
-        if notice is None and acceptance is not None:
+        # Until the notice is recorded, count from the last day acceptance may take: the latest the result can be due.
+        if acceptance is not None:
             entries.append(_deadline_entry("assessment", dt.date.fromisoformat(acceptance["due"]), case.regime,
                                            start_estimated=True))
-        elif notice is not None:
-            entries.append(_deadline_entry("assessment", notice, case.regime, start_estimated=False))
     if case.status == "supplement_requested" and started["supplement"]:
         set_by_official = (workflow.get("open_request") or {}).get("due_date")
         entries.append(_deadline_entry(
@@ -355,9 +395,10 @@ def open_deadlines(case: Case) -> list[dict[str, Any]]:
         entries.append(_deadline_entry("standard_contract_filing", dt.date.fromisoformat(contract), case.regime))
     decision = workflow.get("decision") or {}
     if case.status == "rejected" and decision.get("decision_date"):
-        # The result is taken as received on its decision date, the earliest it can be (the conservative count).
-        entries.append(_deadline_entry("reassessment_request", dt.date.fromisoformat(decision["decision_date"]),
-                                       case.regime))
+        # From the day the result was received (sa-measures-2022 art 13) when the official recorded it; else taken
+        # as received on its decision date, the earliest it can be (the conservative count).
+        received = decision.get("result_received_date") or decision["decision_date"]
+        entries.append(_deadline_entry("reassessment_request", dt.date.fromisoformat(received), case.regime))
     if case.status == "approved" and case.valid_until:
         window = _deadline_entry("extension_window", case.valid_until, case.regime)
         if window is not None:

@@ -15,6 +15,7 @@ ACTIONS = {
     "request_supplement": ("要求补充材料", "supplement requested"),
     "forward_to_regulator": ("已报送国家网信部门", "forwarded to the national CAC"),
     "record_filing": ("已记录备案", "filing recorded"),
+    "record_acceptance": ("已登记国家网信部门受理通知", "acceptance notice recorded"),
     "record_decision": ("已记录评估结果", "decision recorded"),
     "withdraw": ("已撤回", "withdrawn"),
 }
