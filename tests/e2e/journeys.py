@@ -52,6 +52,7 @@ def declare(page: Page, lang: str, tag: str) -> int:
     expected = "订立个人信息出境标准合同" if lang == "zh" else "Standard contract"
     expect(page.locator("#preview-pathway")).to_contain_text(expected)
     expect(page.locator("#preview-reasons")).to_contain_text("第八条" if lang == "zh" else "art. 8")
+    earlier_transfer_changes_the_preview(page, tag)
     # A second transfer, added by the script without a round trip, then removed again by the server-side button.
     page.click("#add-transfer")
     expect(page.locator("fieldset.transfer")).to_have_count(2)
@@ -66,6 +67,26 @@ def declare(page: Page, lang: str, tag: str) -> int:
     expect(page.locator("h1")).to_contain_text(f"e2e {tag}")
     shoot(page, f"{tag}-03-case-draft")
     return case_id(page)
+
+
+def earlier_transfer_changes_the_preview(page: Page, tag: str) -> None:
+    """An earlier transfer outside xborder, added by the script, counts in the live preview; removing it undoes that."""
+    expect(page.locator("#preview-pathway")).to_have_attribute("data-pathway", "standard_contract_or_certification")
+    page.click("#add-prior-transfer")
+    expect(page.locator(".prior-transfer")).to_have_count(1)
+    page.fill("#prior_transfers-0-date", page.input_value("#as_of")[:4] + "-01-10")
+    page.fill("#prior_transfers-0-pi_individuals", "900000")
+    page.fill("#prior_transfers-0-sensitive_pi_individuals", "0")
+    page.locator("#prior_transfers-0-sensitive_pi_individuals").blur()
+    expect(page.locator("#prior_transfers-0-pi_individuals")).to_have_value("900,000")
+    # 150,000 now + 900,000 earlier = 1,050,000 persons in the window: a security assessment (cbdf-2024 art 7)
+    expect(page.locator("#preview-pathway")).to_have_attribute("data-pathway", "security_assessment")
+    expect(page.locator("#preview-cumulative")).to_contain_text("1,050,000")
+    shoot(page, f"{tag}-01b-wizard-earlier-transfer")
+    page.click(".remove-prior-transfer")
+    expect(page.locator(".prior-transfer")).to_have_count(0)
+    expect(page.locator("#preview-pathway")).to_have_attribute("data-pathway", "standard_contract_or_certification")
+    expect(page.locator("#preview-cumulative")).to_contain_text("150,000")
 
 
 def self_assess(page: Page, case: int, tag: str) -> None:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from xborder.cases import operations, queries
 from xborder.cases.views import bp
 from xborder.cases.web_common import attempt, catalogue_text, country_choices, field_errors, is_zh, require_role
-from xborder.cases.web_forms import MAX_TRANSFERS, DeclarationForm, field_id_for
+from xborder.cases.web_forms import MAX_PRIOR_TRANSFERS, MAX_TRANSFERS, DeclarationForm, field_id_for
 from xborder.core.errors import ApiError
 from xborder.core.timeutil import china_today
 from xborder.core.unit_of_work import commit
@@ -38,14 +38,22 @@ def preview_config() -> dict[str, object]:
 
 
 def _grow_or_shrink(form: DeclarationForm) -> bool:
-    """Handle "add a transfer" / "remove the last transfer" without JavaScript; True when the form just changed."""
+    """Re-read the earlier transfers (numbered in order, empty rows left out), then handle "add a transfer" /
+    "remove the last transfer" and "add" / "remove" an earlier transfer without JavaScript; True when the form just
+    changed."""
+    remove_prior = request.form.get("remove_prior_transfer", "")
+    form.reload_prior_transfers(request.form, drop=int(remove_prior) if remove_prior.isdigit() else None)
     if "add_transfer" in request.form and len(form.transfers.entries) < MAX_TRANSFERS:
         form.transfers.append_entry()
         return True
     if "remove_transfer" in request.form and len(form.transfers.entries) > 1:
         form.transfers.pop_entry()
         return True
-    return False
+    if "add_prior_transfer" in request.form:
+        if len(form.prior_transfers.entries) < MAX_PRIOR_TRANSFERS:
+            form.prior_transfers.append_entry()
+        return True
+    return "remove_prior_transfer" in request.form
 
 
 def _prefill(form: DeclarationForm) -> None:
@@ -59,8 +67,8 @@ def render_wizard(form: DeclarationForm, case=None, errors: dict | None = None, 
     by_field: dict[str, list[str]] = {}
     for path, messages in (errors or {}).items():
         by_field.setdefault(field_id_for(path), []).extend(messages)
-    return render_template("cases/declare.html", form=form, case=case, errors=by_field,
-                           preview=preview_config(), max_transfers=MAX_TRANSFERS), status
+    return render_template("cases/declare.html", form=form, case=case, errors=by_field, preview=preview_config(),
+                           max_transfers=MAX_TRANSFERS, max_prior_transfers=MAX_PRIOR_TRANSFERS), status
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -106,9 +114,8 @@ def edit_declaration(case_id: int):
         return render_wizard(form, case, status=200 if not form.errors else 422)
     try:
         version = int(form.version.data or 0)
-        prior = (case.declaration or {}).get("prior_transfers") or []
         with attempt():
-            operations.update_declaration(current_user, case, version, form.to_declaration(prior),
+            operations.update_declaration(current_user, case, version, form.to_declaration(),
                                           (form.title.data or "").strip() or None)
     except ApiError as exc:
         return render_wizard(form, case, errors=field_errors(exc) or {"": [exc.detail]}, status=exc.status)

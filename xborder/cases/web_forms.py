@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,6 +29,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from xborder.cases.web_common import parse_count
 
 MAX_TRANSFERS = 20
+MAX_PRIOR_TRANSFERS = 50
+_PRIOR_KEY = re.compile(r"prior_transfers-(\d+)-(\w+)")
 
 
 class TransferForm(Form):
@@ -46,6 +51,21 @@ class TransferForm(Form):
     categories = StringField(_l("Kinds of data (comma separated)"), validators=[Optional(), Length(max=500)])
 
 
+class PriorTransferForm(Form):
+    """A transfer made earlier outside xborder, counted toward the thresholds (no CSRF: part of a larger form)."""
+
+    date = StringField(_l("Date of the earlier transfer"), validators=[Optional(), Length(max=20)])
+    pi_individuals = StringField(_l("Persons (personal information, not sensitive)"),
+                                 validators=[Optional(), Length(max=20)])
+    sensitive_pi_individuals = StringField(_l("Persons (sensitive personal information)"),
+                                           validators=[Optional(), Length(max=20)])
+    exemption = SelectField(_l("Exemption scenario applied"), validate_choice=False)
+
+    def is_blank(self) -> bool:
+        """Nothing typed in this row (such a row is left out, not reported)."""
+        return not any((field.data or "").strip() for field in self)
+
+
 class DeclarationForm(FlaskForm):
     """The declaration wizard: the exporter's facts and its transfers, one by one."""
 
@@ -59,17 +79,41 @@ class DeclarationForm(FlaskForm):
     pi_subjects_processed = StringField(_l("Persons whose personal information we process in total"),
                                         validators=[Optional(), Length(max=20)])
     transfers = FieldList(FormField(TransferForm), min_entries=1, max_entries=MAX_TRANSFERS)
+    prior_transfers = FieldList(FormField(PriorTransferForm), min_entries=0, max_entries=MAX_PRIOR_TRANSFERS)
     version = HiddenField()
 
     def setup_choices(self, scenarios: list[tuple[str, str]], countries: list[tuple[str, str]],
                       provinces: list[tuple[str, str]]) -> None:
         """Fill the pickers (they depend on the language of the request)."""
         self.exporter_province.choices = provinces
+        self._scenarios = scenarios
         for entry in self.transfers:
             entry.form.exemption.choices = [("", str(_l("None")))] + scenarios
             entry.form.country.choices = [("", str(_l("Choose…")))] + countries
+        for entry in self.prior_transfers:
+            entry.form.exemption.choices = [("", str(_l("None")))] + scenarios
 
-    def to_declaration(self, prior_transfers: list[dict] | None = None) -> dict[str, Any]:
+    def blank_prior_transfer(self) -> PriorTransferForm:
+        """An empty earlier-transfer row numbered `__index__`, which the script copies when a row is added."""
+        row = PriorTransferForm(prefix="prior_transfers-__index__-")
+        row.exemption.choices = [("", str(_l("None")))] + list(getattr(self, "_scenarios", []))
+        return row
+
+    def reload_prior_transfers(self, formdata: Mapping[str, str], drop: int | None = None) -> None:
+        """Read the earlier transfers from `formdata` again, numbered 0, 1, … in the order sent, leaving out row
+        `drop` and rows with nothing typed, so that an engine error's index names the row the user sees."""
+        rows: dict[int, dict[str, str]] = {}
+        for key in formdata:
+            match = _PRIOR_KEY.fullmatch(key)
+            if match:
+                rows.setdefault(int(match[1]), {})[match[2]] = formdata.get(key) or ""
+        kept = [row for index, row in sorted(rows.items())
+                if index != drop and any(value.strip() for value in row.values())]
+        renumbered = {f"prior_transfers-{index}-{name}": value
+                      for index, row in enumerate(kept) for name, value in row.items()}
+        self.prior_transfers.process(MultiDict(renumbered))
+
+    def to_declaration(self) -> dict[str, Any]:
         """The declaration document the engine validates (the same one `POST /api/v1/cases` accepts)."""
         return {
             "as_of": self.as_of.data.isoformat() if isinstance(self.as_of.data, dt.date) else self.as_of.raw_data,
@@ -81,7 +125,8 @@ class DeclarationForm(FlaskForm):
                 "is_ciio": bool(self.is_ciio.data),
                 "pi_subjects_processed": parse_count(self.pi_subjects_processed.data),
             },
-            "prior_transfers": prior_transfers or [],
+            "prior_transfers": [_prior_transfer(entry.form) for entry in self.prior_transfers
+                                if not entry.form.is_blank()],
             "transfers": [_transfer(entry.form) for entry in self.transfers],
         }
 
@@ -110,6 +155,14 @@ class DeclarationForm(FlaskForm):
                 "transit_only": bool(data.get("transit_only")),
                 "categories": ", ".join(data.get("categories") or []),
             })
+        while len(self.prior_transfers.entries):
+            self.prior_transfers.pop_entry()
+        for prior in declaration.get("prior_transfers") or []:
+            self.prior_transfers.append_entry({
+                "date": prior.get("date"), "exemption": prior.get("exemption") or "",
+                "pi_individuals": f"{prior.get('pi_individuals', 0):,}",
+                "sensitive_pi_individuals": f"{prior.get('sensitive_pi_individuals', 0):,}",
+            })
 
 
 def _transfer(form: TransferForm) -> dict[str, Any]:
@@ -126,8 +179,19 @@ def _transfer(form: TransferForm) -> dict[str, Any]:
     }
 
 
+def _prior_transfer(form: PriorTransferForm) -> dict[str, Any]:
+    # A missing date is left out rather than sent as null, so the engine says "required" at its path.
+    date = (form.date.data or "").strip()
+    return {**({"date": date} if date else {}),
+            "pi_individuals": _count_or_zero(form.pi_individuals.data),
+            "sensitive_pi_individuals": _count_or_zero(form.sensitive_pi_individuals.data),
+            "exemption": form.exemption.data or None}
+
+
 def _count_or_zero(raw: str | None) -> int | str:
     value = parse_count(raw)
+    if isinstance(value, str) and re.fullmatch(r"-\d+", value.strip().replace(",", "")):
+        return int(value.strip().replace(",", ""))  # a negative number: the engine says "must be 0 or more"
     return 0 if value is None else value
 
 
@@ -135,6 +199,8 @@ def field_id_for(path: str) -> str:
     """The form field that shows an engine error at `path` (`transfers/0/data/pi_individuals` →
     `transfers-0-pi_individuals`), so each message sits beside its input."""
     parts = path.split("/")
+    if parts[0] == "prior_transfers" and len(parts) >= 3 and parts[1].isdigit():
+        return f"prior_transfers-{parts[1]}-{parts[2]}"
     if parts[0] == "transfers" and len(parts) >= 3 and parts[1].isdigit():
         leaf = parts[-1]
         if parts[2] == "recipient":

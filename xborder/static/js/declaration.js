@@ -1,5 +1,6 @@
-/* The declaration wizard: transfers one by one, counts with thousands separators, and the pathway shown live
-   from POST /api/v1/assess (the same engine the server uses). Without this script the form still works. */
+/* The declaration wizard: transfers one by one, earlier transfers outside xborder added and removed in place,
+   counts with thousands separators, and the pathway shown live from POST /api/v1/assess (the same engine the
+   server uses). Without this script the form still works. */
 (function () {
   "use strict";
   var form = document.getElementById("declaration-form");
@@ -37,7 +38,7 @@
     var el = form.elements[name];
     var raw = el ? digitsOnly(el.value) : "";
     if (raw === "") { return 0; }
-    return /^\d+$/.test(raw) ? Number(raw) : el.value;
+    return /^-?\d+$/.test(raw) ? Number(raw) : el.value;  // a negative number: the engine says "0 or more"
   }
 
   function value(name) { var el = form.elements[name]; return el ? el.value.trim() : ""; }
@@ -61,6 +62,22 @@
     });
   }
 
+  // Earlier transfers made outside xborder; a row with nothing typed is left out, as the server does.
+  function priorTransfers() {
+    var rows = [];
+    Array.prototype.forEach.call(form.querySelectorAll(".prior-transfer"), function (row) {
+      var p = "prior_transfers-" + row.getAttribute("data-index") + "-";
+      if (!value(p + "date") && !value(p + "pi_individuals") && !value(p + "sensitive_pi_individuals") &&
+          !value(p + "exemption")) { return; }
+      var prior = {pi_individuals: count(p + "pi_individuals"),
+                   sensitive_pi_individuals: count(p + "sensitive_pi_individuals"),
+                   exemption: value(p + "exemption") || null};
+      if (value(p + "date")) { prior.date = value(p + "date"); }
+      rows.push(prior);
+    });
+    return rows;
+  }
+
   function declaration() {
     var processed = digitsOnly(value("pi_subjects_processed"));
     return {
@@ -69,7 +86,7 @@
                  province: value("exporter_province"), sector: value("sector") || null,
                  is_ciio: checked("is_ciio"),
                  pi_subjects_processed: processed === "" ? null : (/^\d+$/.test(processed) ? Number(processed) : processed)},
-      prior_transfers: [],
+      prior_transfers: priorTransfers(),
       transfers: transfers()
     };
   }
@@ -168,6 +185,49 @@
     copy.querySelector("input").focus();
     schedule();
   }
+
+  function renumberPrior() {
+    Array.prototype.forEach.call(form.querySelectorAll(".prior-transfer"), function (row, index) {
+      row.setAttribute("data-index", index);
+      row.querySelector(".prior-number").textContent = index + 1;
+      Array.prototype.forEach.call(row.querySelectorAll("[name],[id],[for],[aria-describedby]"),
+        function (node) {
+          ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
+            var v = node.getAttribute(attr);
+            if (v) { node.setAttribute(attr, v.replace(/prior_transfers-(\d+|__index__)-/g, "prior_transfers-" + index + "-")); }
+          });
+          if (node.classList.contains("remove-prior-transfer")) { node.value = String(index); }
+        });
+    });
+  }
+
+  function addPrior(event) {
+    var rows = document.getElementById("prior-transfer-rows");
+    var template = document.getElementById("prior-transfer-template");
+    var box = document.getElementById("prior-transfers");
+    if (!rows || !template || rows.children.length >= Number(box.getAttribute("data-max") || 50)) { return; }
+    event.preventDefault();
+    var row = template.content.firstElementChild.cloneNode(true);
+    rows.appendChild(row);
+    renumberPrior();
+    row.querySelector("input").focus();
+    schedule();
+  }
+
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest(".remove-prior-transfer") : null;
+    if (!button) { return; }
+    event.preventDefault();
+    var row = button.closest(".prior-transfer");
+    var next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    renumberPrior();
+    // keep the keyboard where the user was: the neighbouring row, or the "add" button when none is left
+    (next ? next.querySelector("input") : document.getElementById("add-prior-transfer")).focus();
+    schedule();
+  });
+  var addEarlier = document.getElementById("add-prior-transfer");
+  if (addEarlier) { addEarlier.addEventListener("click", addPrior); }
 
   var add = document.getElementById("add-transfer");
   if (add) { add.addEventListener("click", addTransfer); }
