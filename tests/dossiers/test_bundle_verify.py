@@ -139,6 +139,18 @@ def test_one_changed_byte_in_any_file_is_refused(good_bundle, rewrite, entries, 
     assert report.exit_code == 1, format_report(report)
 
 
+def test_every_flipped_bit_of_a_signature_is_refused_never_a_crash(good_bundle, rewrite, entries):
+    # A flipped bit in the signer's certificate may leave the signature valid and break the certificate's lazily
+    # parsed name or extensions: verify must still answer 1 (this once crashed on a random byte of a fresh bundle).
+    original = entries(good_bundle)["stages/01-enterprise.p7s"]
+    outcomes = {}
+    for position in range(len(original)):
+        changed = original[:position] + bytes([original[position] ^ 1]) + original[position + 1:]
+        report = verify_bundle(rewrite(good_bundle, {"stages/01-enterprise.p7s": changed}))
+        outcomes.setdefault(report.exit_code, position)
+    assert set(outcomes) == {1}, outcomes
+
+
 def test_one_changed_byte_is_refused_even_with_the_index_fixed(good_bundle, rewrite, entries, signed_entry_name):
     # Every file but the index (which is what gets fixed) and the anchor (see the next test) is signed.
     changed = tamper(entries(good_bundle)[signed_entry_name])

@@ -225,6 +225,18 @@ def certificate_sha256(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
+def require_well_formed(cert: x509.Certificate) -> None:
+    """Raise CertificateError unless every part the checks read parses: cryptography parses a certificate lazily, so a
+    damaged one (a broken name, a duplicated extension) would otherwise raise on first use, as various types."""
+    try:
+        for name in (cert.subject, cert.issuer):
+            for attribute in name:
+                _ = attribute.value
+        _ = list(cert.extensions), cert.not_valid_before_utc, cert.not_valid_after_utc, cert.public_key()
+    except Exception as exc:  # noqa: BLE001 — see above
+        raise CertificateError(f"the certificate is malformed: {type(exc).__name__}: {exc}") from None
+
+
 def _subject_value(cert: x509.Certificate, oid: x509.ObjectIdentifier, what: str) -> str:
     values = cert.subject.get_attributes_for_oid(oid)
     if len(values) != 1:

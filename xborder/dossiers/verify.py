@@ -353,18 +353,23 @@ def _check_stage(
     return manifest
 
 
+# A certificate is parsed lazily: a damaged one (a duplicated extension, a broken name) raises on first use, with
+# several exception types. Describing the signer must never stop the checks that then refuse it.
 def _role_or(cert: x509.Certificate, default: str) -> str:
     try:
         return signing.certificate_role(cert)
-    except signing.CertificateError:
+    except Exception:  # noqa: BLE001 — see above
         return default
 
 
 def _organisation_or(cert: x509.Certificate) -> str:
     try:
         return signing.certificate_organisation(cert)
-    except signing.CertificateError:
-        return cert.subject.rfc4514_string()
+    except Exception:  # noqa: BLE001 — see above
+        try:
+            return cert.subject.rfc4514_string()
+        except Exception:  # noqa: BLE001
+            return "?"
 
 
 def _check_stage_files(
@@ -430,6 +435,11 @@ def _check_signer(
     now: dt.datetime,
 ) -> None:
     label, cert = f"stage {number}", signed.signer
+    try:
+        signing.require_well_formed(cert)
+    except signing.CertificateError as exc:
+        report.add(f"{label} signer certificate", False, str(exc))
+        return
     chain = None
     try:
         chain = signing.verify_certificate_path(cert, anchors, intermediates=signed.certificates, at=now)
