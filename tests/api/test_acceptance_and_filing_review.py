@@ -5,24 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import sqlalchemy as sa
 
 from tests.api.test_next_due import stored
 from tests.api.test_workflow import act, answered_case, assessor_id, review_all
 from tests.api.test_workflow_deadlines import _set_start, _snapshot, get
 from tests.factories import auth
-from xborder.accounts.demo import DEMO_PASSWORD, seed_demo_accounts
 from xborder.core.timeutil import china_today
-
-
-@pytest.fixture
-def roles(client, db):
-    """Bearer tokens of the three demo roles (as in test_workflow.py)."""
-    seed_demo_accounts()
-    return {role: client.post("/api/v1/auth/token", json={"email": f"{role}@demo.xborder",
-                                                          "password": DEMO_PASSWORD}).json["token"]
-            for role in ("enterprise", "assessor", "official")}
 
 
 def _at_province(client, roles, **decl):

@@ -13,21 +13,11 @@ import sqlalchemy as sa
 
 from tests.api.test_workflow import act, answered_case, assessor_id, review_all
 from tests.factories import Factory, auth, declaration
-from xborder.accounts.demo import DEMO_PASSWORD, seed_demo_accounts
 from xborder.cases.models import Case
 from xborder.core.timeutil import china_today, utcnow
 
 ENTERPRISE_USCC = "9131011552601815X1"
 MIGRATION = pathlib.Path(__file__).resolve().parents[2] / "migrations/versions/e7a9499eb3d0_case_next_due.py"
-
-
-@pytest.fixture
-def roles(client, db):
-    """Bearer tokens of the three demo roles (as in test_workflow.py)."""
-    seed_demo_accounts()
-    return {role: client.post("/api/v1/auth/token", json={"email": f"{role}@demo.xborder",
-                                                          "password": DEMO_PASSWORD}).json["token"]
-            for role in ("enterprise", "assessor", "official")}
 
 
 def stored(db, case_id: int) -> tuple[dt.date | None, int]:

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from tests.factories import auth, declaration
-from xborder.accounts.demo import DEMO_PASSWORD, seed_demo_accounts
 from xborder.core.audit import AuditEntry
 
 ENTERPRISE_USCC = "9131011552601815X1"
-
-
-@pytest.fixture
-def roles(client, db):
-    seed_demo_accounts()
-    tokens = {}
-    for role in ("enterprise", "assessor", "official"):
-        response = client.post("/api/v1/auth/token", json={"email": f"{role}@demo.xborder", "password": DEMO_PASSWORD})
-        tokens[role] = response.json["token"]
-    return tokens
 
 
 def act(client, token, case, action, **fields):

@@ -10,19 +10,9 @@ import sqlalchemy as sa
 
 from tests.api.test_workflow import act, answered_case, assessor_id, review_all
 from tests.factories import auth, declaration
-from xborder.accounts.demo import DEMO_PASSWORD, seed_demo_accounts
 from xborder.core.audit import AuditEntry
 
 ENTERPRISE_USCC = "9131011552601815X1"
-
-
-@pytest.fixture
-def roles(client, db):
-    """Bearer tokens of the three demo roles (as in test_workflow.py)."""
-    seed_demo_accounts()
-    return {role: client.post("/api/v1/auth/token", json={"email": f"{role}@demo.xborder",
-                                                          "password": DEMO_PASSWORD}).json["token"]
-            for role in ("enterprise", "assessor", "official")}
 
 
 def get(client, token, case_id):

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from docx import Document
 from docx.oxml.ns import qn
 
-from tests.api.test_workflow import act, answered_case, assessor_id, review_all, roles  # noqa: F401  (fixture)
+from tests.api.conftest import roles  # noqa: F401  (fixture)
+from tests.api.test_workflow import act, answered_case, assessor_id, review_all
 from tests.dossiers.workflow_helpers import (
     entries,
     fetch_dossier,

@@ -8,7 +8,8 @@ import re
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from tests.api.test_workflow import act, answered_case, assessor_id, roles  # noqa: F401  (fixture)
+from tests.api.conftest import roles  # noqa: F401  (fixture)
+from tests.api.test_workflow import act, answered_case, assessor_id
 from tests.dossiers.workflow_helpers import entries, fetch_dossier, security_assessment_case
 from tests.factories import auth
 from xborder.dossiers import bundle, signing
