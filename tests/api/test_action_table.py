@@ -180,3 +180,51 @@ def test_a_transition_records_the_tables_audit_entry(client, roles, db):
     entry = _last_transition(db, case["id"])
     assert set(entry.payload) == {"from", "to"} | {f.name for f in ACTIONS["request_rectification"].fields}
     assert entry.payload["key_points"] == [assessor_view["key_points"][0]["id"]]
+
+
+# --- what else names every action or every status stays in step with the table and the enum ------------------------
+
+def test_every_action_has_its_page_words_and_notification_text(app):
+    from xborder.cases.web_actions import DONE_MESSAGES
+    from xborder.notifications.texts import ACTIONS as NOTIFICATION_TEXTS
+
+    assert set(DONE_MESSAGES) == set(ACTIONS) == set(NOTIFICATION_TEXTS)
+    template = app.jinja_env.loader.get_source(app.jinja_env, "cases/_actions.html")[0]
+    assert {name for name in ACTIONS if f"'{name}':" in template} == set(ACTIONS)  # each action's title
+
+
+def test_one_status_vocabulary():
+    from xborder.cases.models import Case
+    from xborder.cases.models.status import ALL, EDITABLE, FINAL, LIVE, CaseStatus
+    from xborder.core.labels import STATUS_LABELS
+
+    # workflow.md, Statuses: "Final: rejected, exempt_recorded, withdrawn, expired."
+    assert FINAL == {"rejected", "exempt_recorded", "withdrawn", "expired"}
+    assert set(LIVE) == set(ALL) - FINAL and ACTIONS["withdraw"].sources == LIVE
+    assert EDITABLE == {"draft", "rectification", "supplement_requested"}
+    assert set(STATUS_LABELS) == set(CaseStatus)  # every status has its name on the pages
+    constraint = next(c for c in Case.__table__.constraints if isinstance(c, sa.CheckConstraint))
+    assert all(f"'{s}'" in str(constraint.sqltext) for s in ALL)
+    for action in ACTIONS.values():
+        targets = action.target.values() if isinstance(action.target, dict) else [action.target]
+        assert set(action.sources) <= set(ALL) and all(t is None or t in ALL for t in targets)
+
+
+def test_the_permission_rule_is_the_same_for_the_api_and_the_pages(client, roles, db):
+    from xborder.accounts.models import User
+    from xborder.cases.models import Case
+    from xborder.cases.permissions import WRITES, can_act, require_party
+    from xborder.core.errors import Forbidden
+
+    case_json = _answered_case(client, roles, pi=150_000)
+    case = db.session.get(Case, case_json["id"])
+    users = {u.role: u for u in db.session.scalars(sa.select(User).where(User.email.like("%@demo.xborder")))}
+    assert [w for w in WRITES if can_act(users["enterprise"], case, w)] == ["edit_declaration", "answer",
+                                                                           "add_evidence"]
+    assert not any(can_act(users["assessor"], case, w) for w in WRITES)  # not named yet
+    with pytest.raises(Forbidden, match="Only the exporter edits its declaration"):
+        require_party(users["assessor"], case, "edit_declaration")
+    with pytest.raises(Forbidden, match="submit is taken by the enterprise of this case"):
+        require_party(users["provincial_official"], case, "submit")
+    assert can_act(users["enterprise"], case, "submit") and can_act(users["enterprise"], case, "withdraw")
+    assert not can_act(users["enterprise"], case, "resubmit")  # the right party, not the right status

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from flask_login import current_user, login_required
 
-from xborder.cases import presenters, queries, web_common, web_presenters
+from xborder.cases import presenters, queries, web_presenters
+from xborder.cases.blueprint import bp
 from xborder.cases.models.status import ALL as ALL_STATUSES
-from xborder.cases.permissions import can_act
 from xborder.cases.web_forms import ActionForm
 
-bp = Blueprint("cases", __name__)
-web_common.register(bp)
-# Pages ask the one permission rule, e.g. `can_act(current_user, case, "edit_declaration")`.
-bp.add_app_template_global(can_act, "can_act")
+__all__ = ["bp"]
 
 
 @bp.route("/")

@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from xborder.cases import operations, presenters, queries, web_presenters, workflow
+from xborder.cases.blueprint import bp
 from xborder.cases.keypoints import applicable_key_points
 from xborder.cases.models import ENTERPRISE
-from xborder.cases.views import bp
 from xborder.cases.web_common import attempt, error_messages, flash_error, require_role
 from xborder.cases.web_forms import ActionForm, ReviewForm
 from xborder.core.errors import ApiError, Forbidden

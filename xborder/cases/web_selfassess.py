@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from xborder.cases import evidence, operations, queries
+from xborder.cases.blueprint import bp
 from xborder.cases.keypoints import applicable_key_points, key_point_status
 from xborder.cases.models import Evidence
 from xborder.cases.permissions import can_act
-from xborder.cases.views import bp
 from xborder.cases.web_common import attempt, error_messages, field_errors, flash_error, require_role
 from xborder.cases.web_forms import AnswerForm, EvidenceForm
 from xborder.core.errors import ApiError

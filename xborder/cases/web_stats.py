@@ -14,10 +14,10 @@ from flask import Response, abort, render_template, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from xborder.cases.blueprint import bp
 from xborder.cases.models import Case, visible_to
 from xborder.cases.models.status import ALL as ALL_STATUSES
 from xborder.cases.models.status import CaseStatus
-from xborder.cases.views import bp
 from xborder.cases.web_common import catalogue_text, require_role
 from xborder.core import audit
 from xborder.core.labels import STATUS_LABELS
