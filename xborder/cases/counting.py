@@ -10,10 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from xborder.cases.models import Case, CaseTransfer, CaseTransferTotal
+from xborder.cases.models.status import NOT_COUNTED
 from xborder.extensions import db
 
-# Cases whose transfers never happened do not count: withdrawn (the rule) and rejected (not allowed).
-NOT_COUNTED_STATUSES = ("withdrawn", "rejected")
 LISTED_REFERENCES = 100
 
 
@@ -32,7 +31,7 @@ def earlier_transfers(exporter_id: int, window_start: dt.date, as_of: dt.date,
         CaseTransfer.exporter_id == exporter_id,
         CaseTransfer.as_of >= window_start,
         CaseTransfer.as_of <= as_of,
-        Case.status.not_in(NOT_COUNTED_STATUSES),
+        Case.status.not_in(NOT_COUNTED),
     ]
     if before_case_id is not None:
         in_window.append(CaseTransfer.case_id < before_case_id)
@@ -117,7 +116,7 @@ def _from_totals(exporter_id: int, window_start: dt.date, as_of: dt.date) -> tup
                   sa.func.sum(sa.case((CaseTransfer.index == 0, 1), else_=0)), sa.func.count(),
                   sa.func.sum(CaseTransfer.pi_individuals), sa.func.sum(CaseTransfer.sensitive_pi_individuals))
         .join(Case, Case.id == CaseTransfer.case_id)
-        .where(Case.exporter_id == exporter_id, Case.status.in_(NOT_COUNTED_STATUSES),
+        .where(Case.exporter_id == exporter_id, Case.status.in_(NOT_COUNTED),
                CaseTransfer.as_of >= window_start, CaseTransfer.as_of <= as_of)
         .group_by(CaseTransfer.as_of, CaseTransfer.exemption))
     for day, exemption, *figures in not_counted:
@@ -161,7 +160,7 @@ def _newest_counted(exporter_id: int, window_start: dt.date, as_of: dt.date) -> 
             break
         cursor = batch[-1].id
         found += [row.reference for row in batch if row[4] is not None and row.as_of is not None
-                  and window_start <= row.as_of <= as_of and row.status not in NOT_COUNTED_STATUSES]
+                  and window_start <= row.as_of <= as_of and row.status not in NOT_COUNTED]
         if len(batch) < LISTED_REFERENCES:
             break
     return found[:LISTED_REFERENCES]

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from xborder.cases.models import Case
+from xborder.cases.models.status import WITH_DEADLINES
 from xborder.core import audit
 from xborder.core.jobs import job_app
 from xborder.core.timeutil import china_today
@@ -23,9 +24,6 @@ from xborder.extensions import db
 
 log = logging.getLogger("xborder.jobs")
 
-# Statuses in which some deadline may run (rejected: the re-assessment request).
-LIVE = ("draft", "third_party_review", "rectification", "provincial_review", "supplement_requested",
-        "submitted_to_regulator", "approved", "filed", "rejected")
 
 
 def working_days_left(today: dt.date, due: dt.date) -> int:
@@ -51,8 +49,8 @@ def _day(today: str | None) -> dt.date:
 
 
 def _each_case(*candidates: sa.ColumnElement[bool]) -> Iterator[Case]:
-    ids = db.session.scalars(sa.select(Case.id).where(Case.status.in_(LIVE), Case.regime.is_not(None), *candidates)
-                             .order_by(Case.id)).all()
+    ids = db.session.scalars(sa.select(Case.id).where(Case.status.in_(WITH_DEADLINES), Case.regime.is_not(None),
+                                                      *candidates).order_by(Case.id)).all()
     for case_id in ids:
         case = db.session.get(Case, case_id)
         if case is not None:
@@ -80,7 +78,7 @@ def _commit_each(work: Callable[[Case], bool], *candidates: sa.ColumnElement[boo
 
 
 def _deadlines(case: Case) -> list[dict]:
-    from xborder.cases.workflow import open_deadlines
+    from xborder.cases.deadlines import open_deadlines
 
     return open_deadlines(case)
 
@@ -206,7 +204,7 @@ def refresh_next_due(batch_size: int = 500) -> int:
                 sa.select(Case).options(load_only(
                     Case.version, Case.status, Case.regime, Case.pathway, Case.workflow, Case.declaration,
                     Case.reached_provincial_at, Case.valid_until, Case.next_due))
-                .where(Case.id > last, sa.or_(Case.status.in_(LIVE), Case.next_due.is_not(None)))
+                .where(Case.id > last, sa.or_(Case.status.in_(WITH_DEADLINES), Case.next_due.is_not(None)))
                 .order_by(Case.id).limit(batch_size)).all()
             if not cases:
                 return changed

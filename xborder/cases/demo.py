@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from xborder.accounts.models import User
 from xborder.cases import demo_answers, operations, workflow
+from xborder.cases.keypoints import key_point_status
 from xborder.cases.models import Case
-from xborder.cases.presenters import key_point_status
+from xborder.cases.models.status import CaseStatus
 from xborder.core.timeutil import china_today
 from xborder.extensions import db
 
@@ -61,7 +62,8 @@ DEMO_CASES = (
         categories=("production_data", "contact"))], demo_answers.PLANT_ANSWERS, (
         SUBMIT, *REVIEW_AND_SIGN,
         ("official", "forward_to_regulator", {"completeness_confirmed": True, "comment": "材料齐全，报送国家网信办。"}),
-        ("official", "record_decision", {"decision": "approved", "decision_number": "国网信数评〔{year}〕0087号"}))),
+        ("official", "record_decision", {"decision": CaseStatus.APPROVED.value,
+                                         "decision_number": "国网信数评〔{year}〕0087号"}))),
     # Filed after one round of rectification (the assessor asked for more on the recipient's safeguards).
     ("亚太区设备远程运维用户数据出境", [_transfer(
         "亚太区设备远程运维", "Demo Service Asia Pte. Ltd.", "SG", 120_000, categories=("contact", "device"))],

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import filetype
+import sqlalchemy as sa
 
+from xborder.cases.keypoints import applicable_key_points
 from xborder.cases.models import Case, Evidence
+from xborder.cases.permissions import require_party
 from xborder.core import audit
-from xborder.core.errors import ApiError, Forbidden, Unprocessable, field_error
+from xborder.core.errors import ApiError, Unprocessable, field_error
 from xborder.extensions import db
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -34,8 +38,7 @@ def detect_type(data: bytes) -> str | None:
 
 def add_evidence(user, case: Case, filename: str, data: bytes, key_point: str | None) -> Evidence:
     """Attach a file to the case (and optionally a key point) after checking its size and real type."""
-    if user.role != "enterprise" or case.exporter_id != user.organisation_id:
-        raise Forbidden("Only the exporter attaches evidence")
+    require_party(user, case, "add_evidence")
     if len(data) > MAX_EVIDENCE_BYTES:
         raise ApiError(f"Evidence is limited to {MAX_EVIDENCE_BYTES} bytes", [field_error(
             "file", "too_large", f"The file is larger than {MAX_EVIDENCE_BYTES // 1048576} MiB",
@@ -48,8 +51,6 @@ def add_evidence(user, case: Case, filename: str, data: bytes, key_point: str | 
             "file", "type", "Accepted: PDF, PNG, JPEG, DOCX, XLSX, ZIP or UTF-8 text",
             "仅接受 PDF、PNG、JPEG、DOCX、XLSX、ZIP 或 UTF-8 文本文件")])
     if key_point is not None:
-        from xborder.cases.presenters import applicable_key_points
-
         if key_point not in {p["id"] for p in applicable_key_points(case)}:
             raise Unprocessable("Unknown key point", [field_error(
                 "key_point", "unknown_key_point", f"{key_point} does not apply to this case",
@@ -62,3 +63,15 @@ def add_evidence(user, case: Case, filename: str, data: bytes, key_point: str | 
     audit.record(case, "evidence.added", {"evidence_id": row.id, "filename": row.filename, "sha256": digest,
                                           "key_point": key_point}, user)
     return row
+
+
+def evidence_list(case: Case) -> list[dict[str, Any]]:
+    """The case's evidence, without the bytes."""
+    rows = db.session.scalars(sa.select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)).all()
+    return [evidence_summary(e) for e in rows]
+
+
+def evidence_summary(e: Evidence) -> dict[str, Any]:
+    """One evidence row as JSON."""
+    return {"id": e.id, "key_point": e.key_point, "filename": e.filename, "content_type": e.content_type,
+            "size": e.size, "sha256": e.sha256, "created_at": e.created_at.isoformat()}

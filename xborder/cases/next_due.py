@@ -16,7 +16,7 @@ def nearest_due(case: Case) -> dt.date | None:
     """The earliest due date among `open_deadlines(case)`, None when no deadline runs.
 
     Overdue is `due < china_today()` in the engine, so ordering by this date ascending puts overdue cases first."""
-    from xborder.cases.workflow import open_deadlines
+    from xborder.cases.deadlines import open_deadlines
 
     dues = [deadline["due"] for deadline in open_deadlines(case)]
     return dt.date.fromisoformat(min(dues)) if dues else None

@@ -6,15 +6,21 @@ import datetime as dt
 from typing import Any
 
 from xborder.cases import counting
-from xborder.cases.models import AnswerVersion, Case, CaseTransfer, DeclarationVersion, next_reference
+from xborder.cases.keypoints import applicable_key_points
+from xborder.cases.models import ENTERPRISE, AnswerVersion, Case, CaseTransfer, DeclarationVersion, next_reference
+from xborder.cases.models.status import CaseStatus
+from xborder.cases.permissions import require_party, statuses_for
 from xborder.core import audit
-from xborder.core.errors import Conflict, Forbidden, Unprocessable, field_error
+from xborder.core.errors import Forbidden, Unprocessable, field_error
 from xborder.extensions import db
+from xborder.law.catalogue import regime_for
+from xborder.law.declaration import DeclarationInvalid, validate_declaration
+from xborder.law.keypoints import validate_answers
+from xborder.law.pathway import determine_pathway
+from xborder.law.risk import assess_risk, validate_overrides
 
 
 def _validated(raw: Any, user) -> dict:
-    from xborder.law.declaration import DeclarationInvalid, validate_declaration
-
     try:
         declaration = validate_declaration(raw)
     except DeclarationInvalid as exc:
@@ -29,9 +35,6 @@ def _validated(raw: Any, user) -> dict:
 
 def determine_for_case(declaration: dict, exporter_id: int, before_case_id: int | None) -> dict:
     """Determine the pathway counting the exporter's earlier cases in the window, and say which were counted."""
-    from xborder.law.catalogue import regime_for
-    from xborder.law.pathway import determine_pathway
-
     regime = regime_for(declaration["as_of"])
     assert regime is not None  # validate_declaration refuses dates before the first regime
     start = regime.window_start(declaration["as_of"])
@@ -77,9 +80,6 @@ def _record_declaration(case: Case, declaration: dict, raw: dict, determination:
 def refresh_risk(case: Case, overrides: list[dict] | None = None, declaration: dict | None = None) -> None:
     """Recompute the case's risk picture from its declaration (pass it when already validated), determination and
     answers."""
-    from xborder.law.declaration import validate_declaration
-    from xborder.law.risk import assess_risk
-
     declaration = declaration if declaration is not None else validate_declaration(case.declaration)
     case.risk = assess_risk(declaration, case.determination, case.answers or [], overrides or [])
     case.risk_level = case.risk["level"]
@@ -87,13 +87,13 @@ def refresh_risk(case: Case, overrides: list[dict] | None = None, declaration: d
 
 def create_case(user, title: str, raw_declaration: Any) -> Case:
     """Open a draft case for the user's organisation from a declaration, determined and risk-scored."""
-    if user.role != "enterprise":
+    if user.role != ENTERPRISE:
         raise Forbidden("Only an enterprise opens cases")
     declaration = _validated(raw_declaration, user)
     org = user.organisation
     determination = determine_for_case(declaration, org.id, None)
     case = Case(reference=next_reference(org.province, dt.date.today().year), exporter=org, province=org.province,
-                title=title, status="draft", answers=[], answers_revision=0, declaration_revision=0)
+                title=title, status=CaseStatus.DRAFT, answers=[], answers_revision=0, declaration_revision=0)
     _apply_declaration(case, declaration, raw_declaration, determination)
     db.session.add(case)
     db.session.flush()
@@ -103,18 +103,11 @@ def create_case(user, title: str, raw_declaration: Any) -> Case:
     return case
 
 
-def check_version(case: Case, version: int | None) -> None:
-    """Refuse a write based on a stale view of the case."""
-    if version is None or version != case.version:
-        raise Conflict(f"The case is at version {case.version}; you sent {version}. Reload and try again.")
-
-
 def update_declaration(user, case: Case, version: int, raw_declaration: Any, title: str | None = None) -> Case:
     """Replace the declaration of a draft case, keeping the old one as a version, and re-determine."""
-    check_version(case, version)
-    if user.role != "enterprise" or case.exporter_id != user.organisation_id:
-        raise Forbidden("Only the exporter edits its declaration")
-    if case.status not in ("draft", "rectification", "supplement_requested"):
+    case.check_version(version)
+    require_party(user, case, "edit_declaration")
+    if case.status not in statuses_for("edit_declaration"):
         raise Unprocessable(f"The declaration cannot change in status {case.status}", [field_error(
             "status", "not_editable", "Only a draft or a case sent back may be edited",
             "仅草稿或被退回整改/补充的案件可修改申报")])
@@ -132,13 +125,9 @@ def update_declaration(user, case: Case, version: int, raw_declaration: Any, tit
 
 def save_answers(user, case: Case, version: int, answers: list[dict]) -> Case:
     """Store a new revision of the self-assessment answers and recompute the risk."""
-    from xborder.cases.presenters import applicable_key_points
-    from xborder.law.keypoints import validate_answers
-
-    check_version(case, version)
-    if user.role != "enterprise" or case.exporter_id != user.organisation_id:
-        raise Forbidden("Only the exporter answers its self-assessment")
-    if case.status not in ("draft", "rectification", "supplement_requested"):
+    case.check_version(version)
+    require_party(user, case, "answer")
+    if case.status not in statuses_for("answer"):
         raise Unprocessable(f"Answers cannot change in status {case.status}", [field_error(
             "status", "not_editable", "Only a draft or a case sent back may be answered",
             "仅草稿或被退回整改/补充的案件可修改自评估")])
@@ -164,13 +153,9 @@ FINDINGS = ("satisfied", "not_satisfied", "not_applicable")
 
 def save_review(user, case: Case, version: int, reviews: list[dict]) -> Case:
     """Store the assessor's findings per key point (merged by key point) and re-score with its overrides."""
-    from xborder.cases.presenters import applicable_key_points
-    from xborder.law.risk import validate_overrides
-
-    check_version(case, version)
-    if user.role != "assessor" or case.assessor_org_id != user.organisation_id:
-        raise Forbidden("Only the assessment body named for this case reviews it")
-    if case.status != "third_party_review":
+    case.check_version(version)
+    require_party(user, case, "review")
+    if case.status not in statuses_for("review"):
         raise Unprocessable(f"Reviews are recorded in third-party review, not {case.status}", [field_error(
             "status", "status", "The case is not in third-party review", "案件不在第三方评估阶段")])
     applicable = applicable_key_points(case)

@@ -1,54 +1,24 @@
-"""The case as the API and the pages show it, computed from stored data and the caller."""
+"""The case as the API and the pages show it, computed from stored data and the caller.
+
+The domain helpers the views also use are re-exported here for them (`applicable_key_points`, `key_point_status`
+from `keypoints`, `evidence_list`, `evidence_summary` from `evidence`); domain modules never import this one.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
+from xborder.cases.deadlines import open_deadlines
+from xborder.cases.evidence import evidence_list, evidence_summary
+from xborder.cases.keypoints import applicable_key_points, key_point_status
+from xborder.cases.models import Case
+from xborder.cases.workflow import available_actions
 
-from xborder.cases.models import Case, Evidence
-from xborder.extensions import db
-
-
-def validated_declaration(case: Case) -> dict:
-    """The stored declaration, parsed again into the engine's types (it was valid when stored)."""
-    from xborder.law.declaration import validate_declaration
-
-    return validate_declaration(case.declaration)
-
-
-def applicable_key_points(case: Case) -> list[dict[str, Any]]:
-    """The key points the exporter answers for this case."""
-    from xborder.law.keypoints import applicable_key_points as applicable
-
-    return applicable(validated_declaration(case), case.determination)
-
-
-def key_point_status(case: Case, points: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Each applicable key point with whether it is answered (an answer is non-empty `answer` text)."""
-    answered = {a["key_point"] for a in case.answers or [] if str(a.get("answer") or "").strip()}
-    return [
-        {"id": p["id"], "title_zh": p["title_zh"], "title_en": p["title_en"], "answered": p["id"] in answered}
-        for p in (points if points is not None else applicable_key_points(case))
-    ]
-
-
-def evidence_list(case: Case) -> list[dict[str, Any]]:
-    """The case's evidence, without the bytes."""
-    rows = db.session.scalars(sa.select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)).all()
-    return [evidence_summary(e) for e in rows]
-
-
-def evidence_summary(e: Evidence) -> dict[str, Any]:
-    """One evidence row as JSON."""
-    return {"id": e.id, "key_point": e.key_point, "filename": e.filename, "content_type": e.content_type,
-            "size": e.size, "sha256": e.sha256, "created_at": e.created_at.isoformat()}
+__all__ = ["applicable_key_points", "case_detail", "evidence_list", "evidence_summary", "key_point_status"]
 
 
 def case_detail(case: Case, user) -> dict[str, Any]:
     """Everything api.md lists for `GET /cases/{id}`, for this caller."""
-    from xborder.cases.workflow import available_actions, open_deadlines
-
     return {
         "id": case.id,
         "reference": case.reference,

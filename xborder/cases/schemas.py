@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from xborder.cases.models import STATUSES
+from xborder.cases.models.status import ALL as ALL_STATUSES
+from xborder.cases.transitions import TransitionSchema as TransitionSchema  # derived from the action table
 from xborder.core.timeutil import as_utc
 
 
@@ -35,7 +36,7 @@ class CaseListQuerySchema(ma.Schema):
 
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100_000))
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
-    status = ma.fields.String(validate=ma.validate.OneOf(STATUSES))
+    status = ma.fields.String(validate=ma.validate.OneOf(ALL_STATUSES))
     after = ma.fields.String(validate=ma.validate.Length(max=200), metadata={
         "description": "`next_cursor` of the previous page: keyset pagination (then `page` is ignored)"})
 
@@ -120,27 +121,6 @@ class AuditTrailSchema(ma.Schema):
 
     entries = ma.fields.List(ma.fields.Nested(AuditEntrySchema), required=True)
     chain = ma.fields.Dict(required=True)
-
-
-class TransitionSchema(ma.Schema):
-    """A workflow action with the version the caller last saw and the action's own fields."""
-
-    class Meta:
-        unknown = ma.RAISE
-
-    action = ma.fields.String(required=True, validate=ma.validate.Length(max=40))
-    version = ma.fields.Integer(required=True, strict=True)
-    comment = ma.fields.String(validate=ma.validate.Length(max=4000))
-    assessor_org_id = ma.fields.Integer(strict=True)
-    key_points = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=20)))
-    due_date = ma.fields.String(validate=ma.validate.Length(max=10))
-    completeness_confirmed = ma.fields.Boolean()
-    filing_number = ma.fields.String(validate=ma.validate.Length(max=100))
-    decision = ma.fields.String(validate=ma.validate.Length(max=20))
-    decision_number = ma.fields.String(validate=ma.validate.Length(max=100))
-    decision_date = ma.fields.String(validate=ma.validate.Length(max=10))
-    result_received_date = ma.fields.String(validate=ma.validate.Length(max=10))
-    acceptance_date = ma.fields.String(validate=ma.validate.Length(max=10))
 
 
 class ReviewSchema(ma.Schema):

@@ -10,6 +10,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from xborder.cases.models import Case
+from xborder.cases.models.status import VALID_UNTIL_EXPIRY, CaseStatus
 from xborder.core import audit
 from xborder.core.jobs import job_app
 from xborder.core.timeutil import china_today
@@ -26,13 +27,14 @@ def expire_cases(today: str | None = None) -> list[str]:
     with app.app_context():
         day = dt.date.fromisoformat(today) if today else china_today()
         due = db.session.scalars(
-            sa.select(Case).where(Case.status.in_(("approved", "filed")), Case.valid_until.is_not(None),
+            sa.select(Case).where(Case.status.in_(VALID_UNTIL_EXPIRY), Case.valid_until.is_not(None),
                                   Case.valid_until < day).order_by(Case.id)
         ).all()
         for case in due:
-            case.status = "expired"
+            case.status = CaseStatus.EXPIRED
             db.session.flush()
-            audit.record(case, "job.expired", {"from": "approved/filed", "to": "expired",
+            audit.record(case, "job.expired", {"from": "/".join(sorted(VALID_UNTIL_EXPIRY)),
+                                               "to": CaseStatus.EXPIRED.value,
                                                "valid_until": case.valid_until.isoformat(), "on": day.isoformat()})
             notify(case, "case.expired", texts.expired_text(case), users_concerned(case))
         db.session.commit()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from flask_login import current_user, login_required
 
-from xborder.cases import presenters, queries, web_common, web_presenters
-from xborder.cases.models import STATUSES
+from xborder.cases import presenters, queries, web_presenters
+from xborder.cases.blueprint import bp
+from xborder.cases.models.status import ALL as ALL_STATUSES
 from xborder.cases.web_forms import ActionForm
 
-bp = Blueprint("cases", __name__)
-web_common.register(bp)
+__all__ = ["bp"]
 
 
 @bp.route("/")
@@ -24,8 +24,8 @@ def home():
     page = request.args.get("page", 1, type=int) or 1
     status = request.args.get("status")
     listing = queries.list_cases(current_user, page=max(page, 1), per_page=20,
-                                 status=status if status in STATUSES else None)
-    return render_template("cases/home.html", listing=listing, status=status, statuses=STATUSES)
+                                 status=status if status in ALL_STATUSES else None)
+    return render_template("cases/home.html", listing=listing, status=status, statuses=ALL_STATUSES)
 
 
 @bp.route("/cases/<int:case_id>")

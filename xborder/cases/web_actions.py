@@ -10,7 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from xborder.cases import operations, presenters, queries, web_presenters, workflow
-from xborder.cases.views import bp
+from xborder.cases.blueprint import bp
+from xborder.cases.keypoints import applicable_key_points
+from xborder.cases.models import ENTERPRISE
 from xborder.cases.web_common import attempt, error_messages, flash_error, require_role
 from xborder.cases.web_forms import ActionForm, ReviewForm
 from xborder.core.errors import ApiError, Forbidden
@@ -34,7 +36,8 @@ DONE_MESSAGES = {
 @bp.route("/cases/<int:case_id>/actions", methods=["POST"])
 @login_required
 def take_action(case_id: int):
-    """Take a workflow action from a form: 403 for the wrong role, the workflow's reasons shown otherwise."""
+    """Take a workflow action from a form: 403 for the wrong role, the workflow's reasons shown otherwise. The post
+    becomes the API's body (`ActionForm.to_body`) and the workflow loads it through the same schema."""
     case = queries.get_case(current_user, case_id)
     form = ActionForm()
     form.assessor_org_id.choices = [(o.id, o.name) for o in web_presenters.assessor_bodies()]
@@ -56,9 +59,9 @@ def take_action(case_id: int):
         raise
     except ApiError as exc:
         flash_error(exc)
-        return redirect(request.form.get("back") or url_for("cases.case_page", case_id=case.id))
+        return redirect(url_for("cases.case_page", case_id=case.id))
     flash(str(DONE_MESSAGES.get(name) or _("Done.")), "success")
-    if current_user.role != "enterprise" and name in ("sign_opinion", "request_rectification"):
+    if current_user.role != ENTERPRISE and name in ("sign_opinion", "request_rectification"):
         return redirect(url_for("cases.home"))
     return redirect(url_for("cases.case_page", case_id=case.id))
 
@@ -86,7 +89,7 @@ def review(case_id: int):
     """The assessor's screen: the enterprise's answers and evidence beside the finding for each key point."""
     case = queries.get_case(current_user, case_id)
     require_role("assessor")
-    points = presenters.applicable_key_points(case)
+    points = applicable_key_points(case)
     form = ReviewForm()
     messages: list[str] = []
     status = 200

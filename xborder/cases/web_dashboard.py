@@ -10,8 +10,9 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from xborder.accounts.models import Organisation
-from xborder.cases.models import STATUSES, Case, visible_to
-from xborder.cases.workflow import open_deadlines
+from xborder.cases.deadlines import open_deadlines
+from xborder.cases.models import Case, visible_to
+from xborder.cases.models.status import ALL as ALL_STATUSES
 from xborder.core.timeutil import china_today
 from xborder.extensions import db
 from xborder.law import catalogue
@@ -27,7 +28,7 @@ def case_filters(user, status: str | None, pathway: str | None, search: str | No
     """The WHERE clauses for the user's visible cases matching the filters; `search` matches reference, title,
     exporter name or USCC."""
     where = [visible_to(user)]
-    if status in STATUSES:
+    if status in ALL_STATUSES:
         where.append(Case.status == status)
     if pathway in PATHWAYS:
         where.append(Case.pathway == pathway)
@@ -45,7 +46,7 @@ def tallies(where: list[sa.ColumnElement[bool]]) -> tuple[dict[str, int], int]:
         sa.select(Case.status, sa.func.count(), sa.func.count().filter(Case.next_due < china_today()))
         .where(*where).group_by(Case.status)).all()
     counts = {status: count for status, count, _ in rows}
-    return {status: counts[status] for status in STATUSES if status in counts}, sum(row[2] for row in rows)
+    return {status: counts[status] for status in ALL_STATUSES if status in counts}, sum(row[2] for row in rows)
 
 
 def with_deadlines(cases: list[Case]) -> list[dict[str, Any]]:
@@ -74,5 +75,5 @@ def dashboard():
         sa.select(Case).options(joinedload(Case.exporter)).where(Case.id.in_(ids)))}
     return render_template(
         "cases/dashboard.html", rows=with_deadlines([cases[i] for i in ids]), page=page, pages=pages, total=total,
-        status=status, pathway=pathway, q=search or "", statuses=STATUSES, pathways=PATHWAYS, counts=counts,
+        status=status, pathway=pathway, q=search or "", statuses=ALL_STATUSES, pathways=PATHWAYS, counts=counts,
         overdue=overdue)

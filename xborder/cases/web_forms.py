@@ -26,6 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from xborder.cases.transitions import ACTIONS, Field, FieldKind, fields_by_name
 from xborder.cases.web_common import parse_count
 
 MAX_TRANSFERS = 20
@@ -227,49 +228,81 @@ class EvidenceForm(FlaskForm):
     key_point = HiddenField()
 
 
-class ActionForm(FlaskForm):
-    """Any workflow action; which fields matter depends on the action (the workflow checks them)."""
+# The words the pages show for the action table's fields (`transitions.py`); every field has one.
+FIELD_LABELS = {
+    "comment": _l("Comment"),
+    "assessor_org_id": _l("Third-party assessment body"),
+    "key_points": _l("Key points to fix"),
+    "due_date": _l("Due date"),
+    "completeness_confirmed": _l("I confirm the materials are complete"),
+    "filing_number": _l("Filing number"),
+    "decision": _l("Decision"),
+    "decision_number": _l("Decision number"),
+    "decision_date": _l("Decision date"),
+    "result_received_date": _l("Date the result was received"),
+    "acceptance_date": _l("Date of the acceptance notice"),
+}
+
+
+def web_field(field: Field):
+    """The form field for one field of the action table: its kind's widget, its length as a validator (requiredness
+    and the rest are the action's checks, reported after the post like the API's)."""
+    label = FIELD_LABELS[field.name]
+    length = [Optional(), Length(max=field.length)] if field.length else [Optional()]
+    if field.kind is FieldKind.TEXT:
+        return TextAreaField(label, validators=length)
+    if field.kind is FieldKind.LINE:
+        return StringField(label, validators=length)
+    if field.kind is FieldKind.REF:
+        return SelectField(label, coerce=int, validate_choice=False, validators=[Optional()])
+    if field.kind is FieldKind.IDS:
+        return SelectMultipleField(label, validate_choice=False)
+    if field.kind is FieldKind.DATE:
+        return DateField(label, validators=[Optional()])
+    if field.kind is FieldKind.FLAG:
+        return BooleanField(label)
+    return SelectField(label, validate_choice=False)  # the options are the table's `choices` (the page lists them)
+
+
+def _body_value(field: Field, data: Any) -> Any:
+    """What a filled-in form field sends in the API's body; None when it was left empty (then it is not sent)."""
+    if field.kind in (FieldKind.TEXT, FieldKind.LINE, FieldKind.CHOICE):
+        return (data or "").strip() or None
+    if field.kind is FieldKind.DATE:
+        return data.isoformat() if isinstance(data, dt.date) else None
+    if field.kind is FieldKind.FLAG:
+        return True if data else None
+    if field.kind is FieldKind.IDS:
+        return list(data) if data else None
+    return data or None
+
+
+class _ActionFormBase(FlaskForm):
+    """Any workflow action: the action's fields are those of its row in the action table."""
 
     action = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[InputRequired()])
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)])
-    assessor_org_id = SelectField(_l("Third-party assessment body"), coerce=int, validate_choice=False,
-                                  validators=[Optional()])
-    key_points = SelectMultipleField(_l("Key points to fix"), validate_choice=False)
-    due_date = DateField(_l("Due date"), validators=[Optional()])
-    completeness_confirmed = BooleanField(_l("I confirm the materials are complete"))
-    filing_number = StringField(_l("Filing number"), validators=[Optional(), Length(max=100)])
-    decision = SelectField(_l("Decision"), validate_choice=False)
-    decision_number = StringField(_l("Decision number"), validators=[Optional(), Length(max=100)])
-    decision_date = DateField(_l("Decision date"), validators=[Optional()])
-    result_received_date = DateField(_l("Date the result was received"), validators=[Optional()])
-    acceptance_date = DateField(_l("Date of the acceptance notice"), validators=[Optional()])
+
+    @staticmethod
+    def fields_of(name: str) -> tuple[Field, ...]:
+        """The fields action `name` takes, in the table's order (the page renders these)."""
+        action = ACTIONS.get(name)
+        return action.fields if action is not None else ()
 
     def to_body(self) -> dict[str, Any]:
-        """The body `POST /api/v1/cases/{id}/transitions` takes, with only what was filled in."""
+        """The body `POST /api/v1/cases/{id}/transitions` takes, with only what was filled in of the action's
+        fields (the workflow loads it through the same `TransitionSchema`)."""
         body: dict[str, Any] = {"action": self.action.data, "version": self.version.data}
-        if (self.comment.data or "").strip():
-            body["comment"] = self.comment.data.strip()
-        if self.assessor_org_id.data:
-            body["assessor_org_id"] = self.assessor_org_id.data
-        if self.key_points.data:
-            body["key_points"] = list(self.key_points.data)
-        if self.due_date.data:
-            body["due_date"] = self.due_date.data.isoformat()
-        if self.completeness_confirmed.data:
-            body["completeness_confirmed"] = True
-        for name in ("filing_number", "decision_number"):
-            if (getattr(self, name).data or "").strip():
-                body[name] = getattr(self, name).data.strip()
-        if self.action.data == "record_decision":
-            body["decision"] = self.decision.data
-            if self.decision_date.data:
-                body["decision_date"] = self.decision_date.data.isoformat()
-            if self.result_received_date.data:
-                body["result_received_date"] = self.result_received_date.data.isoformat()
-        if self.action.data == "record_acceptance" and self.acceptance_date.data:
-            body["acceptance_date"] = self.acceptance_date.data.isoformat()
+        for field in self.fields_of(self.action.data):
+            value = _body_value(field, self[field.name].data)
+            if value is not None:
+                body[field.name] = value
         return body
+
+
+#: The web form of every workflow action, one form field per field of the action table.
+ActionForm = type("ActionForm", (_ActionFormBase,), {
+    "__doc__": _ActionFormBase.__doc__, **{name: web_field(field) for name, field in fields_by_name().items()}})
 
 
 class ReviewForm(FlaskForm):

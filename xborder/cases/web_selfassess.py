@@ -10,16 +10,16 @@ from flask import abort, flash, jsonify, redirect, render_template, request, sen
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from xborder.cases import evidence, operations, presenters, queries
+from xborder.cases import evidence, operations, queries
+from xborder.cases.blueprint import bp
+from xborder.cases.keypoints import applicable_key_points, key_point_status
 from xborder.cases.models import Evidence
-from xborder.cases.views import bp
+from xborder.cases.permissions import can_act
 from xborder.cases.web_common import attempt, error_messages, field_errors, flash_error, require_role
 from xborder.cases.web_forms import AnswerForm, EvidenceForm
 from xborder.core.errors import ApiError
 from xborder.core.unit_of_work import commit
 from xborder.extensions import db
-
-EDITABLE = ("draft", "rectification", "supplement_requested")
 
 
 def responses_from(form_data, point: dict[str, Any]) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def responses_from(form_data, point: dict[str, Any]) -> dict[str, Any]:
 
 
 def _editable_points(case) -> list[dict[str, Any]]:
-    return [p for p in presenters.applicable_key_points(case) if p.get("role", "enterprise") == "enterprise"]
+    return [p for p in applicable_key_points(case) if p.get("role", "enterprise") == "enterprise"]
 
 
 def _point(points: list[dict[str, Any]], key: str | None) -> dict[str, Any]:
@@ -91,16 +91,16 @@ def self_assessment(case_id: int):
     if request.method == "GET" or not errors:
         form.answer.data, form.measures.data = current.get("answer"), current.get("measures")
     form.version.data = case.version
-    status_list = presenters.key_point_status(case, points)
+    status_list = key_point_status(case, points)
     index = [p["id"] for p in points].index(point["id"])
     return render_template(
         "cases/self_assessment.html", case=case, point=point, points=status_list, form=form, errors=errors,
         responses=request.form if request.method == "POST" else current.get("responses") or {},
-        evidence=[e for e in presenters.evidence_list(case) if e["key_point"] == point["id"]],
+        evidence=[e for e in evidence.evidence_list(case) if e["key_point"] == point["id"]],
         evidence_form=EvidenceForm(key_point=point["id"]),
         next_point=points[index + 1]["id"] if index + 1 < len(points) else None,
         previous_point=points[index - 1]["id"] if index else None,
-        editable=case.status in EDITABLE and current_user.role == "enterprise",
+        editable=can_act(current_user, case, "answer"),
         answered=sum(1 for p in status_list if p["answered"])), status
 
 
@@ -120,7 +120,7 @@ def autosave(case_id: int):
         commit()
     except ApiError as exc:
         return jsonify({"status": exc.status, "messages": error_messages(exc)}), exc.status
-    answered = sum(1 for p in presenters.key_point_status(case) if p["answered"])
+    answered = sum(1 for p in key_point_status(case) if p["answered"])
     return jsonify({"version": case.version, "answered": answered, "risk_level": case.risk_level})
 
 

@@ -14,8 +14,10 @@ from flask import Response, abort, render_template, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from xborder.cases.models import STATUSES, Case, visible_to
-from xborder.cases.views import bp
+from xborder.cases.blueprint import bp
+from xborder.cases.models import Case, visible_to
+from xborder.cases.models.status import ALL as ALL_STATUSES
+from xborder.cases.models.status import CaseStatus
 from xborder.cases.web_common import catalogue_text, require_role
 from xborder.core import audit
 from xborder.core.labels import STATUS_LABELS
@@ -51,13 +53,13 @@ def province_statistics(user, horizon_days: int = 180) -> dict[str, Any]:
         entered[case_id] = as_utc(at)
     today = china_today()
     expiring = db.session.scalars(
-        sa.select(Case).where(visible_to(user), Case.status == "approved", Case.valid_until.is_not(None),
+        sa.select(Case).where(visible_to(user), Case.status == CaseStatus.APPROVED, Case.valid_until.is_not(None),
                               Case.valid_until <= today + dt.timedelta(days=horizon_days))
         .order_by(Case.valid_until)).all()
     return {
-        "per_status": [(s, per_status.get(s, 0)) for s in STATUSES if per_status.get(s)],
+        "per_status": [(s, per_status.get(s, 0)) for s in ALL_STATUSES if per_status.get(s)],
         "per_pathway": [(p, per_pathway.get(p, 0)) for p in PATHWAYS if per_pathway.get(p)],
-        "stage_days": [(s, round(sum(d) / len(d), 1), len(d)) for s in STATUSES if (d := durations.get(s))],
+        "stage_days": [(s, round(sum(d) / len(d), 1), len(d)) for s in ALL_STATUSES if (d := durations.get(s))],
         "expiring": [{"reference": c.reference, "exporter": c.exporter.name, "valid_until": c.valid_until,
                       "days_left": (c.valid_until - today).days, "id": c.id} for c in expiring],
         "total": sum(per_status.values()),

@@ -17,6 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from xborder.cases import workflow
+from xborder.cases.evidence import evidence_list
+from xborder.cases.keypoints import key_point_status
+from xborder.cases.models.status import CaseStatus
 from xborder.core import audit
 from xborder.core.timeutil import utcnow
 from xborder.dossiers import bundle, documents, pki, signing
@@ -64,8 +67,6 @@ def _party(org) -> dict[str, str] | None:
 
 def case_record(case) -> dict[str, Any]:
     """case.json of stage 1: what the enterprise declares and answers, as data."""
-    from xborder.cases.presenters import evidence_list, key_point_status
-
     return {
         "reference": case.reference, "title": case.title, "as_of": case.as_of.isoformat() if case.as_of else None,
         "regime": case.regime, "pathway": case.pathway,
@@ -143,7 +144,7 @@ def sign_stage(case, stage: int, action: str, body: Mapping[str, Any], user) -> 
 def on_transition(case, action: str, source: str, body: dict, user) -> None:
     """The workflow listener: sign the stage that this action completes, if any."""
     stage = STAGE_OF_ACTION.get(action)
-    if stage is None or (action == "resubmit" and source != "rectification"):
+    if stage is None or (action == "resubmit" and source != CaseStatus.RECTIFICATION):
         return
     sign_stage(case, stage, action, body, user)
 

@@ -169,10 +169,10 @@ def _case_rows(user, status: str | None) -> Iterator[tuple]:
 
 def export_cases(user, fmt: str, status: str | None = None) -> tuple[bytes, str]:
     """The cases the user may see (xborder.cases.models.visible_to: own, queue or province), as a file."""
-    from xborder.cases.models import STATUSES
+    from xborder.cases.models.status import ALL as ALL_STATUSES
 
     check_format(fmt)
-    if status is not None and status not in STATUSES:
+    if status is not None and status not in ALL_STATUSES:
         raise Unprocessable("Unknown status", [field_error("status", "one_of", "Not a case status",
                                                            "不是案件状态")])
     columns = spec.case_list_columns()

@@ -86,10 +86,11 @@ def triggered(before: dict[str, Any], now: dict[str, Any] | None) -> list[dict[s
 def refresh_flags(organisation_id: int, actor=None, import_run_id: int | None = None) -> list[int]:
     """Re-check every link of the organisation's open cases against the inventory; flag (and audit) the cases whose
     rows changed since they were declared. Returns the ids of the cases newly flagged."""
-    from xborder.cases.models import FINAL_STATUSES, Case
+    from xborder.cases.models import Case
+    from xborder.cases.models.status import FINAL
 
     links = db.session.scalars(sa.select(CaseInventoryLink).join(Case, Case.id == CaseInventoryLink.case_id).where(
-        CaseInventoryLink.organisation_id == organisation_id, Case.status.not_in(FINAL_STATUSES))).all()
+        CaseInventoryLink.organisation_id == organisation_id, Case.status.not_in(FINAL))).all()
     if not links:
         return []
     current = snapshots(organisation_id, (link.entry_key for link in links))

@@ -1,8 +1,9 @@
 """Case models: the case, its history of declarations and answers, and its evidence."""
 
 from xborder.cases.models.case import (
-    FINAL_STATUSES,
-    STATUSES,
+    ASSESSOR,
+    ENTERPRISE,
+    PROVINCIAL_OFFICIAL,
     Case,
     ReferenceCounter,
     next_reference,
@@ -10,10 +11,11 @@ from xborder.cases.models.case import (
 )
 from xborder.cases.models.evidence import Evidence
 from xborder.cases.models.history import AnswerVersion, CaseTransfer, CaseTransferTotal, DeclarationVersion
+from xborder.cases.models.status import CaseStatus
 
 __all__ = [
-    "FINAL_STATUSES", "STATUSES", "AnswerVersion", "Case", "CaseTransfer", "CaseTransferTotal", "DeclarationVersion",
-    "Evidence", "ReferenceCounter", "next_reference", "visible_to",
+    "ASSESSOR", "ENTERPRISE", "PROVINCIAL_OFFICIAL", "AnswerVersion", "Case", "CaseStatus", "CaseTransfer",
+    "CaseTransferTotal", "DeclarationVersion", "Evidence", "ReferenceCounter", "next_reference", "visible_to",
 ]
 
 from xborder.cases import next_due as _next_due  # noqa: E402, F401  (keeps Case.next_due on every flush)

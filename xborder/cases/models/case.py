@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from xborder.cases.models.status import ALL as ALL_STATUSES
+from xborder.cases.models.status import CaseStatus
+from xborder.core.errors import Conflict
 from xborder.core.timeutil import utcnow
 from xborder.extensions import JSONType, db
 
 if TYPE_CHECKING:
     from xborder.accounts.models import Organisation, User
 
-STATUSES = (
-    "draft", "third_party_review", "rectification", "provincial_review", "supplement_requested",
-    "submitted_to_regulator", "filed", "approved", "rejected", "exempt_recorded", "withdrawn", "expired",
-)
-FINAL_STATUSES = frozenset({"rejected", "exempt_recorded", "withdrawn", "expired"})
+#: The roles that take part in a case, each through one organisation (see `Case.acts_as`).
+ENTERPRISE, ASSESSOR, PROVINCIAL_OFFICIAL = "enterprise", "assessor", "provincial_official"
 
 
 class Case(db.Model):
@@ -31,7 +31,7 @@ class Case(db.Model):
     exporter_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     province: Mapped[str] = mapped_column(sa.String(6))
     title: Mapped[str] = mapped_column(sa.String(200))
-    status: Mapped[str] = mapped_column(sa.String(30), default="draft")
+    status: Mapped[str] = mapped_column(sa.String(30), default=CaseStatus.DRAFT.value)
     version: Mapped[int] = mapped_column(default=1)
     # Who may see the case beyond its exporter is decided by these two columns, never by the status alone:
     # an assessor body once named at submit, the province's authority once the case reached provincial review.
@@ -64,7 +64,7 @@ class Case(db.Model):
     assessor_org: Mapped[Optional[Organisation]] = relationship(foreign_keys=[assessor_org_id])  # noqa: UP045
 
     __table_args__ = (
-        sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in STATUSES) + ")", name="status"),
+        sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in ALL_STATUSES) + ")", name="status"),
         sa.Index("ix_cases_exporter_created", "exporter_id", "created_at"),
         sa.Index("ix_cases_assessor_created", "assessor_org_id", "created_at"),
         sa.Index("ix_cases_province_created", "province", "created_at"),
@@ -92,17 +92,36 @@ class Case(db.Model):
     def __repr__(self) -> str:
         return f"<Case {self.reference} {self.status} v{self.version}>"
 
+    def acts_as(self, user: User, role: str) -> bool:
+        """Whether `user` takes part in this case as `role`: the exporter's enterprise user, a user of the assessment
+        body named for it, or an official of the authority of its province (the one rule for every write)."""
+        if user.role != role:
+            return False
+        if role == ENTERPRISE:
+            return self.exporter_id == user.organisation_id
+        if role == ASSESSOR:
+            return self.assessor_org_id is not None and self.assessor_org_id == user.organisation_id
+        if role == PROVINCIAL_OFFICIAL:
+            return user.organisation.kind == "authority" and self.province == user.organisation.province
+        return False
+
+    def check_version(self, version: int | None) -> None:
+        """Refuse (409) a write based on a stale view of the case: `version` is the one the caller last saw."""
+        if version is None or version != self.version:
+            raise Conflict(f"The case is at version {self.version}; you sent {version}. Reload and try again.")
+
 
 def visible_to(user: User) -> sa.ColumnElement[bool]:
-    """The WHERE clause limiting cases to those the user's organisation and role may see."""
+    """The WHERE clause limiting cases to those the user's organisation and role may see (the SQL form of who may
+    see what: an admin everything, the others the cases they take part in, the authority once it has them)."""
     org = user.organisation
     if user.role == "admin":
         return sa.true()
-    if user.role == "enterprise":
+    if user.role == ENTERPRISE:
         return Case.exporter_id == org.id
-    if user.role == "assessor":
+    if user.role == ASSESSOR:
         return Case.assessor_org_id == org.id
-    if user.role == "provincial_official":
+    if user.role == PROVINCIAL_OFFICIAL:
         return sa.and_(Case.province == org.province, Case.reached_provincial_at.is_not(None))
     return sa.false()
 
