@@ -7,6 +7,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from flask import Flask, current_app
+
 from xborder.cases.models import FINAL_STATUSES, Case
 from xborder.core import audit
 from xborder.core.errors import Forbidden, Unprocessable, field_error
@@ -16,14 +18,16 @@ from xborder.extensions import db
 Check = Callable[[Case, dict, Any], list[dict[str, str]]]
 Listener = Callable[[Case, str, str, dict, Any], None]
 
-_listeners: list[Listener] = []
+_LISTENERS = "xborder.transition_listeners"
 
 
-def on_transition(listener: Listener) -> Listener:
-    """Register `listener(case, action, source_status, body, user)`, called inside the transition's transaction
-    after the status changed and the audit entry was written (e.g. stage signing, notifications)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
+def on_transition(app: Flask, listener: Listener) -> Listener:
+    """Register `listener(case, action, source_status, body, user)` for transitions taken in `app`, called inside
+    the transition's transaction after the status changed and the audit entry was written (e.g. stage signing,
+    notifications). Each package's `init_app` does it, so an app has exactly the listeners it was built with."""
+    listeners = app.extensions.setdefault(_LISTENERS, [])
+    if listener not in listeners:
+        listeners.append(listener)
     return listener
 
 
@@ -293,7 +297,7 @@ def transition(case: Case, user, name: str, body: dict) -> Case:
         **{k: body[k] for k in ("assessor_org_id", "key_points", "due_date", "filing_number", "decision",
                                  "decision_number", "decision_date", "result_received_date", "acceptance_date")
            if k in body}}, user)
-    for listener in _listeners:
+    for listener in current_app.extensions.get(_LISTENERS, ()):
         listener(case, name, source, body, user)
     return case
 

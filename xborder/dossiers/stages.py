@@ -16,7 +16,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from xborder.cases import workflow
 from xborder.core import audit
 from xborder.core.timeutil import utcnow
 from xborder.dossiers import bundle, documents, pki, signing
@@ -146,6 +145,3 @@ def on_transition(case, action: str, source: str, body: dict, user) -> None:
     if stage is None or (action == "resubmit" and source != "rectification"):
         return
     sign_stage(case, stage, action, body, user)
-
-
-workflow.on_transition(on_transition)

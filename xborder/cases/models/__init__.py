@@ -15,5 +15,3 @@ __all__ = [
     "FINAL_STATUSES", "STATUSES", "AnswerVersion", "Case", "CaseTransfer", "CaseTransferTotal", "DeclarationVersion",
     "Evidence", "ReferenceCounter", "next_reference", "visible_to",
 ]
-
-from xborder.cases import next_due as _next_due  # noqa: E402, F401  (keeps Case.next_due on every flush)
