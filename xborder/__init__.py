@@ -44,7 +44,8 @@ def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Fla
     api = openapi.ProblemApi(app)
 
     # Each feature package registers its own API, pages, listeners and models: nothing is wired by an import.
-    for package in (accounts, cases, assess, notifications, dossiers, inventory):
+    # dossiers before notifications: a transition signs its stage before anyone is told of it.
+    for package in (accounts, cases, assess, dossiers, notifications, inventory):
         package.init_app(app, api)
     api.register_blueprint(health.blp)
     import xborder.core.audit  # noqa: F401  (the audit chain's table, for migrations and queries)
