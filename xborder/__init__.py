@@ -12,7 +12,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Flask:
-    """Build the app: configuration, extensions, blueprints — nothing else."""
+    """Build the app: configuration, extensions, then each feature package's `init_app` — nothing else."""
     from xborder import accounts, assess, cases, config, dossiers, inventory, notifications
     from xborder.core import database, errors, health, i18n, idempotency, jobs, jsoncodec, labels, openapi, security
     from xborder.extensions import babel, csrf, db, login_manager, migrate
