@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 
-from xborder.core.scheduler import next_slot, schedule_next_sweep
+from xborder.core.scheduler import next_slot
+from xborder.sweep import schedule_next_sweep
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 

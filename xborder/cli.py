@@ -92,7 +92,8 @@ def sweep(today: str | None) -> None:
     """Run the scheduled jobs once: expiry, overdue deadlines, reminders, extension windows, mail (for cron)."""
     import datetime as dt
 
-    from xborder.cases.deadline_tasks import sweep as run_sweep
+    from xborder import create_app
+    from xborder.sweep import sweep as run_sweep
 
     if today is not None:
         try:
@@ -102,13 +103,18 @@ def sweep(today: str | None) -> None:
                 {"path": "today", "code": "format", "message_en": "A date YYYY-MM-DD",
                  "message_zh": "须为 YYYY-MM-DD 日期"}]), err=True)
             sys.exit(2)
-    click.echo(json.dumps(run_sweep(today), ensure_ascii=False, indent=2))
+    with create_app().app_context():
+        result = run_sweep(today)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Process what is queued, then stop.")
 def worker(burst: bool) -> None:
     """Run an RQ worker (with the scheduler) on the configured Redis for xborder's queues."""
+    from xborder import create_app
     from xborder.core.jobs import run_worker
+    from xborder.sweep import schedule_next_sweep
 
-    sys.exit(run_worker(burst=burst))
+    # A long-running worker keeps the periodic sweep going (each run schedules the next on rq's scheduler).
+    sys.exit(run_worker(create_app(), burst=burst, on_start=schedule_next_sweep))

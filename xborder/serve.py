@@ -50,10 +50,10 @@ class _Gunicorn(BaseApplication):
 
         app = create_app()
         if not app.config["XBORDER"].redis_url:
-            from xborder.core.scheduler import start_in_process_sweeper
+            from xborder.sweep import start_sweeper
 
             # No Redis, so no RQ scheduler: the periodic sweep runs in this process (one process holds the lock).
-            start_in_process_sweeper(app)
+            start_sweeper(app)
         return app
 
 

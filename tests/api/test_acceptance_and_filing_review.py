@@ -129,8 +129,8 @@ def test_result_received_date_starts_the_reassessment_window(client, roles, db):
 
 
 def test_standard_contract_at_the_province_shows_the_filing_review_across_a_holiday(client, roles, db):
-    from xborder.cases.deadline_tasks import sweep
     from xborder.notifications.models import Notification
+    from xborder.sweep import sweep
 
     case = _at_province(client, roles, pi=150_000)
     assert case["determination"]["pathway"] == "standard_contract_or_certification"

@@ -264,7 +264,7 @@ def test_the_stateless_assessment_and_the_token_endpoint_ignore_the_header(clien
 
 
 def test_expired_keys_are_forgotten_and_purged_by_the_sweep(app, client, exporter, db):
-    from xborder.cases.deadline_tasks import sweep
+    from xborder.sweep import sweep
 
     org, user, token = exporter
     old = create(client, token, org.uscc, key="old")

@@ -44,7 +44,7 @@ def get(client, token, case: dict) -> dict:
 
 
 def test_security_assessment_route(client, roles, db):
-    from xborder.cases.deadline_tasks import sweep
+    from xborder.sweep import sweep
 
     case = answered_case(client, roles, pi=0, important=True)
     assert stored(db, case["id"]) == (None, case["version"])
@@ -121,7 +121,8 @@ def late(db):
 
 
 def test_an_unchanged_case_keeps_its_version_and_the_sweep_refreshes_the_stale_date(db, late):
-    from xborder.cases.deadline_tasks import mark_overdue, refresh_next_due, sweep
+    from xborder.cases.deadline_tasks import mark_overdue, refresh_next_due
+    from xborder.sweep import sweep
 
     late.title = late.title  # loaded and set to the same value: nothing to write
     db.session.flush()

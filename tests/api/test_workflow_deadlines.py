@@ -45,7 +45,7 @@ def test_actions_come_from_body_independent_checks_only(client, roles):
 
 
 def test_security_assessment_route_with_supplement_jobs_and_notifications(client, roles, db):
-    from xborder.cases.deadline_tasks import sweep
+    from xborder.sweep import sweep
 
     case = answered_case(client, roles, pi=0, important=True)
     case = act(client, roles["enterprise"], case, "submit", assessor_org_id=assessor_id(client, roles)).json

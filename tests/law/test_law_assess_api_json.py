@@ -6,7 +6,7 @@ import json
 
 from law_builders import declaration, transfer
 
-from xborder.law.api import assess_payload
+from xborder.assess.api import assess_payload
 
 
 def post(client, body: bytes, content_type: str = "application/json"):

@@ -1,1 +1,22 @@
 """Organisations, users and API tokens."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask_smorest import Api
+
+
+def init_app(app: Flask, api: Api) -> None:
+    """Register the accounts' API and pages, and tell authentication how to find a user and a token."""
+    from xborder.accounts import api as accounts_api
+    from xborder.accounts import models, operations, views  # noqa: F401  (models: for migrations and queries)
+    from xborder.core import auth
+    from xborder.extensions import login_manager
+
+    auth.init_app(app, load_user=operations.load_session_user, find_token=operations.find_token)
+    login_manager.login_view = "accounts.login"
+    api.register_blueprint(accounts_api.blp)
+    app.register_blueprint(views.bp)

@@ -7,10 +7,25 @@ import secrets
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from xborder.accounts.models import ApiToken, User, hash_token
 from xborder.core.timeutil import utcnow
 from xborder.extensions import db
+
+
+def load_session_user(user_id: str) -> User | None:
+    """The active user a login session names by id, or None (Flask-Login's user loader)."""
+    user = (db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
+            if user_id.isdigit() else None)
+    return user if user is not None and user.active else None
+
+
+def find_token(secret: str) -> ApiToken | None:
+    """The token row for a bearer secret, with its user and the user's organisation, or None."""
+    # One round trip for the token, its user and the user's organisation: every scoped query needs all three.
+    return db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret))
+                             .options(joinedload(ApiToken.user).joinedload(User.organisation)))
 
 
 def authenticate(email: str, password: str) -> User | None:

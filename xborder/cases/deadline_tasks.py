@@ -1,5 +1,5 @@
-"""Scheduled jobs on deadlines: reminders before they fall due, marking overdue ones, opening extension windows,
-and the sweep that runs every scheduled job in turn.
+"""Scheduled jobs on deadlines: reminders before they fall due, marking overdue ones, opening extension windows
+(`xborder.sweep` runs them in turn).
 
 Each job takes `today` (ISO date, China time; default: today) so that a run is reproducible, and each is
 idempotent: what it did is recorded in `case.workflow`, so running it twice on the same day changes nothing.
@@ -220,43 +220,3 @@ def refresh_next_due(batch_size: int = 500) -> int:
                     set_committed_value(case, "next_due", due)
                     changed += 1
             db.session.commit()
-
-
-def sweep(today: str | None = None) -> dict[str, object]:
-    """Run every scheduled job in order (the stored next due dates first, which the deadline jobs pick their cases
-    by; expiry before reminders, so an expired case gets no reminder), then send the mail."""
-    from xborder.cases.tasks import expire_cases
-    from xborder.core.idempotency import purge_expired
-    from xborder.notifications.mail import send_pending_emails
-
-    app = job_app()
-    with app.app_context():
-        result: dict[str, object] = {
-            "next_due_refreshed": refresh_next_due(),
-            "expired": expire_cases(today),
-            "overdue": mark_overdue(today),
-            "reminded": remind_deadlines(today),
-            "extension_windows": open_extension_windows(today),
-            "idempotency_keys_purged": purge_expired(),
-        }
-        try:
-            result["emails"] = send_pending_emails()
-        except Exception as exc:  # the rows stay pending; the next sweep tries again
-            log.warning("sweep: e-mail not sent: %s", exc)
-            result["emails"] = 0
-        return result
-
-
-def scheduled_sweep() -> dict[str, object]:
-    """The sweep as rq's scheduler runs it: do it, then schedule the next run (even when this one failed)."""
-    from rq import get_current_job
-
-    from xborder.core.scheduler import schedule_next_sweep
-
-    job = get_current_job()
-    try:
-        return sweep()
-    finally:
-        if job is not None:
-            minutes = job_app().config["XBORDER"].sweep_minutes
-            schedule_next_sweep(job.connection, job.origin, minutes)

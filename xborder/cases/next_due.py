@@ -22,7 +22,13 @@ def nearest_due(case: Case) -> dt.date | None:
     return dt.date.fromisoformat(min(dues)) if dues else None
 
 
-@sa.event.listens_for(sa.orm.Session, "before_flush")
+def listen() -> None:
+    """Store `Case.next_due` on every flush from now on (`xborder.cases.init_app` calls it; once is enough, the
+    listener is on the Session class that every app's session uses)."""
+    if not sa.event.contains(sa.orm.Session, "before_flush", _store_next_due):
+        sa.event.listen(sa.orm.Session, "before_flush", _store_next_due)
+
+
 def _store_next_due(session: sa.orm.Session, flush_context, instances) -> None:
     for case in [*session.new, *session.dirty]:
         if not isinstance(case, Case):

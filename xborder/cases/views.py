@@ -42,7 +42,3 @@ def case_page(case_id: int):
         changes=web_presenters.changes_since_last_round(case),
         completeness=web_presenters.completeness(case, detail) if current_user.role == "provincial_official"
         else None)
-
-
-# The other pages register their routes on `bp` when imported.
-from xborder.cases import web_actions, web_declare, web_selfassess, web_stats  # noqa: E402,F401

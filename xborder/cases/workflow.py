@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from flask import Flask, current_app
+
 from xborder.cases.deadlines import open_deadlines
 from xborder.cases.models import Case
 from xborder.cases.permissions import can_act, require_party
@@ -20,14 +22,16 @@ __all__ = ["ACTIONS", "available_actions", "on_transition", "open_deadlines", "r
 
 Listener = Callable[[Case, str, str, dict, Any], None]
 
-_listeners: list[Listener] = []
+_LISTENERS = "xborder.transition_listeners"
 
 
-def on_transition(listener: Listener) -> Listener:
-    """Register `listener(case, action, source_status, body, user)`, called inside the transition's transaction
-    after the status changed and the audit entry was written (e.g. stage signing, notifications)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
+def on_transition(app: Flask, listener: Listener) -> Listener:
+    """Register `listener(case, action, source_status, body, user)` for transitions taken in `app`, called inside
+    the transition's transaction after the status changed and the audit entry was written (e.g. stage signing,
+    notifications). Each package's `init_app` does it, so an app has exactly the listeners it was built with."""
+    listeners = app.extensions.setdefault(_LISTENERS, [])
+    if listener not in listeners:
+        listeners.append(listener)
     return listener
 
 
@@ -71,6 +75,6 @@ def transition(case: Case, user, name: str, body: Mapping[str, Any]) -> Case:
     case.workflow = {**case.workflow, "deadline_starts": events}
     flush()  # the versioned UPDATE: of two concurrent transitions the second becomes 409 here, not a 500
     audit.record(case, f"transition.{name}", audit_payload(action, source, target, body), user)
-    for listener in _listeners:
+    for listener in current_app.extensions.get(_LISTENERS, ()):
         listener(case, name, source, body, user)
     return case

@@ -6,13 +6,11 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
-from flask import request
+from flask import Flask, current_app, request
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from xborder.core.errors import ApiError, Forbidden
-from xborder.extensions import db, login_manager
+from xborder.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,26 +24,23 @@ class Unauthorised(ApiError):
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="xborder"'})
 
 
-@login_manager.user_loader
-def _load_session_user(user_id: str):
-    from xborder.accounts.models import User
+_FIND_TOKEN = "xborder.find_token"
 
-    user = (db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
-            if user_id.isdigit() else None)
-    return user if user is not None and user.active else None
+
+def init_app(app: Flask, *, load_user: Callable[[str], Any], find_token: Callable[[str], Any]) -> None:
+    """Tell authentication how to find the session's user by id and a bearer token's row by its secret (the
+    accounts package does, in its `init_app`: `core` knows no feature package)."""
+    login_manager.user_loader(load_user)
+    app.extensions[_FIND_TOKEN] = find_token
 
 
 def user_from_bearer():
     """Resolve the Authorization header to an active user, or raise Unauthorised."""
-    from xborder.accounts.models import ApiToken, User, hash_token
-
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorised()
-    # One round trip for the token, its user and the user's organisation: every scoped query needs all three.
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
-                            .options(joinedload(ApiToken.user).joinedload(User.organisation)))
+    row = current_app.extensions[_FIND_TOKEN](token.strip())
     if row is None or not row.is_valid():
         raise Unauthorised("The token is unknown, expired or revoked")
     if not row.user.active:

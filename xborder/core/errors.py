@@ -7,10 +7,8 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import marshmallow as ma
 import sqlalchemy as sa
 from flask import Flask, Response, g, jsonify, render_template, request
-from flask_smorest import Api
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -150,43 +148,6 @@ def problem_response(status: int, detail: str = "", errors: Iterable[Mapping[str
 def _html_error(status: int, detail: str = "") -> tuple[str, int]:
     return render_template("error.html", status=status, titles=TITLES.get(status, ("Error", "错误")),
                            detail=detail), status
-
-
-class ProblemApi(Api):
-    """flask-smorest Api whose error handler answers problem+json instead of its own shape."""
-
-    class ProblemSchema(ma.Schema):
-        """RFC 9457 problem details, as every error of the API is shaped."""
-
-        type = ma.fields.String()
-        title = ma.fields.String()
-        title_zh = ma.fields.String()
-        status = ma.fields.Integer()
-        detail = ma.fields.String()
-        instance = ma.fields.String()
-        request_id = ma.fields.String(allow_none=True)
-        errors = ma.fields.List(ma.fields.Dict())
-
-    ERROR_SCHEMA = ProblemSchema
-
-    def _init_spec(self, *, extra_plugins=None, **kwargs):
-        from xborder.core.openapi import ProblemResponsesPlugin
-
-        super()._init_spec(extra_plugins=[*(extra_plugins or ()), ProblemResponsesPlugin()], **kwargs)
-
-    def _register_responses(self):
-        """The error components flask-smorest names (UNPROCESSABLE_ENTITY, DEFAULT_ERROR …) as problem+json."""
-        from xborder.core.openapi import PROBLEM_JSON
-
-        content_type, self.DEFAULT_RESPONSE_CONTENT_TYPE = self.DEFAULT_RESPONSE_CONTENT_TYPE, PROBLEM_JSON
-        try:
-            super()._register_responses()
-        finally:
-            self.DEFAULT_RESPONSE_CONTENT_TYPE = content_type
-
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
-        """Answer any HTTP error as problem+json (API) or an HTML page (browser)."""
-        return handle_http_exception(error)
 
 
 def handle_http_exception(error: HTTPException):

@@ -15,7 +15,15 @@ QUEUE = "xborder"
 # A job whose worker died (abandoned, found by RQ's registry clean-up) or that raised is tried again, later each time.
 RETRY_INTERVALS = [5, 30, 120]
 _job_app: Flask | None = None
+_app_factory: Callable[[], Flask] | None = None
 _lock = threading.Lock()
+
+
+def init_app(app: Flask, factory: Callable[[], Flask]) -> None:
+    """Remember how to build the app a job runs in outside any app context (`create_app` passes itself): `core`
+    knows no feature package, so it is told the factory rather than importing it."""
+    global _app_factory
+    _app_factory = factory
 
 
 def job_app() -> Flask:
@@ -27,9 +35,9 @@ def job_app() -> Flask:
         pass
     with _lock:
         if _job_app is None:
-            from xborder import create_app
-
-            _job_app = create_app()
+            if _app_factory is None:
+                raise RuntimeError("no app to run the job in: build one with xborder.create_app first")
+            _job_app = _app_factory()
         return _job_app
 
 
@@ -86,11 +94,17 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **k
     return None
 
 
-def run_worker(*, burst: bool = False) -> int:
-    """Run an RQ worker with the scheduler on xborder's queue; exit code 0 on clean shutdown."""
+def run_worker(app: Flask, *, burst: bool = False,
+               on_start: Callable[[Any, str, int], object] | None = None) -> int:
+    """Run an RQ worker with the scheduler on xborder's queue, its jobs in `app`; exit code 0 on clean shutdown.
+
+    `on_start(connection, queue_name, sweep_minutes)` runs first in a long-running worker (the CLI schedules the
+    periodic sweep with it)."""
+    global _job_app
     from rq import Worker
 
-    app = job_app()
+    with _lock:
+        _job_app = app  # the work-horses fork from this process and run their jobs in this app
     settings = app.config["XBORDER"]
     if not settings.redis_url:
         log.error("xborder worker needs REDIS_URL; without it jobs run in-process in the web server")
@@ -100,11 +114,8 @@ def run_worker(*, burst: bool = False) -> int:
     # XBORDER_QUEUES lets tests (and operators) run a worker on their own queues.
     queues = [q for q in (os.environ.get("XBORDER_QUEUES") or QUEUE).split(",") if q]
     connection = redis_connection(settings.redis_url)
-    if not burst:
-        from xborder.core.scheduler import schedule_next_sweep
-
-        # A long-running worker keeps the periodic sweep going (each run schedules the next on rq's scheduler).
-        schedule_next_sweep(connection, queues[0], settings.sweep_minutes)
+    if not burst and on_start is not None:
+        on_start(connection, queues[0], settings.sweep_minutes)
     worker = Worker(queues, connection=connection)
     worker.work(with_scheduler=True, burst=burst)
     return 0

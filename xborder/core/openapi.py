@@ -1,10 +1,17 @@
-"""The OpenAPI document's error contract: every error response is problem+json with the Problem schema."""
+"""The OpenAPI document's error contract: every error response is problem+json with the Problem schema; the
+flask-smorest `Api` that writes it (`create_app` builds one per app)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from apispec import BasePlugin
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from xborder.core.errors import handle_http_exception
+from xborder.extensions import csrf
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -71,3 +78,41 @@ def _document_idempotency_key(operation: dict, responses: dict) -> None:
         elif isinstance(responses[declared], dict) and "$ref" not in responses[declared]:
             own = responses[declared].get("description", "")
             responses[declared]["description"] = f"{own}; or: {description[0].lower()}{description[1:]}"
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose error handler answers problem+json instead of its own shape."""
+
+    class ProblemSchema(ma.Schema):
+        """RFC 9457 problem details, as every error of the API is shaped."""
+
+        type = ma.fields.String()
+        title = ma.fields.String()
+        title_zh = ma.fields.String()
+        status = ma.fields.Integer()
+        detail = ma.fields.String()
+        instance = ma.fields.String()
+        request_id = ma.fields.String(allow_none=True)
+        errors = ma.fields.List(ma.fields.Dict())
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, *, extra_plugins=None, **kwargs):
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), ProblemResponsesPlugin()], **kwargs)
+
+    def _register_responses(self):
+        """The error components flask-smorest names (UNPROCESSABLE_ENTITY, DEFAULT_ERROR …) as problem+json."""
+        content_type, self.DEFAULT_RESPONSE_CONTENT_TYPE = self.DEFAULT_RESPONSE_CONTENT_TYPE, PROBLEM_JSON
+        try:
+            super()._register_responses()
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = content_type
+
+    def register_blueprint(self, blp, *, parameters=None, **options: Any) -> None:
+        """Register an API blueprint, exempt from CSRF: the API authenticates with bearer tokens, never cookies."""
+        super().register_blueprint(blp, parameters=parameters, **options)
+        csrf.exempt(blp)
+
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+        """Answer any HTTP error as problem+json (API) or an HTML page (browser)."""
+        return handle_http_exception(error)

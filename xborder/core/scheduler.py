@@ -7,6 +7,9 @@ several workers, or a worker restarted, schedule each slot once, not once each.
 Without Redis (the embedded default), `xborder serve` runs the sweep in a daemon thread of a gunicorn worker;
 an exclusive lock on a file in the instance folder makes exactly one worker process the sweeper, and if that
 process dies its lock goes with it and another worker's thread takes over. `xborder sweep` runs it once (cron).
+
+What a run does is `xborder.sweep`'s business: this module is handed the job (its import path, or the function)
+and knows no feature package.
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ import datetime as dt
 import fcntl
 import logging
 import threading
+from collections.abc import Callable
 
 from flask import Flask
 
 log = logging.getLogger("xborder.scheduler")
-SWEEP = "xborder.cases.deadline_tasks.scheduled_sweep"
 
 
 def next_slot(now: dt.datetime, minutes: int) -> dt.datetime:
@@ -29,26 +32,27 @@ def next_slot(now: dt.datetime, minutes: int) -> dt.datetime:
     return midnight + dt.timedelta(minutes=minutes * done)
 
 
-def schedule_next_sweep(connection, queue_name: str, minutes: int, now: dt.datetime | None = None) -> str:
-    """Schedule the sweep at the next slot on rq's scheduler; returns the job id (the same for the same slot)."""
+def schedule_at_next_slot(connection, queue_name: str, minutes: int, job: str, name: str,
+                          now: dt.datetime | None = None) -> str:
+    """Schedule `job` (an importable function path) at the next slot on rq's scheduler; returns the job id,
+    `xborder-<name>-<slot>`, the same for the same slot."""
     from rq import Queue
 
     at = next_slot(now or dt.datetime.now(dt.UTC), minutes)
-    job_id = f"xborder-sweep-{at:%Y%m%dT%H%M}"
-    Queue(queue_name, connection=connection).enqueue_at(at, SWEEP, job_id=job_id, result_ttl=86400)
+    job_id = f"xborder-{name}-{at:%Y%m%dT%H%M}"
+    Queue(queue_name, connection=connection).enqueue_at(at, job, job_id=job_id, result_ttl=86400)
     return job_id
 
 
-def start_in_process_sweeper(app: Flask) -> threading.Thread:
-    """Start the embedded mode's sweeper thread (one per process; only the lock holder sweeps)."""
-    thread = threading.Thread(target=_sweep_forever, args=(app,), name="xborder-sweeper", daemon=True)
+def start_in_process_sweeper(app: Flask, sweep: Callable[[], object]) -> threading.Thread:
+    """Start the embedded mode's sweeper thread running `sweep()` in `app` (one thread per process; only the
+    lock holder sweeps)."""
+    thread = threading.Thread(target=_sweep_forever, args=(app, sweep), name="xborder-sweeper", daemon=True)
     thread.start()
     return thread
 
 
-def _sweep_forever(app: Flask) -> None:
-    from xborder.cases.deadline_tasks import sweep
-
+def _sweep_forever(app: Flask, sweep: Callable[[], object]) -> None:
     settings = app.config["XBORDER"]
     lock_path = settings.instance_path / "sweep.lock"
     pause = threading.Event()  # never set: waiting on it is the interval between runs

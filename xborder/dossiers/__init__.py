@@ -1,1 +1,20 @@
 """Signed dossiers: keys and certificates (signing), the bundle ZIP (bundle) and its independent check (verify)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask_smorest import Api
+
+
+def init_app(app: Flask, api: Api) -> None:
+    """Register the dossiers' API and pages, and sign each stage in the transition that completes it."""
+    from xborder.cases import workflow
+    from xborder.dossiers import api as dossiers_api
+    from xborder.dossiers import models, stages, views  # noqa: F401  (models: for migrations and queries)
+
+    workflow.on_transition(app, stages.on_transition)
+    api.register_blueprint(dossiers_api.blp)
+    app.register_blueprint(views.bp)

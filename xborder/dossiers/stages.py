@@ -16,7 +16,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from xborder.cases import workflow
 from xborder.cases.evidence import evidence_list
 from xborder.cases.keypoints import key_point_status
 from xborder.cases.models.status import CaseStatus
@@ -147,6 +146,3 @@ def on_transition(case, action: str, source: str, body: dict, user) -> None:
     if stage is None or (action == "resubmit" and source != CaseStatus.RECTIFICATION):
         return
     sign_stage(case, stage, action, body, user)
-
-
-workflow.on_transition(on_transition)

@@ -175,7 +175,3 @@ def parse_date(raw: str | None) -> dt.date:
         return dt.date.fromisoformat((raw or "").strip())
     except ValueError:
         return china_today()
-
-
-# The declaration page from selected rows registers its route on `bp` when imported.
-from xborder.inventory import web_declare  # noqa: E402,F401

@@ -1,13 +1,12 @@
-"""Notify the users a case concerns of every transition, in the transition's own transaction."""
+"""Notify the users a case concerns of every transition, in the transition's own transaction (registered on the
+workflow by `xborder.notifications.init_app`)."""
 
 from __future__ import annotations
 
-from xborder.cases.workflow import on_transition
 from xborder.notifications import texts
 from xborder.notifications.operations import notify, users_concerned
 
 
-@on_transition
 def notify_transition(case, action: str, source: str, body: dict, user) -> None:
     """Tell everyone who may see the case (but the actor) what happened; mail the copies after the commit."""
     recipients = [u for u in users_concerned(case) if u.id != getattr(user, "id", None)]

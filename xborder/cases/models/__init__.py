@@ -17,5 +17,3 @@ __all__ = [
     "ASSESSOR", "ENTERPRISE", "PROVINCIAL_OFFICIAL", "AnswerVersion", "Case", "CaseStatus", "CaseTransfer",
     "CaseTransferTotal", "DeclarationVersion", "Evidence", "ReferenceCounter", "next_reference", "visible_to",
 ]
-
-from xborder.cases import next_due as _next_due  # noqa: E402, F401  (keeps Case.next_due on every flush)

@@ -10,14 +10,14 @@ from xborder.cases.web_forms import MAX_TRANSFERS, DeclarationForm, field_id_for
 from xborder.core.errors import ApiError
 from xborder.core.timeutil import china_today
 
-bp = Blueprint("law", __name__)
+bp = Blueprint("assess", __name__)
 SAMPLE_EXPORTER = ("示例企业", "9131011552601815X1")
 
 
 @bp.route("/quick-check", methods=["GET", "POST"])
 def quick_check():
     """Type the facts of a transfer and see which pathway it needs and why (the engine of `/api/v1/assess`)."""
-    from xborder.law.api import assess_payload
+    from xborder.assess.api import assess_payload
 
     form = DeclarationForm()
     wizard_choices(form)

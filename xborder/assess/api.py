@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 
 from xborder.core.errors import Unprocessable
 
-blp = Blueprint("law_api", __name__, url_prefix="/api/v1", description="Pathway determination")
+blp = Blueprint("assess_api", __name__, url_prefix="/api/v1", description="Pathway determination")
 
 
 class DeclarationDocSchema(ma.Schema):
