@@ -76,6 +76,28 @@ def test_three_stage_signatures_verify_with_openssl_and_xborder(tmp_path, approv
     assert index["case"]["reference"] == case["reference"]
 
 
+def test_approved_case_signs_the_decision_as_stage_4(tmp_path, approved):
+    case, data = approved
+    contents = entries(data)
+    unpack(data, tmp_path)
+    result = openssl_verifies(tmp_path, *bundle.stage_paths(4))
+    assert result.returncode == 0, result.stderr
+    stage4 = json.loads(contents["stages/04-decision.json"])
+    assert stage4["role"] == "provincial_official" and stage4["signer"]["uscc"] == "113100000024158670"
+    assert {"records/04-decision.json", *bundle.stage_paths(3)} <= {e["path"] for e in stage4["files"]}
+    record = json.loads(contents["records/04-decision.json"])
+    assert (record["decision"], record["decision_number"], record["decision_date"]) == (
+        "approved", "国网信评〔2025〕1号", "2025-07-15")
+    assert record["valid_until"] == case["valid_until"] and record["status"] == "approved"
+    # Every fact of the summary comes from the signed stages.
+    summary = json.loads(contents["manifest.json"])["case"]
+    assert summary["decision"] == {"decision": "approved", "decision_number": "国网信评〔2025〕1号",
+                                   "decision_date": "2025-07-15"}
+    assert summary["valid_until"] == record["valid_until"] and summary["status"] == "approved"
+    report = verify_bundle(data, ca_pem=verification_anchors()[0])
+    assert report.exit_code == 0 and "stage 4 signature" in {check.name for check in report.checks}
+
+
 def test_layout_and_stage_contents(approved_bundle):
     data = approved_bundle
     contents = entries(data)
