@@ -273,3 +273,13 @@ def test_supplement_that_changes_an_answer_is_signed_again_and_the_stale_opinion
     assert json.loads(contents["records/02-assessor.json"])["enterprise_revision"] == 1
     report = verify_bundle(bundle.write_zip(contents), ca_pem=deployment.anchors_pem())
     assert report.exit_code == 0 and [s["stage"] for s in report.stale] == [2]
+
+
+def test_cli_with_an_unreachable_deployment_database_is_untrusted(good_bundle, tmp_path):
+    (tmp_path / "dossier.zip").write_bytes(good_bundle)
+    env = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+           "XBORDER_INSTANCE_PATH": str(tmp_path / "instance")}
+    run = subprocess.run([sys.executable, "-m", "xborder", "verify", str(tmp_path / "dossier.zip")], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "cannot be read" in run.stdout and run.stdout.splitlines()[-1].startswith("UNTRUSTED")
