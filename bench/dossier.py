@@ -123,7 +123,8 @@ def whole_bundle(snapshot: dict, signers: dict) -> bytes:
         manifest = bundle.next_stage_manifest(files, stages, signer=bundle.signer_from_certificate(cert),
                                               signed_at=dt.datetime.now(dt.UTC))
         stages.append((manifest, signing.sign_detached(manifest, key, cert, chain)))
-    return bundle.build_bundle(files, stages, signers["ca_pem"], {"reference": snapshot["reference"]})
+    summary = bundle.summary_from_files(files, bundle.stage_slots(stages))  # the summary states signed facts only
+    return bundle.build_bundle(files, stages, signers["ca_pem"], summary)
 
 
 def main() -> int:
@@ -158,7 +159,7 @@ def main() -> int:
 
     from xborder.dossiers.verify import verify_bundle
 
-    assert verify_bundle(data).exit_code == 0
+    assert verify_bundle(data, ca_pem=signers["ca_pem"]).exit_code == 0
     print(f"bench/dossier.py · Python {platform.python_version()} · {platform.machine()} · best of {args.repeat}")
     print(f"case: {args.transfers} transfers, {len(rows)} inventory rows, {len(snapshot['key_points'])} key points")
     print(f"table, xborder (XML fragment) : {fast * 1000:8.1f} ms")

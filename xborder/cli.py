@@ -72,7 +72,8 @@ def assess(file: str, fmt: str, lang: str) -> None:
 @click.argument("bundle", type=click.Path(dir_okay=False))
 @click.option("--ca", "ca", type=click.Path(exists=True, dir_okay=False), help="Trust anchor(s), PEM.")
 def verify(bundle: str, ca: str | None) -> None:
-    """Check a dossier bundle: file hashes, stage signatures, the chain of stages."""
+    """Check a dossier bundle: file hashes, stage signatures, the chain of stages, against --ca or the local
+    deployment's anchors (exit 3 when there are none: consistent, but untrusted)."""
     from xborder.dossiers.verify import format_report, verify_bundle
 
     try:
@@ -80,10 +81,52 @@ def verify(bundle: str, ca: str | None) -> None:
     except OSError as exc:
         click.echo(f"FAIL not a readable bundle: {exc}")
         sys.exit(2)
-    ca_pem = open(ca, "rb").read() if ca else None  # noqa: SIM115
+    if ca:
+        ca_pem, source = open(ca, "rb").read(), f"--ca {ca}"  # noqa: SIM115
+    else:
+        ca_pem, source = _local_anchors()
     report = verify_bundle(data, ca_pem=ca_pem)
+    click.echo(f"anchors: {source}")
     click.echo(format_report(report))
     sys.exit(report.exit_code)
+
+
+def _local_anchors() -> tuple[bytes | None, str]:
+    """The local deployment's trust anchors (PEM) and where they came from, or None and why there are none.
+
+    A deployment is local when DATABASE_URL is set or the embedded SQLite file exists; nothing is created here,
+    neither a database nor a CA, so verifying on a machine without xborder's service changes nothing."""
+    import os
+
+    from xborder import ROOT, config
+
+    # Placeholder secrets: only the database location is read here, and no secret file may be written for it.
+    env = {**os.environ, "XBORDER_SECRET_KEY": "x" * 16, "XBORDER_KEY_PASSPHRASE": "x" * 16}
+    try:
+        settings = config.load_settings(env, default_instance=ROOT / "instance")
+    except config.ConfigError as exc:
+        return None, f"none: the local configuration is unusable ({exc})"
+    if not os.environ.get("DATABASE_URL"):
+        path = settings.database_url.removeprefix("sqlite:///")
+        if not os.path.exists(path):
+            return None, "none: no local deployment (no DATABASE_URL, no database in the instance folder)"
+    try:
+        from xborder import create_app
+        from xborder.dossiers import pki
+        from xborder.extensions import db
+
+        app = create_app()
+        with app.app_context():
+            try:
+                pem, _ = pki.verification_anchors()
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+    except Exception as exc:  # noqa: BLE001 — any failure to read the deployment means: no anchors from it
+        return None, f"none: the local deployment's database cannot be read ({type(exc).__name__})"
+    if not pem:
+        return None, "none: the local deployment has no CA yet"
+    return pem, f"the local deployment's ({settings.database_url.split('@')[-1]})"
 
 
 @main.command()

@@ -125,7 +125,9 @@ def test_result_received_date_starts_the_reassessment_window(client, roles, db):
         ("reassessment_request", "2025-10-09", "2025-10-29")]
     assert stored(db, case["id"])[0] == dt.date(2025, 10, 29)
     trail = client.get(f"/api/v1/cases/{case['id']}/audit", headers=auth(roles["official"])).json
-    assert trail["entries"][-1]["payload"]["result_received_date"] == "2025-10-09"
+    # The decision is then signed into the dossier as stage 4, so the transition is not the last entry.
+    decided = next(e for e in reversed(trail["entries"]) if e["action"] == "transition.record_decision")
+    assert decided["payload"]["result_received_date"] == "2025-10-09"
 
 
 def test_standard_contract_at_the_province_shows_the_filing_review_across_a_holiday(client, roles, db):

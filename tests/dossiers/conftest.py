@@ -24,16 +24,24 @@ ORGANISATIONS = {
 }
 
 # What each stage adds; files are append-only, so later stages never change these bytes.
+# Each stage's record states the status its action reached: the summary is recomputed from them.
 CONTENT_BY_STAGE: list[dict[str, bytes]] = [
     {
-        "case.json": json.dumps({"reference": "XB-2025-0001", "pathway": "security_assessment"}).encode(),
+        "case.json": bundle.canonical_json({
+            "reference": "XB-2025-0001", "title": "新加坡子公司共享设备维护数据", "pathway": "security_assessment",
+            "status": "third_party_review",
+            "exporter": {"name": "上海演示智能制造有限公司", "uscc": "9131011552601815X1"}}),
         "documents/申报书.docx": b"PK\x03\x04 declaration " + bytes(range(256)),
         "documents/自评估报告.docx": b"PK\x03\x04 self-assessment report",
     },
-    {"documents/评估意见.docx": b"PK\x03\x04 assessor's opinion"},
-    {"documents/出境管理办公室记录.docx": b"PK\x03\x04 official's record"},
+    {"documents/评估意见.docx": b"PK\x03\x04 assessor's opinion",
+     "records/02-assessor.json": bundle.canonical_json({"status": "provincial_review", "enterprise_revision": 1})},
+    {"documents/出境管理办公室记录.docx": b"PK\x03\x04 official's record",
+     "records/03-provincial.json": bundle.canonical_json({"status": "submitted_to_regulator",
+                                                          "enterprise_revision": 1})},
 ]
-CASE_SUMMARY = {"reference": "XB-2025-0001", "exporter": "上海演示智能制造有限公司", "status": "submitted_to_regulator"}
+CASE_SUMMARY = bundle.summary_from_files({path: data for files in CONTENT_BY_STAGE for path, data in files.items()},
+                                         [(1, 1), (2, 1), (3, 1)])
 ENTRY_NAMES = sorted(
     [path for files in CONTENT_BY_STAGE for path in files]
     + [path for stage in (1, 2, 3) for path in bundle.stage_paths(stage)]
@@ -109,7 +117,8 @@ def make_dossier(pki: Pki) -> Callable[..., bytes]:
     def make(signers: Sequence[Signer] | None = None, *, ca_pem: bytes | None = None, **kwargs) -> bytes:
         chosen = signers or [pki.signers[role] for role in ORGANISATIONS]
         files, stages = _sign_stages(chosen, **kwargs)
-        return bundle.build_bundle(files, stages, ca_pem or pki.ca_pem, CASE_SUMMARY)
+        summary = bundle.summary_from_files(files, bundle.stage_slots(stages))
+        return bundle.build_bundle(files, stages, ca_pem or pki.ca_pem, summary)
 
     return make
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xborder.dossiers import bundle, signing
-from xborder.dossiers.verify import Limits, format_report, verify_bundle
+from xborder.dossiers.verify import OTHER_CA, TRUSTED, UNANCHORED, Limits, format_report, verify_bundle
 
 MiB = 1024 * 1024
 DAY = dt.timedelta(days=1)
@@ -26,6 +26,11 @@ needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="open
 def failed(report) -> dict[str, str]:
     """The failing checks of a report, name -> detail."""
     return {check.name: check.detail for check in report.checks if not check.ok}
+
+
+def summary(files, stages) -> dict:
+    """The case summary a bundle of these stages must carry: what their signed records say."""
+    return bundle.summary_from_files(files, bundle.stage_slots(stages))
 
 
 def tamper(data: bytes) -> bytes:
@@ -56,26 +61,30 @@ def test_each_stage_signature_verifies_with_openssl(tmp_path, good_bundle, entri
 
 
 def test_good_bundle_verifies(good_bundle, pki):
+    # Without an anchor from outside the bundle it is consistent but untrusted: exit 3, never 0 (dossier.md).
     report = verify_bundle(good_bundle)
-    assert report.exit_code == 0, format_report(report)
+    assert report.exit_code == 3 and report.ok and report.trust == UNANCHORED, format_report(report)
     anchor = next(check for check in report.checks if check.name == "trust anchor")
-    assert "from the bundle's own certs/ca.pem" in anchor.detail and "--ca" in anchor.detail
+    assert "bundle's own certs/ca.pem" in anchor.detail and "--ca" in anchor.detail and "untrusted" in anchor.detail
+    assert format_report(report).splitlines()[-1].startswith("UNTRUSTED: all")
     with_ca = verify_bundle(good_bundle, ca_pem=pki.ca_pem)
-    assert with_ca.exit_code == 0
-    assert next(check for check in with_ca.checks if check.name == "trust anchor").detail.endswith("from --ca")
+    assert with_ca.exit_code == 0 and with_ca.trust == TRUSTED
+    assert next(check for check in with_ca.checks if check.name == "trust anchor").detail.endswith(
+        "from outside the bundle")
 
 
-def test_good_bundle_verifies_from_a_path(tmp_path, good_bundle):
+def test_good_bundle_verifies_from_a_path(tmp_path, good_bundle, pki):
     path = tmp_path / "dossier-XB-2025-0001.zip"
     path.write_bytes(good_bundle)
-    assert verify_bundle(path).exit_code == 0
-    assert verify_bundle(str(path)).exit_code == 0
+    assert verify_bundle(path, ca_pem=pki.ca_pem).exit_code == 0
+    assert verify_bundle(str(path), ca_pem=pki.ca_pem).exit_code == 0
 
 
 def test_bundle_layout_follows_dossier_md(good_bundle, entries):
     contents = entries(good_bundle)
     assert sorted(contents) == sorted(
         ["case.json", "documents/申报书.docx", "documents/自评估报告.docx", "documents/评估意见.docx",
+         "records/02-assessor.json", "records/03-provincial.json",
          "documents/出境管理办公室记录.docx", "stages/01-enterprise.json", "stages/01-enterprise.p7s",
          "stages/02-assessor.json", "stages/02-assessor.p7s", "stages/03-provincial.json", "stages/03-provincial.p7s",
          "certs/ca.pem", "manifest.json"]
@@ -88,7 +97,7 @@ def test_bundle_layout_follows_dossier_md(good_bundle, entries):
     # Stage 2 lists what existed then: stage 1's content, its own addition, and stage 1's manifest and signature.
     assert [entry["path"] for entry in stage2["files"]] == sorted(
         ["case.json", "documents/申报书.docx", "documents/自评估报告.docx", "documents/评估意见.docx",
-         "stages/01-enterprise.json", "stages/01-enterprise.p7s"]
+         "records/02-assessor.json", "stages/01-enterprise.json", "stages/01-enterprise.p7s"]
     )
     assert stage2["previous"] == bundle.previous_link(contents["stages/01-enterprise.json"],
                                                       contents["stages/01-enterprise.p7s"])
@@ -107,8 +116,8 @@ def test_bundle_is_byte_for_byte_reproducible(pki, sign_stages):
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
 
 
-def test_report_has_one_line_per_check(good_bundle):
-    report = verify_bundle(good_bundle)
+def test_report_has_one_line_per_check(good_bundle, pki):
+    report = verify_bundle(good_bundle, ca_pem=pki.ca_pem)
     lines = format_report(report).splitlines()
     assert len(lines) == len(report.checks) + 1
     assert "ok   stage 1 signature (enterprise, 上海演示智能制造有限公司)" in lines
@@ -116,14 +125,16 @@ def test_report_has_one_line_per_check(good_bundle):
     assert lines[-1] == f"valid: all {len(report.checks)} checks passed"
 
 
-def test_case_summary_is_reported_as_unsigned(good_bundle):
-    # manifest.json is the latest state and signed by nobody; the report says so rather than vouching for it.
-    summary = next(check for check in verify_bundle(good_bundle).checks if check.name == "case summary")
-    assert "unsigned" in summary.detail
+def test_case_summary_is_checked_against_the_signed_stages(good_bundle, pki):
+    # Changed on purpose (issue 17): the summary was reported as unsigned; now every fact in it must be in a signed
+    # stage, so the verifier recomputes it (tampering with it is in test_attacks.py).
+    check = next(check for check in verify_bundle(good_bundle, ca_pem=pki.ca_pem).checks
+                 if check.name == "case summary")
+    assert check.ok and "every fact is in a signed stage" in check.detail
 
 
-def test_verifying_as_of_a_time(good_bundle, now):
-    assert verify_bundle(good_bundle, now=now + DAY).exit_code == 0
+def test_verifying_as_of_a_time(good_bundle, now, pki):
+    assert verify_bundle(good_bundle, now=now + DAY, ca_pem=pki.ca_pem).exit_code == 0
     late = verify_bundle(good_bundle, now=now + 30 * 365 * DAY)
     assert late.exit_code == 1 and "stage 1 certificate validity" in failed(late)
 
@@ -217,13 +228,16 @@ def test_certificate_from_another_ca_is_refused(make_dossier, pki):
         assert set(failed(report)) == {"stage 2 certificate chain"}
 
 
-def test_bundle_with_its_own_forged_anchor_passes_only_without_ca(make_dossier, pki):
+def test_bundle_with_its_own_forged_anchor_is_never_valid(make_dossier, pki):
+    # Changed on purpose (issue 17): without --ca this bundle used to pass (exit 0); now it is untrusted (exit 3).
     rogues = [pki.issue(role, by_other_ca=True) for role in ("enterprise", "assessor", "provincial_official")]
     forged = make_dossier(rogues, ca_pem=signing.cert_to_pem(pki.other_ca))
     own_anchor = verify_bundle(forged)
-    assert own_anchor.exit_code == 0
-    assert "whoever can change the bundle can change it" in format_report(own_anchor)
-    assert verify_bundle(forged, ca_pem=pki.ca_pem).exit_code == 1
+    assert own_anchor.exit_code == 3 and own_anchor.trust == UNANCHORED
+    assert "untrusted" in format_report(own_anchor)
+    against_ours = verify_bundle(forged, ca_pem=pki.ca_pem)
+    assert against_ours.exit_code == 1 and against_ours.trust == OTHER_CA
+    assert "signed under another CA" in format_report(against_ours)
 
 
 def test_expired_certificate_is_refused(make_dossier, pki, now):
@@ -300,8 +314,8 @@ def test_stage_that_drops_earlier_files_is_refused(pki, sign_stages, now):
 def test_revoked_certificate_is_refused(pki, sign_stages, in_bundle):
     files, stages = sign_stages([pki.signers[role] for role in ("enterprise", "assessor")])
     crl = signing.issue_crl(pki.ca_key, pki.ca, [pki.signers["assessor"].cert])
-    data = bundle.build_bundle(files, stages, pki.ca_pem, {}, crl_pem=crl if in_bundle else None)
-    report = verify_bundle(data, crls=() if in_bundle else [crl])
+    data = bundle.build_bundle(files, stages, pki.ca_pem, summary(files, stages), crl_pem=crl if in_bundle else None)
+    report = verify_bundle(data, crls=() if in_bundle else [crl], ca_pem=pki.ca_pem)
     assert report.exit_code == 1
     assert set(failed(report)) == {"stage 2 revocation"}
     assert "revoked on" in failed(report)["stage 2 revocation"]
@@ -309,7 +323,7 @@ def test_revoked_certificate_is_refused(pki, sign_stages, in_bundle):
 
 def test_crl_without_the_signer_and_forged_crls(pki, good_bundle):
     clean = signing.issue_crl(pki.ca_key, pki.ca, [])
-    report = verify_bundle(good_bundle, crls=[clean])
+    report = verify_bundle(good_bundle, crls=[clean], ca_pem=pki.ca_pem)
     assert report.exit_code == 0
     assert "not revoked" in next(check.detail for check in report.checks if check.name == "stage 1 revocation")
     # A CRL that names our CA but is signed by another key must not be believed, nor silently ignored.
@@ -360,7 +374,7 @@ def test_zip_bomb_is_refused_from_its_headers(good_bundle):
     report = verify_bundle(bomb)
     assert report.exit_code == 1
     # Refused from the headers: nothing was decompressed, so no later check ran.
-    assert [check.name for check in report.checks] == ["archive", "entry names", "size limits"]
+    assert [check.name for check in report.checks] == ["archive", "archive bounds", "entry names", "size limits"]
     assert "at most" in failed(report)["size limits"] and "fold" in failed(report)["size limits"]
 
 
@@ -372,7 +386,7 @@ def test_high_ratio_entry_under_the_total_is_refused(good_bundle):
 
 def test_too_many_entries_and_limits_are_configurable(good_bundle):
     report = verify_bundle(good_bundle, limits=Limits(max_entries=5))
-    assert report.exit_code == 1 and "13 entries; at most 5" in failed(report)["size limits"]
+    assert report.exit_code == 1 and "15 entries; at most 5" in failed(report)["size limits"]
     report = verify_bundle(good_bundle, limits=Limits(max_archive_bytes=1000))
     assert report.exit_code == 1 and "at most 1000" in failed(report)["size limits"]
 
@@ -412,7 +426,7 @@ def test_bundle_without_a_readable_manifest_is_unreadable(good_bundle, rewrite, 
 def test_any_corrupted_byte_gives_an_exit_code_not_an_exception(good_bundle, position, value):
     data = bytearray(good_bundle)
     data[position % len(data)] ^= value
-    assert verify_bundle(bytes(data)).exit_code in (0, 1, 2)
+    assert verify_bundle(bytes(data)).exit_code in (0, 1, 2, 3)
 
 
 # --- building refuses what could not verify ---------------------------------------------------------------------
@@ -449,8 +463,8 @@ def test_stage_manifest_rules(pki, now):
         bundle.stage_manifest(2, "assessor", signer, now, {}, None)
     with pytest.raises(bundle.BundleError, match="earlier stages"):
         bundle.stage_manifest(2, "assessor", signer, now, {}, {"manifest_sha256": "0", "signature_sha256": "0"})
-    with pytest.raises(bundle.BundleError, match="no stage 4"):
-        bundle.stage_manifest(4, "enterprise", signer, now, {}, None)
+    with pytest.raises(bundle.BundleError, match="no stage 5"):
+        bundle.stage_manifest(5, "enterprise", signer, now, {}, None)
     with pytest.raises(bundle.BundleError, match="signer"):
         bundle.stage_manifest(1, "enterprise", {"organisation": "x"}, now, {}, None)
     with pytest.raises(ValueError, match="timezone"):

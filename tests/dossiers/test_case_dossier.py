@@ -26,6 +26,7 @@ from tests.dossiers.workflow_helpers import (
 )
 from tests.factories import auth
 from xborder.dossiers import bundle, signing
+from xborder.dossiers.pki import verification_anchors
 from xborder.dossiers.verify import verify_bundle
 
 ENTERPRISE = ("上海演示智能制造有限公司", "9131011552601815X1")
@@ -49,8 +50,11 @@ def approved_bundle(request) -> bytes:
 
 
 def _cli_verify(path, *extra) -> subprocess.CompletedProcess:
+    # No local deployment: an empty instance folder and no DATABASE_URL, whatever the machine has.
+    instance = path.parent / "no-deployment"
     return subprocess.run([sys.executable, "-m", "xborder", "verify", str(path), *extra], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "DATABASE_URL": ""})
+                          text=True, timeout=60, env={**os.environ, "DATABASE_URL": "", "XBORDER_INSTANCE_PATH":
+                                                      str(instance)})
 
 
 def test_three_stage_signatures_verify_with_openssl_and_xborder(tmp_path, approved):
@@ -70,6 +74,28 @@ def test_three_stage_signatures_verify_with_openssl_and_xborder(tmp_path, approv
     index = json.loads(contents["manifest.json"])
     assert index["case"]["status"] == "approved" and index["case"]["decision"]["decision"] == "approved"
     assert index["case"]["reference"] == case["reference"]
+
+
+def test_approved_case_signs_the_decision_as_stage_4(tmp_path, approved):
+    case, data = approved
+    contents = entries(data)
+    unpack(data, tmp_path)
+    result = openssl_verifies(tmp_path, *bundle.stage_paths(4))
+    assert result.returncode == 0, result.stderr
+    stage4 = json.loads(contents["stages/04-decision.json"])
+    assert stage4["role"] == "provincial_official" and stage4["signer"]["uscc"] == "113100000024158670"
+    assert {"records/04-decision.json", *bundle.stage_paths(3)} <= {e["path"] for e in stage4["files"]}
+    record = json.loads(contents["records/04-decision.json"])
+    assert (record["decision"], record["decision_number"], record["decision_date"]) == (
+        "approved", "国网信评〔2025〕1号", "2025-07-15")
+    assert record["valid_until"] == case["valid_until"] and record["status"] == "approved"
+    # Every fact of the summary comes from the signed stages.
+    summary = json.loads(contents["manifest.json"])["case"]
+    assert summary["decision"] == {"decision": "approved", "decision_number": "国网信评〔2025〕1号",
+                                   "decision_date": "2025-07-15"}
+    assert summary["valid_until"] == record["valid_until"] and summary["status"] == "approved"
+    report = verify_bundle(data, ca_pem=verification_anchors()[0])
+    assert report.exit_code == 0 and "stage 4 signature" in {check.name for check in report.checks}
 
 
 def test_layout_and_stage_contents(approved_bundle):
@@ -127,7 +153,7 @@ def test_download_is_audited_and_scoped(client, roles, approved, factory):  # no
     case, _ = approved
     trail = client.get(f"/api/v1/cases/{case['id']}/audit", headers=auth(roles["official"])).json
     actions = [e["action"] for e in trail["entries"]]
-    assert actions.count("dossier.stage_signed") == 3 and "dossier.downloaded" in actions
+    assert actions.count("dossier.stage_signed") == 4 and "dossier.downloaded" in actions  # stage 4: the decision
     assert trail["chain"]["ok"] is True
     outsider = factory.token(factory.user("enterprise"))
     assert client.get(f"/api/v1/cases/{case['id']}/dossier", headers=auth(outsider)).status_code == 404
@@ -162,7 +188,7 @@ def test_standard_contract_route_with_rectification_signs_a_new_round(client, ro
                               .order_by(Stage.round, Stage.stage)).all()
     assert [tuple(r) for r in rows] == [(1, 1), (2, 1), (2, 2), (2, 3)]
     data = fetch_dossier(client, roles["enterprise"], case["id"])
-    assert verify_bundle(data).exit_code == 0
+    assert verify_bundle(data, ca_pem=verification_anchors()[0]).exit_code == 0
     contents = entries(data)
     assert "documents/01-个人信息保护影响评估报告.docx" in contents
     assert "documents/01-个人信息出境标准合同备案材料.docx" in contents

@@ -79,6 +79,7 @@ def test_bundle_is_built_by_a_real_rq_worker_with_progress(app, app_env, submitt
     from xborder.cases.models import Case
     from xborder.dossiers import builds, stages
     from xborder.dossiers.models import DossierBuild
+    from xborder.dossiers.pki import verification_anchors
     from xborder.dossiers.verify import verify_bundle
     from xborder.extensions import db
 
@@ -105,7 +106,7 @@ def test_bundle_is_built_by_a_real_rq_worker_with_progress(app, app_env, submitt
         assert (build.status, build.progress, build.step) == ("ready", 100, "ready")
         assert job.return_value() == build.blob_sha256
         data = stages.blob(build.blob_sha256)
-        assert verify_bundle(data).exit_code == 0
+        assert verify_bundle(data, ca_pem=verification_anchors()[0]).exit_code == 0
         case = db.session.get(Case, submitted_case["case"])
         # The same case state asks for the same bundle: the finished build is found, not a new one queued.
         assert builds.request_build(case, None).id == build_id

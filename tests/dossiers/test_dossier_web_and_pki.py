@@ -13,6 +13,7 @@ from tests.api.test_workflow import act, answered_case, assessor_id
 from tests.dossiers.workflow_helpers import entries, fetch_dossier, security_assessment_case
 from tests.factories import auth
 from xborder.dossiers import bundle, signing
+from xborder.dossiers.pki import verification_anchors
 from xborder.dossiers.verify import verify_bundle
 
 
@@ -65,7 +66,7 @@ def test_web_download_for_case_parties_only(client, dossier, factory):
                                 "password": "demo-password"})
     response = client.get(f"/cases/{case['id']}/dossier")
     assert response.status_code == 200 and response.mimetype == "application/zip"
-    assert verify_bundle(response.get_data()).exit_code == 0
+    assert verify_bundle(response.get_data(), ca_pem=verification_anchors()[0]).exit_code == 0
 
 
 # --- organisations' own certificates --------------------------------------------------------------------------
@@ -93,7 +94,7 @@ def test_uploaded_certificate_from_a_trusted_ca_signs_the_stage(client, roles, d
     data = fetch_dossier(client, roles["enterprise"], case["id"])
     contents = entries(data)
     assert contents["certs/ca.pem"].count(b"BEGIN CERTIFICATE") == 2  # the deployment CA and the trusted one
-    assert verify_bundle(data).exit_code == 0
+    assert verify_bundle(data, ca_pem=verification_anchors()[0]).exit_code == 0
     signer = signing.certificate_sha256(cert)
     assert signer.encode() in contents["stages/01-enterprise.json"]
 

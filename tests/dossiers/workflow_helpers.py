@@ -60,3 +60,29 @@ def openssl_verifies(directory, manifest: str, signature: str, ca: str = "certs/
     """Run openssl cms -verify on one stage, as dossier.md tells anyone to."""
     return subprocess.run([*OPENSSL_VERIFY, "-in", signature, "-content", manifest, "-CAfile", ca], cwd=directory,
                           capture_output=True, text=True, check=False)
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of a page's form."""
+    import re
+
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no CSRF token"
+    return match.group(1)
+
+
+def upload_to_verify(client, data: bytes, lang: str | None = None):
+    """POST a bundle to the public /verify page, as a visitor would."""
+    query = f"?lang={lang}" if lang else ""
+    page = client.get("/verify" + query)
+    assert page.status_code == 200
+    return client.post("/verify" + query, content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "bundle": (io.BytesIO(data), "dossier.zip")})
+
+
+def web_login(client, email: str, password: str = "demo-password") -> None:
+    """Sign in through the login form."""
+    page = client.get("/login")
+    response = client.post("/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "email": email,
+                                           "password": password})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]

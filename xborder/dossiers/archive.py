@@ -11,6 +11,7 @@ import os
 import zipfile
 from collections.abc import Sequence
 from contextlib import ExitStack
+from typing import Any
 
 from xborder.dossiers import bundle
 
@@ -19,11 +20,20 @@ MiB = 1024 * 1024
 
 @dataclasses.dataclass(frozen=True)
 class Check:
-    """One line of the report: what was checked, whether it held, and the particulars."""
+    """One line of the report: what was checked, whether it held, and the particulars (`warning`: it held, but a
+    reader must know, e.g. a stale sign-off)."""
 
     name: str
     ok: bool
     detail: str = ""
+    warning: bool = False
+
+
+# Where the report's trust comes from (dossier.md: "Trust comes from outside the bundle").
+TRUSTED = "trusted"  # every stage chains to an anchor given from outside the bundle
+UNANCHORED = "unanchored"  # no outside anchor: checked against the bundle's own certs/ca.pem only, never trusted
+OTHER_CA = "other_ca"  # outside anchors given; a stage chains only to the bundle's own (another) CA
+NO_CA = "no_ca"  # a stage chains to no CA at all
 
 
 @dataclasses.dataclass
@@ -32,10 +42,17 @@ class Report:
 
     checks: list[Check] = dataclasses.field(default_factory=list)
     readable: bool = True
+    trust: str = UNANCHORED
+    # Subjects and SHA-256 fingerprints of the anchors the stages chain to (outside anchors, or the bundle's own
+    # when there are none or a stage does not chain to them): what the page names as "signed under".
+    signed_under: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Stages whose sign-off covered an earlier revision of the enterprise's stage than the newest one:
+    # {"stage", "role", "revision" (covered), "newest"}.
+    stale: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
-    def add(self, name: str, ok: bool, detail: str = "") -> bool:
+    def add(self, name: str, ok: bool, detail: str = "", *, warning: bool = False) -> bool:
         """Record a check and return whether it held."""
-        self.checks.append(Check(name, ok, detail))
+        self.checks.append(Check(name, ok, detail, warning))
         return ok
 
     @property
@@ -44,9 +61,19 @@ class Report:
         return self.readable and all(check.ok for check in self.checks)
 
     @property
+    def trusted(self) -> bool:
+        """True when every check held and every stage chains to an anchor from outside the bundle."""
+        return self.ok and self.trust == TRUSTED
+
+    @property
     def exit_code(self) -> int:
-        """The `xborder verify` exit code: 0 all valid, 1 a check failed, 2 not a readable bundle."""
-        return 2 if not self.readable else 0 if self.ok else 1
+        """The `xborder verify` exit code: 0 valid and trusted, 1 a check failed, 2 not a readable bundle,
+        3 consistent but checked against no anchor from outside the bundle (cli.md)."""
+        if not self.readable:
+            return 2
+        if not self.ok:
+            return 1
+        return 0 if self.trust == TRUSTED else 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +115,7 @@ def read_archive(
     except Exception as exc:  # zipfile raises several types on hostile input; all mean "not a ZIP we can read"
         raise Stop("archive", f"not a ZIP file: {exc}", unreadable=True) from None
     report.add("archive", True, f"{len(infos)} entries, {size} bytes")
+    _check_bounds(report, archive, infos, source, size)
     safe = _check_names(report, infos)
     _check_header_limits(report, infos, limits)
     contents: dict[str, bytes] = {}
@@ -108,6 +136,22 @@ def read_archive(
     report.add("size limits", True, f"{len(infos)} entries, {total} bytes uncompressed")
     report.add("entries readable", not unreadable, "; ".join(unreadable))
     return contents, [info.filename for info in infos]
+
+
+def _check_bounds(report: Report, archive: zipfile.ZipFile, infos: Sequence[zipfile.ZipInfo], source, size: int
+                  ) -> None:
+    """Bytes before the first entry or after the end record are refused: zipfile reads past them, but a file that
+    is something else with a ZIP inside (a polyglot) is not the bundle that was signed and listed."""
+    problems = []
+    first = min((info.header_offset for info in infos), default=archive.start_dir)
+    if first:
+        problems.append(f"{first} bytes before the first entry")
+    tail = 22 + len(archive.comment)
+    source.seek(max(size - tail, 0))
+    end = source.read(tail)
+    if len(end) < 22 or end[:4] != b"PK\x05\x06" or int.from_bytes(end[20:22], "little") != len(archive.comment):
+        problems.append("bytes after the end of the ZIP (its end record is not the last thing in the file)")
+    report.add("archive bounds", not problems, "; ".join(problems) or "nothing before or after the ZIP")
 
 
 def _check_names(report: Report, infos: Sequence[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:

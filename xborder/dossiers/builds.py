@@ -21,23 +21,24 @@ from xborder.extensions import db
 
 
 def case_summary(case: Case) -> dict[str, Any]:
-    """manifest.json's case summary: the latest state, including what happened after the last signature."""
-    workflow = case.workflow or {}
-    return {
-        "reference": case.reference, "title": case.title, "exporter": case.exporter.name,
-        "uscc": case.exporter.uscc, "pathway": case.pathway, "status": case.status,
-        "filing_number": workflow.get("filing_number"), "decision": workflow.get("decision"),
-        "valid_until": case.valid_until.isoformat() if case.valid_until else None,
-    }
+    """manifest.json's case summary: only facts the signed stages state (dossier.md), as `xborder verify`
+    recomputes them; what happened after the last signature is not in the bundle."""
+    chain = stages.chain_of(case.id)
+    files, _ = stages.signed_material(chain)
+    return bundle.summary_from_files(files, stages.chain_slots(chain))
+
+
+# Bumped when what a bundle holds beside its signed stages changes, so builds made before are not served again.
+_BUNDLE_LAYOUT = "summary-from-signed-stages"
 
 
 def build_key(case: Case) -> str | None:
-    """What identifies the bundle the case would give now (its signed stages, summary, anchors); None if unsigned."""
-    signed = stages.stages_of(case.id)
+    """What identifies the bundle the case would give now (its signed stages, anchors); None if unsigned. The
+    summary comes from the signed stages, so the signatures stand for it."""
+    signed = stages.chain_of(case.id)
     if not signed:
         return None
-    parts = [s.signature_sha256 for s in signed] + [bundle.sha256_hex(bundle.canonical_json(case_summary(case))),
-                                                    bundle.sha256_hex(pki.anchors_pem())]
+    parts = [s.signature_sha256 for s in signed] + [_BUNDLE_LAYOUT, bundle.sha256_hex(pki.anchors_pem())]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -102,8 +103,10 @@ def _progress(build: DossierBuild, progress: int, step: str) -> None:
 
 def assemble(case: Case) -> bytes:
     """The bundle's bytes for the case's current round of signed stages."""
-    files, signed = stages.signed_material(stages.stages_of(case.id))
-    return bundle.build_bundle(files, signed, pki.anchors_pem(), case_summary(case))
+    chain = stages.chain_of(case.id)
+    files, signed = stages.signed_material(chain)
+    return bundle.build_bundle(files, signed, pki.anchors_pem(), bundle.summary_from_files(files,
+                                                                                            stages.chain_slots(chain)))
 
 
 def build_dossier(build_id: int) -> str | None:
@@ -118,9 +121,11 @@ def build_dossier(build_id: int) -> str | None:
         try:
             _progress(build, 10, "loading the signed stages")
             case = db.session.get(Case, build.case_id)
-            files, signed = stages.signed_material(stages.stages_of(case.id))
+            chain = stages.chain_of(case.id)
+            files, signed = stages.signed_material(chain)
             _progress(build, 60, "writing the archive")
-            data = bundle.build_bundle(files, signed, pki.anchors_pem(), case_summary(case))
+            summary = bundle.summary_from_files(files, stages.chain_slots(chain))
+            data = bundle.build_bundle(files, signed, pki.anchors_pem(), summary)
             build.blob_sha256 = stages.store_blob(data)
             build.status, build.progress, build.step, build.finished_at = "ready", 100, "ready", utcnow()
             db.session.commit()

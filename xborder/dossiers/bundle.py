@@ -6,6 +6,14 @@ documents/…), plus the manifest and signature of every earlier stage. It never
 themselves). Files are append-only: a path listed by one stage keeps its exact bytes in every later stage and in
 the bundle, and the last stage lists every content file in the bundle, so the last signature covers everything
 except the index and the anchors.
+
+Revisions: when the enterprise changes its submission after the assessor signed (a supplement), it signs stage 1
+again as revision 2, 3, … (`stages/01-enterprise-r2.json`, content under `revisions/2/`), chained after the stage
+before it like any other stage. The chain runs 1, 2, 1-r2, 1-r3, …, 3, 4; each later stage covered the newest
+revision before it, so the stages themselves show which revision each sign-off saw.
+
+The case summary in manifest.json holds only facts from the signed records (`summary_from_files`), so a verifier
+recomputes it and refuses any other summary.
 """
 
 from __future__ import annotations
@@ -27,8 +35,12 @@ FORMAT = "xborder-dossier/1"
 MANIFEST = "manifest.json"
 CA_PATH = "certs/ca.pem"
 CRL_PATH = "certs/crl.pem"
-STAGE_ROLES = {1: "enterprise", 2: "assessor", 3: "provincial_official"}
-STAGE_STEMS = {1: "01-enterprise", 2: "02-assessor", 3: "03-provincial"}
+STAGE_ROLES = {1: "enterprise", 2: "assessor", 3: "provincial_official", 4: "provincial_official"}
+STAGE_STEMS = {1: "01-enterprise", 2: "02-assessor", 3: "03-provincial", 4: "04-decision"}
+# The signed data record each stage adds (stage 1's is case.json, or revisions/N/case.json for revision N).
+RECORD_PATHS = {2: "records/02-assessor.json", 3: "records/03-provincial.json", 4: "records/04-decision.json"}
+MAX_REVISIONS = 50
+STAGE_FILE = re.compile(r"stages/(0[1-4])-[a-z]+(?:-r([1-9][0-9]*))?\.(?:json|p7s)")
 STAGE_KEYS = frozenset({"stage", "role", "signer", "signed_at", "files", "previous"})
 SIGNER_REQUIRED = ("organisation", "uscc", "certificate_sha256")
 # The earliest time a ZIP header can hold; any fixed value makes the archive reproducible.
@@ -65,12 +77,66 @@ def path_problem(path: object) -> str | None:
     return None
 
 
-def stage_paths(stage: int) -> tuple[str, str]:
-    """The manifest and signature paths of a stage, e.g. stages/01-enterprise.json and .p7s."""
+def stage_paths(stage: int, revision: int = 1) -> tuple[str, str]:
+    """The manifest and signature paths of a stage, e.g. stages/01-enterprise.json and .p7s (-r2 for revision 2)."""
     if stage not in STAGE_STEMS:
         raise BundleError(f"there is no stage {stage}; stages are 1 to {len(STAGE_STEMS)}")
-    stem = f"stages/{STAGE_STEMS[stage]}"
+    if revision != 1 and (stage != 1 or not 1 < revision <= MAX_REVISIONS):
+        raise BundleError(f"only the enterprise's stage 1 has revisions (2 to {MAX_REVISIONS}), not stage {stage}")
+    stem = f"stages/{STAGE_STEMS[stage]}" + (f"-r{revision}" if revision > 1 else "")
     return f"{stem}.json", f"{stem}.p7s"
+
+
+def slot_order(slot: tuple[int, int]) -> tuple[int, int]:
+    """Where a (stage, revision) stands in the chain: 1, 2, then stage 1's revisions, then 3 and 4."""
+    stage, revision = slot
+    return (2, revision) if revision > 1 else (stage, 0)
+
+
+def chain_slots(stage_numbers: Sequence[int]) -> list[tuple[int, int]]:
+    """The (stage, revision) of each stage of a chain, from the stage numbers in signing order."""
+    slots, revision = [], 0
+    for number in stage_numbers:
+        revision += number == 1
+        slots.append((number, revision if number == 1 else 1))
+    return slots
+
+
+def case_record_path(revision: int) -> str:
+    """Where a revision of stage 1 keeps case.json: case.json, then revisions/N/case.json."""
+    return "case.json" if revision == 1 else f"revisions/{revision}/case.json"
+
+
+def revision_path(path: str, revision: int) -> str:
+    """A stage-1 content path as revision N stores it (revisions/N/…), so earlier revisions keep their bytes."""
+    return path if revision == 1 else f"revisions/{revision}/{path}"
+
+
+def summary_from_files(files: Mapping[str, bytes], slots: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    """The case summary of manifest.json, taken only from the signed records of the chain's stages (dossier.md:
+    every fact the summary states is in a signed stage), so anyone can recompute it."""
+    def record(path: str) -> dict[str, Any]:
+        try:
+            value = json.loads(files[path])
+        except (KeyError, ValueError, RecursionError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    newest = max((revision for stage, revision in slots if stage == 1), default=1)
+    case = record(case_record_path(newest))
+    records = {stage: record(RECORD_PATHS[stage]) for stage, _ in slots if stage in RECORD_PATHS}
+    last = slots[-1] if slots else (1, 1)
+    status = (case if last[0] == 1 else records.get(last[0], {})).get("status")
+    exporter = case.get("exporter") if isinstance(case.get("exporter"), dict) else {}
+    decision = records.get(4, {})
+    return {
+        "reference": case.get("reference"), "title": case.get("title"), "exporter": exporter.get("name"),
+        "uscc": exporter.get("uscc"), "pathway": case.get("pathway"), "status": status,
+        "filing_number": records.get(3, {}).get("filing_number"),
+        "decision": {k: decision[k] for k in ("decision", "decision_number", "decision_date") if decision.get(k)}
+        or None,
+        "valid_until": decision.get("valid_until"),
+    }
 
 
 def is_reserved(path: str) -> bool:
@@ -114,17 +180,22 @@ def stage_manifest(
     signed_at: dt.datetime,
     files: Mapping[str, bytes],
     previous: Mapping[str, str] | None,
+    *,
+    earlier_slots: Sequence[tuple[int, int]] | None = None,
 ) -> bytes:
-    """The exact bytes a stage signs; `files` holds every file at that stage, earlier stage files included."""
-    stage_paths(stage)  # refuses a stage number outside 1..3
+    """The exact bytes a stage signs; `files` holds every file at that stage, earlier stage files included
+    (`earlier_slots`: the (stage, revision) before it in the chain, by default stages 1 to stage - 1)."""
+    stage_paths(stage)  # refuses a stage number outside 1..4
     if role != STAGE_ROLES[stage]:
         raise BundleError(f"stage {stage} is signed by {STAGE_ROLES[stage]}, not {role}")
-    if (previous is None) != (stage == 1):
-        raise BundleError("only stage 1 has no previous stage" if stage == 1 else f"stage {stage} needs previous")
+    slots = [(number, 1) for number in range(1, stage)] if earlier_slots is None else list(earlier_slots)
+    if (previous is None) != (not slots):
+        raise BundleError("only the first stage has no previous stage" if previous is not None
+                          else f"stage {stage} needs previous")
     missing = [key for key in SIGNER_REQUIRED if not signer.get(key)]
     if missing or not all(isinstance(value, str) for value in signer.values()):
         raise BundleError(f"signer needs text values for {', '.join(SIGNER_REQUIRED)}")
-    earlier = {path for number in range(1, stage) for path in stage_paths(number)}
+    earlier = {path for slot in slots for path in stage_paths(*slot)}
     for path in files:
         if problem := path_problem(path):
             raise BundleError(f"{path!r}: {problem}")
@@ -142,14 +213,27 @@ def stage_manifest(
     })
 
 
-def _parse_stage(stage: int, manifest: bytes) -> dict[str, Any]:
+def _parse_stage(position: int, manifest: bytes) -> dict[str, Any]:
     try:
         parsed = json.loads(manifest)
     except ValueError as exc:
-        raise BundleError(f"stage {stage} manifest is not JSON: {exc}") from None
-    if not isinstance(parsed, dict) or parsed.get("stage") != stage:
-        raise BundleError(f"stages must be given in order; position {stage} holds another stage")
+        raise BundleError(f"stage manifest {position} is not JSON: {exc}") from None
+    if not isinstance(parsed, dict) or parsed.get("stage") not in STAGE_STEMS:
+        raise BundleError(f"stage manifest {position} names no stage 1 to {len(STAGE_STEMS)}")
     return parsed
+
+
+def stage_slots(stages: Sequence[tuple[bytes, bytes]]) -> list[tuple[int, int]]:
+    """The (stage, revision) of each (manifest, signature) of a chain, refusing a chain out of order."""
+    slots = chain_slots([_parse_stage(position, manifest)["stage"]
+                         for position, (manifest, _) in enumerate(stages, start=1)])
+    expected = sorted(slots, key=slot_order)
+    base = [stage for stage, revision in slots if revision == 1]
+    revisions = len(slots) - len(base)
+    # A revision answers a request after the assessor signed, so it needs stage 2 before it.
+    if slots != expected or base != list(range(1, len(base) + 1)) or (revisions and len(base) < 2):
+        raise BundleError(f"stages must run 1, 2, stage 1's revisions, 3, 4; got {slots}")
+    return slots
 
 
 def _check_files_kept(stage: int, listed: list[dict[str, Any]], files: Mapping[str, bytes]) -> None:
@@ -162,8 +246,8 @@ def _check_files_kept(stage: int, listed: list[dict[str, Any]], files: Mapping[s
 def with_stage_files(files: Mapping[str, bytes], stages: Sequence[tuple[bytes, bytes]]) -> dict[str, bytes]:
     """The content files plus the manifest and signature of each given stage, under their bundle paths."""
     combined = dict(files)
-    for number, (manifest, signature) in enumerate(stages, start=1):
-        manifest_path, signature_path = stage_paths(number)
+    for slot, (manifest, signature) in zip(stage_slots(stages), stages, strict=True):
+        manifest_path, signature_path = stage_paths(*slot)
         combined[manifest_path] = manifest
         combined[signature_path] = signature
     return combined
@@ -175,23 +259,27 @@ def next_stage_manifest(
     *,
     signer: Mapping[str, str],
     signed_at: dt.datetime,
+    stage: int | None = None,
 ) -> bytes:
-    """The manifest of the stage after `stages`: the content files and earlier stages, chained to the last one."""
-    stage = len(stages) + 1
+    """The manifest of the stage after `stages` (by default the next number; 1 for a new revision of stage 1):
+    the content files and earlier stages, chained to the last one."""
+    slots = stage_slots(stages)
+    base = [number for number, revision in slots if revision == 1]
+    stage = len(base) + 1 if stage is None else stage
     if stage not in STAGE_ROLES:
         raise BundleError(f"a dossier has at most {len(STAGE_ROLES)} stages")
+    stage_slots([*stages, (canonical_json({"stage": stage}), b"")])  # refuses a stage out of order
     listed = with_stage_files(files, stages)
     if stages:
-        _check_files_kept(stage - 1, _parse_stage(stage - 1, stages[-1][0]).get("files", []), listed)
+        _check_files_kept(len(stages), _parse_stage(len(stages), stages[-1][0]).get("files", []), listed)
     previous = previous_link(*stages[-1]) if stages else None
-    return stage_manifest(stage, STAGE_ROLES[stage], signer, signed_at, listed, previous)
+    return stage_manifest(stage, STAGE_ROLES[stage], signer, signed_at, listed, previous, earlier_slots=slots)
 
 
 def _check_stages(files: Mapping[str, bytes], stages: Sequence[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
     if not stages:
         raise BundleError("a dossier needs at least the enterprise's stage 1")
-    if len(stages) > len(STAGE_ROLES):
-        raise BundleError(f"a dossier has at most {len(STAGE_ROLES)} stages")
+    stage_slots(stages)
     everything = with_stage_files(files, stages)
     parsed = [_parse_stage(number, manifest) for number, (manifest, _) in enumerate(stages, start=1)]
     for number, stage in enumerate(parsed, start=1):
@@ -239,14 +327,15 @@ def manifest_index(
         "files": file_entries({path: data for path, data in entries.items() if path != MANIFEST}),
         "stages": [
             {
-                "stage": number,
+                "stage": slot[0],
+                **({"revision": slot[1]} if slot[1] > 1 else {}),
                 "role": stage["role"],
-                "manifest": stage_paths(number)[0],
-                "signature": stage_paths(number)[1],
+                "manifest": stage_paths(*slot)[0],
+                "signature": stage_paths(*slot)[1],
                 "signer": stage["signer"],
                 "signed_at": stage["signed_at"],
             }
-            for number, stage in enumerate(stages, start=1)
+            for slot, stage in zip(chain_slots([stage["stage"] for stage in stages]), stages, strict=True)
         ],
     })
 

@@ -75,6 +75,19 @@ def anchors() -> list[x509.Certificate]:
     return [signing.load_certificate(row.certificate_pem) for row in rows]
 
 
+def stored_anchors() -> list[TrustAnchor]:
+    """The CAs the deployment trusts as stored, its own first; creates nothing (for verifying, not signing)."""
+    return list(db.session.scalars(sa.select(TrustAnchor).order_by(TrustAnchor.deployment.desc().nulls_last(),
+                                                                    TrustAnchor.id)))
+
+
+def verification_anchors() -> tuple[bytes, str | None]:
+    """The deployment's trust anchors as PEM, for checking bundles from outside them, and its own CA's SHA-256."""
+    rows = stored_anchors()
+    own = next((row.fingerprint for row in rows if row.deployment), None)
+    return b"".join(row.certificate_pem for row in rows), own
+
+
 def anchors_pem() -> bytes:
     """The trust anchors as the bundle's certs/ca.pem carries them."""
     return b"".join(signing.cert_to_pem(cert) for cert in anchors())

@@ -1,16 +1,22 @@
 """Stage signing, hooked into the workflow: the enterprise signs stage 1 at `submit` (again, as a new round, at a
 `resubmit` after rectification), the assessor stage 2 at `sign_opinion`, the province stage 3 at
-`forward_to_regulator` / `record_filing` — inside the transition's own transaction, so a transition and its
-signature are committed together or not at all.
+`forward_to_regulator` / `record_filing` and stage 4, the regulator's decision, at `record_decision` — inside the
+transition's own transaction, so a transition and its signature are committed together or not at all.
 
 Each stage adds its own files and never changes an earlier one (bundle.py's append-only rule): stage 1 adds
 case.json and the enterprise's documents, stage 2 records/02-assessor.json and the opinion, stage 3
-records/03-provincial.json and the provincial record. Later events (the regulator's decision) appear only in the
-bundle's unsigned manifest.json summary.
+records/03-provincial.json and the provincial record, stage 4 records/04-decision.json. Each record states the
+status its action reached, so the bundle's summary comes from signed stages only.
+
+No signature outlives its content (workflow.md): a `resubmit` after a supplement that changes what the enterprise
+signed signs stage 1 again as a new revision, in a new round that continues the earlier round's chain (its stage 1
+manifest has a `previous`); the assessor's stage 2 then covered an earlier revision, which verify and the
+official's page show as a stale sign-off.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +31,8 @@ from xborder.dossiers import bundle, documents, pki, signing
 from xborder.dossiers.models import Blob, Stage, StageFile
 from xborder.extensions import db
 
-STAGE_OF_ACTION = {"submit": 1, "resubmit": 1, "sign_opinion": 2, "forward_to_regulator": 3, "record_filing": 3}
+STAGE_OF_ACTION = {"submit": 1, "resubmit": 1, "sign_opinion": 2, "forward_to_regulator": 3, "record_filing": 3,
+                   "record_decision": 4}
 
 
 def store_blob(data: bytes) -> str:
@@ -54,6 +61,42 @@ def stages_of(case_id: int, round_: int | None = None) -> list[Stage]:
                                    .order_by(Stage.stage)))
 
 
+def continues_chain(row: Stage) -> bool:
+    """True for a stage 1 that is a revision: signed after a supplement, chained to the earlier round's stages."""
+    return row.stage == 1 and json.loads(blob(row.manifest_sha256)).get("previous") is not None
+
+
+def chain_of(case_id: int, round_: int | None = None) -> list[Stage]:
+    """The signed stages the case's bundle carries, in signing order: the round's own stages, after the earlier
+    round's when the round began with a revision of stage 1."""
+    round_ = current_round(case_id) if round_ is None else round_
+    rows = stages_of(case_id, round_)
+    if rows and round_ > 1 and continues_chain(rows[0]):
+        return chain_of(case_id, round_ - 1) + rows
+    return rows
+
+
+def chain_slots(chain: list[Stage]) -> list[tuple[int, int]]:
+    """The (stage, revision) of each stage of a chain, as the bundle names them."""
+    return bundle.chain_slots([row.stage for row in chain])
+
+
+def revision_report(case_id: int) -> dict[str, Any]:
+    """Which revision of the enterprise's stage each later stage covered, for the pages: the newest revision and
+    the later stages that covered an older one (stale sign-offs)."""
+    slots = chain_slots(chain_of(case_id))
+    newest = max((revision for stage, revision in slots if stage == 1), default=0)
+    covered, stale, stages = 1, [], []
+    for stage, revision in slots:
+        if stage == 1:
+            covered = revision
+            continue
+        stages.append({"stage": stage, "revision": covered})
+        if covered < newest:
+            stale.append({"stage": stage, "role": bundle.STAGE_ROLES[stage], "revision": covered})
+    return {"newest": newest, "stages": stages, "stale": stale}
+
+
 def signed_material(stages: list[Stage]) -> tuple[dict[str, bytes], list[tuple[bytes, bytes]]]:
     """The content files the stages added and each stage's (manifest, signature), as bundle.py takes them."""
     files = {f.path: blob(f.sha256) for stage in stages for f in stage.files}
@@ -68,7 +111,7 @@ def case_record(case) -> dict[str, Any]:
     """case.json of stage 1: what the enterprise declares and answers, as data."""
     return {
         "reference": case.reference, "title": case.title, "as_of": case.as_of.isoformat() if case.as_of else None,
-        "regime": case.regime, "pathway": case.pathway,
+        "regime": case.regime, "pathway": case.pathway, "status": case.status,
         "exporter": {"name": case.exporter.name, "uscc": case.exporter.uscc, "province": case.exporter.province,
                      **{k: (case.declaration or {}).get("exporter", {}).get(k)
                         for k in ("sector", "is_ciio", "pi_subjects_processed")}},
@@ -88,42 +131,67 @@ def _supplements(case) -> list[dict[str, Any]]:
     return [{"comment": e.payload.get("comment"), "at": e.created_at.isoformat()} for e in entries]
 
 
-def stage_record(stage: int, case, action: str, body: Mapping[str, Any], user) -> dict[str, Any]:
-    """The data file a stage adds: case.json (1), records/02-assessor.json (2), records/03-provincial.json (3)."""
+def stage_record(stage: int, case, action: str, body: Mapping[str, Any], user, covers: int = 1) -> dict[str, Any]:
+    """The data file a stage adds: case.json (1), records/02-assessor.json (2), records/03-provincial.json (3),
+    records/04-decision.json (4); a later stage names the revision of stage 1 it covered (`enterprise_revision`)."""
     if stage == 1:
         return case_record(case)
+    revisions = {"answers_revision": case.answers_revision, "declaration_revision": case.declaration_revision,
+                 "enterprise_revision": covers, "status": case.status}
     if stage == 2:
-        return {"assessor": _party(case.assessor_org), "review": case.review or [], "risk": case.risk,
-                "answers_revision": case.answers_revision, "declaration_revision": case.declaration_revision}
+        return {"assessor": _party(case.assessor_org), "review": case.review or [], "risk": case.risk, **revisions}
+    if stage == 4:
+        decision = (case.workflow or {}).get("decision") or {}
+        return {"authority": _party(user.organisation), "action": action,
+                **{k: decision.get(k) for k in ("decision", "decision_number", "decision_date",
+                                                "result_received_date")},
+                "valid_until": case.valid_until.isoformat() if case.valid_until else None, **revisions}
     return {"authority": _party(user.organisation), "action": action,
             "completeness_confirmed": body.get("completeness_confirmed"), "filing_number": body.get("filing_number"),
-            "comment": body.get("comment"), "supplements": _supplements(case),
-            "answers_revision": case.answers_revision, "declaration_revision": case.declaration_revision}
+            "comment": body.get("comment"), "supplements": _supplements(case), **revisions}
 
 
-def _record_path(stage: int) -> str:
-    return {1: "case.json", 2: "records/02-assessor.json", 3: "records/03-provincial.json"}[stage]
+def _record_path(stage: int, revision: int) -> str:
+    return bundle.case_record_path(revision) if stage == 1 else bundle.RECORD_PATHS[stage]
 
 
-def sign_stage(case, stage: int, action: str, body: Mapping[str, Any], user) -> Stage:
-    """Write the stage's files, its manifest chained to the earlier stages, and the signer's signature; store all."""
-    round_ = current_round(case.id) + (1 if stage == 1 else 0)
-    earlier = stages_of(case.id, round_) if stage > 1 else []
-    if [s.stage for s in earlier] != list(range(1, stage)):
-        raise ValueError(f"{case.reference}: stage {stage} needs stages 1 to {stage - 1} of round {round_} first")
+def _earlier_stages(case, stage: int, revision: bool) -> tuple[int, list[Stage]]:
+    """The round the new stage goes in and the chain before it, refusing a stage out of order."""
+    if stage == 1 and not revision:
+        return current_round(case.id) + 1, []
+    if revision:
+        chain = chain_of(case.id)
+        if [row.stage for row in chain if row.stage != 1] != [2]:
+            raise ValueError(f"{case.reference}: a revision of stage 1 follows the assessor's stage 2, before stage 3")
+        return current_round(case.id) + 1, chain
+    chain = chain_of(case.id)
+    if sorted({row.stage for row in chain}) != list(range(1, stage)) or chain[-1].stage >= stage:
+        raise ValueError(f"{case.reference}: stage {stage} needs stages 1 to {stage - 1} first")
+    return current_round(case.id), chain
+
+
+def sign_stage(case, stage: int, action: str, body: Mapping[str, Any], user, *, revision: bool = False) -> Stage:
+    """Write the stage's files, its manifest chained to the earlier stages, and the signer's signature; store all
+    (`revision`: sign stage 1 again over changed content, continuing the chain)."""
+    round_, earlier = _earlier_stages(case, stage, revision)
     files, signed = signed_material(earlier)
+    slots = chain_slots(earlier)
+    number = (max((r for s, r in slots if s == 1), default=0) + 1) if stage == 1 else 1
+    covers = max((r for s, r in slots if s == 1), default=1)
     now = utcnow()
-    record = stage_record(stage, case, action, body, user)
+    record = stage_record(stage, case, action, body, user, covers)
     snapshot = {**case_record(case), "stage_date": now.date().isoformat(), "assessor": _party(case.assessor_org),
                 "authority": _party(user.organisation) if stage == 3 else None,
                 "review": case.review or [], "provincial": record if stage == 3 else None}
     languages = ("zh", "en") if str(getattr(user, "locale", "")).startswith("en") else ("zh",)
-    added = {_record_path(stage): bundle.canonical_json(record), **documents.render_stage(stage, snapshot, languages)}
+    added = {_record_path(stage, number): bundle.canonical_json(record),
+             **{bundle.revision_path(path, number): data
+                for path, data in documents.render_stage(stage, snapshot, languages).items()}}
     files.update(added)
     signer = pki.signer_for(user.organisation)
     manifest = bundle.next_stage_manifest(
         files, signed, signer=bundle.signer_from_certificate(signer.cert, person=user.name or user.email),
-        signed_at=now)
+        signed_at=now, stage=stage)
     signature = signing.sign_detached(manifest, signer.key, signer.cert, signer.chain)
     row = Stage(case_id=case.id, round=round_, stage=stage, role=bundle.STAGE_ROLES[stage], action=action,
                 manifest_sha256=store_blob(manifest), signature_sha256=store_blob(signature),
@@ -134,15 +202,33 @@ def sign_stage(case, stage: int, action: str, body: Mapping[str, Any], user) -> 
         db.session.add(StageFile(stage_id=row.id, path=path, sha256=store_blob(data), size=len(data)))
     db.session.flush()
     audit.record(case, "dossier.stage_signed", {
-        "stage": stage, "round": round_, "manifest_sha256": row.manifest_sha256,
+        "stage": stage, "round": round_, "revision": number, "manifest_sha256": row.manifest_sha256,
         "signature_sha256": row.signature_sha256, "certificate_sha256": signer.row.fingerprint,
         "files": sorted(added)}, user)
     return row
 
 
+def _changed_since_signed(case) -> bool:
+    """Whether stage 1's content (declaration, answers, evidence, …) differs from the newest revision signed."""
+    chain = chain_of(case.id)
+    slots = chain_slots(chain)
+    newest = max((r for s, r in slots if s == 1), default=0)
+    if not newest:
+        return True
+    files, _ = signed_material(chain)
+    signed = json.loads(files[bundle.case_record_path(newest)])
+    now = case_record(case)
+    return {k: v for k, v in signed.items() if k != "status"} != {k: v for k, v in now.items() if k != "status"}
+
+
 def on_transition(case, action: str, source: str, body: dict, user) -> None:
-    """The workflow listener: sign the stage that this action completes, if any."""
+    """The workflow listener: sign the stage that this action completes, if any; after a supplement, sign stage 1
+    again if the enterprise changed what it had signed."""
     stage = STAGE_OF_ACTION.get(action)
-    if stage is None or (action == "resubmit" and source != CaseStatus.RECTIFICATION):
+    if stage is None:
+        return
+    if action == "resubmit" and source != CaseStatus.RECTIFICATION:
+        if _changed_since_signed(case):
+            sign_stage(case, 1, action, body, user, revision=True)
         return
     sign_stage(case, stage, action, body, user)

@@ -1,6 +1,9 @@
-"""Check a dossier bundle from its bytes alone, trusting nothing in it but the anchor (which `--ca` can replace).
+"""Check a dossier bundle from its bytes alone, trusting nothing in it: trust comes from anchors given from outside
+(`--ca`, the deployment's own). Without them the bundle's own certs/ca.pem is used to check that it is internally
+consistent, and the report says it is untrusted (exit 3), never valid.
 
-Exit codes (cli.md): 0 every check passed; 1 a check failed; 2 not a readable bundle, meaning not a ZIP, or no
+Exit codes (cli.md): 0 every check passed against outside anchors; 1 a check failed; 3 consistent but no outside
+anchor; 2 not a readable bundle, meaning not a ZIP, or no
 `manifest.json` that parses as a JSON object of format `xborder-dossier/1`. Unsafe entry names and zip bombs
 are a failed check (1), not an unreadable bundle: the archive could be read, and the report says what is wrong
 with it. Nothing is ever written to disk, so an unsafe name is a finding, not a danger to the verifier.
@@ -15,6 +18,7 @@ attacker's reach); a certificate with no CRL from its issuer is reported as not 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -27,12 +31,12 @@ from cryptography import x509
 
 from xborder.core.timeutil import utcnow
 from xborder.dossiers import bundle, signing
-from xborder.dossiers.archive import Check, Limits, Report, read_archive
+from xborder.dossiers.archive import NO_CA, OTHER_CA, TRUSTED, UNANCHORED, Check, Limits, Report, read_archive
 from xborder.dossiers.archive import Stop as _Stop
 from xborder.dossiers.cms import CmsError, SignedContent, verify_cms_detached
 
-__all__ = ["Check", "CmsError", "Limits", "Report", "SignedContent", "format_report", "verify_bundle",
-           "verify_cms_detached"]
+__all__ = ["NO_CA", "OTHER_CA", "TRUSTED", "UNANCHORED", "Check", "CmsError", "Limits", "Report", "SignedContent",
+           "format_report", "verify_bundle", "verify_cms_detached"]
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
@@ -48,7 +52,8 @@ def verify_bundle(
     now: dt.datetime | None = None,
     limits: Limits | None = None,
 ) -> Report:
-    """Check a dossier bundle (bytes or a path) against `ca_pem`, else its own certs/ca.pem, and report each check."""
+    """Check a dossier bundle (bytes or a path) against the anchors `ca_pem` and report each check; without them the
+    bundle's own certs/ca.pem serves for consistency only, and the report is untrusted (exit 3)."""
     report = Report()
     when = now or utcnow()
     if when.tzinfo is None:
@@ -68,15 +73,30 @@ def format_report(report: Report) -> str:
     """The report as text, one line per check and a verdict, as `xborder verify` prints it."""
     lines = []
     for check in map(_printable, report.checks):
-        if check.ok:
+        if check.ok and check.warning:
+            lines.append(f"WARN {check.name}" + (f": {check.detail}" if check.detail else ""))
+        elif check.ok:
             lines.append(f"ok   {check.name}" + (f" ({check.detail})" if check.detail else ""))
         else:
             lines.append(f"FAIL {check.name}" + (f": {check.detail}" if check.detail else ""))
     failed = sum(not check.ok for check in report.checks)
+    if report.readable and report.trust == OTHER_CA:
+        lines.append(f"signed under another CA ({'; '.join(report.signed_under.values())}), not under the anchors "
+                     "given: a bundle re-signed under any other CA is never valid")
+    elif report.readable and report.trust == NO_CA:
+        lines.append("signed under no CA that verifies its signers")
+    if report.stale:
+        lines.append("stale sign-off: " + "; ".join(
+            f"stage {item['stage']} ({item['role']}) covered revision {item['revision']} of the enterprise's stage 1, "
+            f"the newest is revision {item['newest']}" for item in report.stale))
     if not report.readable:
         lines.append("not a readable dossier bundle")
     elif failed:
         lines.append(f"INVALID: {failed} of {len(report.checks)} checks failed")
+    elif report.trust != TRUSTED:
+        lines.append(f"UNTRUSTED: all {len(report.checks)} checks passed against the bundle's own {bundle.CA_PATH}, "
+                     "which anyone can replace; give the deployment's CA with --ca, or run where the deployment is "
+                     "configured")
     else:
         lines.append(f"valid: all {len(report.checks)} checks passed")
     return "\n".join(lines)
@@ -87,7 +107,7 @@ def _printable(check: Check) -> Check:
     def clean(text: str) -> str:
         return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
-    return Check(clean(check.name), check.ok, clean(check.detail))
+    return Check(clean(check.name), check.ok, clean(check.detail), check.warning)
 
 
 # --- JSON, manifests -------------------------------------------------------------------------------------------
@@ -188,6 +208,29 @@ def _parse_stage(number: int, data: bytes) -> dict[str, Any]:
 # --- the bundle: index, anchors, stages -------------------------------------------------------------------------
 
 
+@dataclasses.dataclass
+class _Anchors:
+    """The anchors stages are checked against, and what each stage's chain ended at."""
+
+    given: list[x509.Certificate]
+    own: list[x509.Certificate]
+    outside: bool
+    crls: list[x509.CertificateRevocationList]
+    now: dt.datetime
+    chained: dict[str, bool] = dataclasses.field(default_factory=dict)
+    under: dict[str, str] = dataclasses.field(default_factory=dict)
+    foreign: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+# The stage a status can only follow: a summary stating it without that stage has been rolled back.
+_STATUS_NEEDS_STAGE = {"provincial_review": 2, "certification_pending": 2, "submitted_to_regulator": 3, "filed": 3,
+                       "approved": 4, "rejected": 4}
+
+
+def _label(slot: tuple[int, int]) -> str:
+    return f"stage {slot[0]}" + (f" revision {slot[1]}" if slot[1] > 1 else "")
+
+
 def _check_bundle(
     report: Report,
     contents: Mapping[str, bytes],
@@ -199,22 +242,42 @@ def _check_bundle(
     index, listed, problem = _read_index(contents)
     report.add(bundle.MANIFEST, listed is not None, problem or f"{bundle.FORMAT}, {len(listed or ())} files listed")
     _check_listed_files(report, contents, names, listed or {})
-    anchors = _trust_anchors(report, contents, ca_pem)
-    revocation_lists = _revocation_lists(report, contents, crls)
-    stages = _check_stages(report, contents, names, anchors, revocation_lists, now)
+    anchors = _trust_anchors(report, contents, ca_pem, _revocation_lists(report, contents, crls), now)
+    stages = _check_stages(report, contents, names, anchors)
+    _settle_trust(report, anchors)
     if listed is None or stages is None:
         report.add("manifest.json index", False, "cannot be rebuilt: it, or a stage it lists, is malformed")
     else:
         entries = {path: data for path, data in contents.items() if path != bundle.MANIFEST}
-        same = bundle.manifest_index(entries, stages, index["case"]) == contents[bundle.MANIFEST]
+        same = bundle.manifest_index(entries, [m for _, m in stages], index["case"]) == contents[bundle.MANIFEST]
         report.add(
             "manifest.json index",
             same,
             "lists exactly the archive's files and stages" if same else "does not match the archive's files and "
             "stages, or is not in canonical form",
         )
-    report.add("case summary", True, "manifest.json's case summary is an unsigned index; the signed record is the "
-               "files the stages list")
+    _check_summary(report, index.get("case") if isinstance(index.get("case"), dict) else {}, contents, stages)
+
+
+def _check_summary(report: Report, summary: Mapping[str, Any], contents: Mapping[str, bytes],
+                   stages: list[tuple[tuple[int, int], dict[str, Any]]] | None) -> None:
+    """Every fact of manifest.json's case summary must be what the signed records say (dossier.md)."""
+    if stages is None:
+        report.add("case summary", False, "cannot be checked against the signed stages: a stage is missing or "
+                   "malformed")
+        return
+    slots = [slot for slot, _ in stages]
+    expected = bundle.summary_from_files(contents, slots)
+    problems = []
+    present = {stage for stage, _ in slots}
+    implied = [_STATUS_NEEDS_STAGE.get(summary.get("status")), 3 if summary.get("filing_number") else None,
+               4 if summary.get("decision") or summary.get("valid_until") else None]
+    if missing := sorted({n for n in implied if n is not None and n not in present}):
+        problems.append(f"implies stage {', '.join(map(str, missing))}, which the bundle does not have (rolled back?)")
+    for key in sorted(set(summary) | set(expected)):
+        if summary.get(key) != expected.get(key) or key not in summary or key not in expected:
+            problems.append(f"{key} is {summary.get(key)!r}; the signed stages say {expected.get(key)!r}")
+    report.add("case summary", not problems, "; ".join(problems) or "every fact is in a signed stage")
 
 
 def _check_listed_files(
@@ -238,24 +301,44 @@ def _check_listed_files(
                            f"{digest[:16]}…, {size} bytes")
 
 
-def _trust_anchors(report: Report, contents: Mapping[str, bytes], ca_pem: bytes | None) -> list[x509.Certificate]:
-    pem = ca_pem if ca_pem is not None else contents.get(bundle.CA_PATH)
-    source = "--ca" if ca_pem is not None else f"the bundle's own {bundle.CA_PATH}"
-    if pem is None:
-        report.add("trust anchor", False, f"no {bundle.CA_PATH} in the bundle and no --ca given")
-        return []
-    try:
-        anchors = signing.load_certificates(pem)
-    except signing.CertificateError as exc:
-        report.add("trust anchor", False, f"{source}: {exc}")
-        return []
-    subjects = "; ".join(anchor.subject.rfc4514_string() for anchor in anchors)
+def _trust_anchors(report: Report, contents: Mapping[str, bytes], ca_pem: bytes | None,
+                   crls: list[x509.CertificateRevocationList], now: dt.datetime) -> _Anchors:
+    own: list[x509.Certificate] = []
+    if bundle.CA_PATH in contents:
+        try:
+            own = signing.load_certificates(contents[bundle.CA_PATH])
+        except signing.CertificateError:
+            own = []
     if ca_pem is None:
-        report.add("trust anchor", True, f"{subjects}, from {source}: whoever can change the bundle can change it; "
-                   "pass --ca with the deployment's CA to check independently")
+        result = _Anchors(own, own, False, crls, now)
+        if bundle.CA_PATH not in contents:
+            report.add("trust anchor", False, f"no {bundle.CA_PATH} in the bundle and no --ca given")
+        elif not own:
+            report.add("trust anchor", False, f"the bundle's own {bundle.CA_PATH} holds no usable certificate")
+        else:
+            report.add("trust anchor", True, f"none from outside the bundle: checked against the bundle's own "
+                       f"{bundle.CA_PATH} ({'; '.join(a.subject.rfc4514_string() for a in own)}) for consistency "
+                       "only, so the bundle is untrusted; pass --ca with the deployment's CA")
+        return result
+    try:
+        given = signing.load_certificates(ca_pem)
+    except signing.CertificateError as exc:
+        report.add("trust anchor", False, f"the anchors given: {exc}")
+        return _Anchors([], own, True, crls, now)
+    report.add("trust anchor", True, f"{'; '.join(a.subject.rfc4514_string() for a in given)}, from outside the "
+               "bundle")
+    return _Anchors(given, own, True, crls, now)
+
+
+def _settle_trust(report: Report, anchors: _Anchors) -> None:
+    if not anchors.outside:
+        report.trust, report.signed_under = UNANCHORED, dict(anchors.under)
+    elif anchors.chained and all(anchors.chained.values()):
+        report.trust, report.signed_under = TRUSTED, dict(anchors.under)
+    elif anchors.foreign:
+        report.trust, report.signed_under = OTHER_CA, dict(anchors.foreign)
     else:
-        report.add("trust anchor", True, f"{subjects}, from {source}")
-    return anchors
+        report.trust, report.signed_under = NO_CA, {}
 
 
 def _load_crls(blob: bytes) -> Iterator[x509.CertificateRevocationList]:
@@ -285,47 +368,87 @@ def _revocation_lists(
     return loaded
 
 
+def _present_slots(names: Sequence[str]) -> list[tuple[int, int]]:
+    slots = set()
+    for name in names:
+        if match := bundle.STAGE_FILE.fullmatch(name):
+            slot = (int(match.group(1)), int(match.group(2) or 1))
+            try:
+                if name in bundle.stage_paths(*slot):
+                    slots.add(slot)
+            except bundle.BundleError:
+                continue  # not a stage path: signature coverage reports it as unsigned
+    return sorted(slots, key=bundle.slot_order)
+
+
 def _check_stages(
     report: Report,
     contents: Mapping[str, bytes],
     names: Sequence[str],
-    anchors: Sequence[x509.Certificate],
-    crls: Sequence[x509.CertificateRevocationList],
-    now: dt.datetime,
-) -> list[dict[str, Any]] | None:
-    """Check each stage present; return the parsed stages if they run 1..n and all parse, else None."""
-    present = [number for number in bundle.STAGE_STEMS if set(bundle.stage_paths(number)) & set(names)]
-    in_order = bool(present) and present == list(range(1, len(present) + 1))
-    report.add("stages", in_order, f"{', '.join(map(str, present))}" if in_order else
-               f"found {present or 'none'}; stages must run 1, 2, … without gaps, starting with the enterprise's")
-    parsed: dict[int, dict[str, Any]] = {}
-    for number in present:
-        manifest = _check_stage(report, number, contents, parsed.get(number - 1), anchors, crls, now)
+    anchors: _Anchors,
+) -> list[tuple[tuple[int, int], dict[str, Any]]] | None:
+    """Check each stage present; return (slot, parsed stage) in chain order if the chain is whole and parses."""
+    present = _present_slots(names)
+    base = [stage for stage, revision in present if revision == 1]
+    revisions = [revision for stage, revision in present if revision > 1]
+    in_order = (bool(base) and base == list(range(1, len(base) + 1))
+                and revisions == list(range(2, len(revisions) + 2)) and (not revisions or len(base) >= 2))
+    report.add("stages", in_order, ", ".join(_label(s)[6:] for s in present) if in_order else
+               f"found {', '.join(_label(s) for s in present) or 'none'}; stages must run 1, 2, … without gaps, "
+               "starting with the enterprise's (its revisions 2, 3, … after stage 2)")
+    parsed: dict[tuple[int, int], dict[str, Any]] = {}
+    for position, slot in enumerate(present):
+        earlier = present[:position]
+        previous = parsed.get(earlier[-1]) if earlier else None
+        manifest = _check_stage(report, slot, earlier, contents, previous, anchors)
         if manifest is not None:
-            parsed[number] = manifest
-    last = present[-1] if present else 0
+            parsed[slot] = manifest
+    last = present[-1] if present else None
     if last not in parsed:
         report.add("signature coverage", False, "no readable last stage manifest to cover the files")
     else:
-        covered = set(parsed[last]["listed"]) | set(bundle.stage_paths(last))
+        covered = set(parsed[last]["listed"]) | set(bundle.stage_paths(*last))
         covered |= {bundle.MANIFEST, bundle.CA_PATH, bundle.CRL_PATH}
         unsigned = sorted(set(names) - covered)
-        report.add("signature coverage", not unsigned, f"not signed by stage {last}: {', '.join(map(repr, unsigned))}"
-                   if unsigned else f"every file but the index and anchors is signed by stage {last}")
-    return [parsed[number] for number in present] if in_order and len(parsed) == len(present) else None
+        report.add("signature coverage", not unsigned, f"not signed by {_label(last)}: {', '.join(map(repr, unsigned))}"
+                   if unsigned else f"every file but the index and anchors is signed by {_label(last)}")
+    if not (in_order and len(parsed) == len(present)):
+        return None
+    _check_coverage_of_revisions(report, present, parsed)
+    return [(slot, parsed[slot]) for slot in present]
+
+
+def _check_coverage_of_revisions(report: Report, present: Sequence[tuple[int, int]],
+                                 parsed: Mapping[tuple[int, int], Mapping[str, Any]]) -> None:
+    """Say which revision of the enterprise's stage each later stage covered, and warn of stale sign-offs."""
+    newest = max(revision for stage, revision in present if stage == 1)
+    if newest == 1:
+        return
+    covered = 1
+    for slot in present:
+        if slot[0] == 1:
+            covered = slot[1]
+            continue
+        role = parsed[slot]["role"]
+        if covered < newest:
+            report.stale.append({"stage": slot[0], "role": role, "revision": covered, "newest": newest})
+            report.add(f"stage {slot[0]} covers", True, f"revision {covered} of the enterprise's stage 1; the "
+                       f"enterprise has since signed revision {newest}: a stale sign-off", warning=True)
+        else:
+            report.add(f"stage {slot[0]} covers", True, f"revision {newest} of the enterprise's stage 1, the newest")
 
 
 def _check_stage(
     report: Report,
-    number: int,
+    slot: tuple[int, int],
+    earlier: Sequence[tuple[int, int]],
     contents: Mapping[str, bytes],
     previous: Mapping[str, Any] | None,
-    anchors: Sequence[x509.Certificate],
-    crls: Sequence[x509.CertificateRevocationList],
-    now: dt.datetime,
+    anchors: _Anchors,
 ) -> dict[str, Any] | None:
-    label, role = f"stage {number}", bundle.STAGE_ROLES[number]
-    manifest_path, signature_path = bundle.stage_paths(number)
+    number = slot[0]
+    label, role = _label(slot), bundle.STAGE_ROLES[number]
+    manifest_path, signature_path = bundle.stage_paths(*slot)
     manifest_bytes, signature_bytes = contents.get(manifest_path), contents.get(signature_path)
     manifest = None
     if manifest_bytes is None:
@@ -337,8 +460,8 @@ def _check_stage(
         except ValueError as exc:
             report.add(f"{label} manifest", False, f"{manifest_path}: {exc}")
     if manifest is not None:
-        _check_stage_files(report, number, manifest, contents, previous)
-        _check_stage_link(report, number, manifest, contents, previous)
+        _check_stage_files(report, label, earlier, manifest, contents, previous)
+        _check_stage_link(report, label, earlier, manifest, contents, previous)
     if signature_bytes is None or manifest_bytes is None:
         report.add(f"{label} signature", False, f"{signature_path if signature_bytes is None else manifest_path} "
                    "is missing or unreadable")
@@ -349,7 +472,7 @@ def _check_stage(
         report.add(f"{label} signature", False, str(exc))
         return manifest
     report.add(f"{label} signature", True, f"{_role_or(signed.signer, '?')}, {_organisation_or(signed.signer)}")
-    _check_signer(report, number, signed, manifest, anchors, crls, now)
+    _check_signer(report, label, number, signed, manifest, anchors)
     return manifest
 
 
@@ -374,13 +497,15 @@ def _organisation_or(cert: x509.Certificate) -> str:
 
 def _check_stage_files(
     report: Report,
-    number: int,
+    label: str,
+    earlier_slots: Sequence[tuple[int, int]],
     manifest: Mapping[str, Any],
     contents: Mapping[str, bytes],
     previous: Mapping[str, Any] | None,
 ) -> None:
     listed: dict[str, tuple[str, int]] = manifest["listed"]
-    earlier = {path for stage in range(1, number) for path in bundle.stage_paths(stage)}
+    earlier = {path for slot in earlier_slots for path in bundle.stage_paths(*slot)}
+    before = _label(earlier_slots[-1]) if earlier_slots else ""
     problems = []
     for path, (digest, size) in listed.items():
         data = contents.get(path)
@@ -389,63 +514,75 @@ def _check_stage_files(
         elif data is None:
             problems.append(f"{path} is missing")
         elif len(data) != size or bundle.sha256_hex(data) != digest:
-            problems.append(f"{path} has changed since stage {number} signed it")
+            problems.append(f"{path} has changed since {label} signed it")
     if missing := sorted(earlier - set(listed)):
         problems.append(f"does not list the earlier stages' {', '.join(missing)}")
     if previous is not None:
         earlier_files: dict[str, tuple[str, int]] = previous["listed"]
         if dropped := sorted(set(earlier_files) - set(listed)):
-            problems.append(f"drops what stage {number - 1} signed: {', '.join(dropped)}")
+            problems.append(f"drops what {before} signed: {', '.join(dropped)}")
         if changed := sorted(path for path in set(earlier_files) & set(listed) if earlier_files[path] != listed[path]):
-            problems.append(f"lists other bytes than stage {number - 1} for {', '.join(changed)}")
+            problems.append(f"lists other bytes than {before} for {', '.join(changed)}")
     detail = "; ".join(problems) or f"{len(listed)} files, each present and unchanged"
-    report.add(f"stage {number} files", not problems, detail)
+    report.add(f"{label} files", not problems, detail)
 
 
 def _check_stage_link(
     report: Report,
-    number: int,
+    label: str,
+    earlier: Sequence[tuple[int, int]],
     manifest: Mapping[str, Any],
     contents: Mapping[str, bytes],
     previous: Mapping[str, Any] | None,
 ) -> None:
     link = manifest["previous"]
-    if number == 1:
-        report.add("stage 1 chain", link is None, "first stage" if link is None else "stage 1 cannot have a previous")
+    if not earlier:
+        report.add(f"{label} chain", link is None, "first stage" if link is None else f"{label} cannot have a previous")
         return
-    manifest_path, signature_path = bundle.stage_paths(number - 1)
+    before = _label(earlier[-1])
+    manifest_path, signature_path = bundle.stage_paths(*earlier[-1])
     if manifest_path not in contents or signature_path not in contents:
-        report.add(f"stage {number} chain", False, f"stage {number - 1}'s files are missing")
+        report.add(f"{label} chain", False, f"{before}'s files are missing")
     elif link != bundle.previous_link(contents[manifest_path], contents[signature_path]):
-        report.add(f"stage {number} chain", False, f"previous does not match stage {number - 1}'s manifest and "
-                   "signature")
+        report.add(f"{label} chain", False, f"previous does not match {before}'s manifest and signature")
     elif previous is not None and manifest["signed_at_time"] < previous["signed_at_time"]:
-        report.add(f"stage {number} chain", False, f"signed before stage {number - 1}")
+        report.add(f"{label} chain", False, f"signed before {before}")
     else:
-        report.add(f"stage {number} chain", True, f"follows stage {number - 1}")
+        report.add(f"{label} chain", True, f"follows {before}")
 
 
 def _check_signer(
     report: Report,
+    label: str,
     number: int,
     signed: SignedContent,
     manifest: Mapping[str, Any] | None,
-    anchors: Sequence[x509.Certificate],
-    crls: Sequence[x509.CertificateRevocationList],
-    now: dt.datetime,
+    anchors: _Anchors,
 ) -> None:
-    label, cert = f"stage {number}", signed.signer
+    cert, now = signed.signer, anchors.now
     try:
         signing.require_well_formed(cert)
     except signing.CertificateError as exc:
         report.add(f"{label} signer certificate", False, str(exc))
+        anchors.chained[label] = False
         return
     chain = None
     try:
-        chain = signing.verify_certificate_path(cert, anchors, intermediates=signed.certificates, at=now)
+        chain = signing.verify_certificate_path(cert, anchors.given, intermediates=signed.certificates, at=now)
+        anchors.chained[label] = True
+        anchors.under[signing.certificate_sha256(chain[-1])] = chain[-1].subject.rfc4514_string()
         report.add(f"{label} certificate chain", True, f"issued under {chain[-1].subject.rfc4514_string()}")
     except signing.CertificateError as exc:
+        anchors.chained[label] = False
         report.add(f"{label} certificate chain", False, str(exc))
+        if anchors.outside and anchors.own:
+            # Not under the anchors given: is it under the bundle's own (another) CA? The page says which.
+            try:
+                foreign = signing.verify_certificate_path(cert, anchors.own, intermediates=signed.certificates,
+                                                          at=now)
+                anchors.foreign[signing.certificate_sha256(foreign[-1])] = foreign[-1].subject.rfc4514_string()
+            except signing.CertificateError:
+                pass
 
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
     times = {"now": now}
@@ -479,7 +616,7 @@ def _check_signer(
     detail = "; ".join(problems) or f"{expected}, {_organisation_or(cert)} · {signing.certificate_uscc(cert)}"
     report.add(f"{label} signer and role", not problems, detail)
     if chain is not None:
-        _check_revocation(report, label, chain, crls)
+        _check_revocation(report, label, chain, anchors.crls)
 
 
 def _signer_mismatches(signer: Mapping[str, str], cert: x509.Certificate) -> list[str]:

@@ -9,13 +9,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from xborder.cases import queries
+from xborder.core.i18n import current_locale
+from xborder.dossiers import pki
 from xborder.dossiers.downloads import dossier_response
 from xborder.dossiers.forms import VerifyForm
-from xborder.dossiers.verify import verify_bundle
+from xborder.dossiers.verify import NO_CA, OTHER_CA, TRUSTED, Report, verify_bundle
 
 bp = Blueprint("dossiers", __name__)
 
-_STAGE_CHECK = re.compile(r"stage (\d) (.+)")
+_STAGE_CHECK = re.compile(r"stage (\d)(?: revision (\d+))? (.+)")
+_ROLE = {"enterprise": ("企业", "the enterprise"), "assessor": ("评估机构", "the assessor"),
+         "provincial_official": ("省级网信部门", "the provincial authority")}
+
+
+def _say(zh: str, en: str) -> str:
+    """The page's language from a bilingual pair (for sentences that name things the catalogue cannot list)."""
+    return en if current_locale() == "en" else zh
 
 
 def check_label(name: str) -> str:
@@ -28,7 +37,11 @@ def check_label(name: str) -> str:
             "signature": _("signature"), "certificate chain": _("certificate issued by a trusted CA"),
             "certificate validity": _("certificate validity"), "signer and role": _("signer and role"),
             "revocation": _("revocation"),
-        }.get(match.group(2), match.group(2))
+            "covers": _say("所覆盖的企业申报版本", "revision of the enterprise's stage covered"),
+        }.get(match.group(3), match.group(3))
+        if match.group(2):
+            return _say(f"第 {match.group(1)} 阶段第 {match.group(2)} 版：{part}",
+                        f"Stage {match.group(1)}, revision {match.group(2)}: {part}")
         return _("Stage %(number)s: %(part)s", number=match.group(1), part=part)
     return {
         "archive": _("Archive"), "entry names": _("Entry names (no absolute paths or ..)"),
@@ -36,23 +49,76 @@ def check_label(name: str) -> str:
         "manifest.json": _("Index manifest.json"), "manifest.json index": _("Index matches the archive"),
         "trust anchor": _("Trust anchor (CA)"), "revocation lists": _("Revocation lists"),
         "stages": _("Stages present"), "signature coverage": _("Every file signed"),
-        "case summary": _("Case summary (unsigned)"),
+        "archive bounds": _say("ZIP 前后无多余字节", "Nothing before or after the ZIP"),
+        "case summary": _say("案件摘要与已签名阶段一致", "Case summary matches the signed stages"),
     }.get(name, name)
+
+
+def trust_verdict(report: Report, deployment_sha256: str | None) -> dict[str, str] | None:
+    """Say in the page's language under which CA the bundle was signed: this deployment's, another CA this
+    deployment trusts, another CA it does not trust, or none (dossier.md: trust comes from outside the bundle)."""
+    if not report.readable:
+        return None
+    names = "；".join(report.signed_under.values()) if report.signed_under else ""
+    if report.trust == TRUSTED and set(report.signed_under) <= {deployment_sha256}:
+        return {"kind": "deployment", "text": _say("各阶段的签名证书均由本系统的 CA 签发。",
+                                                   "Every stage was signed under this deployment's CA.")}
+    if report.trust == TRUSTED:
+        return {"kind": "trusted", "text": _say(f"各阶段的签名证书由本系统信任的其他 CA 签发：{names}。",
+                                                f"Every stage was signed under a CA this deployment trusts: {names}.")}
+    if report.trust == OTHER_CA:
+        return {"kind": "other", "text": _say(
+            f"此文件包由另一个 CA（{names}）签名，而非本系统的 CA，本系统不信任该 CA："
+            "无论其内部是否一致，均不能视为有效。",
+            f"This bundle was signed under another CA ({names}), not this deployment's CA, and this deployment does "
+            "not trust it: however consistent it is inside, it is not valid.")}
+    if report.trust == NO_CA:
+        return {"kind": "none", "text": _say("没有任何 CA 能证明此文件包签名者的证书：签名不可信。",
+                                             "No CA vouches for the signers' certificates: the signatures cannot be "
+                                             "trusted.")}
+    return None
+
+
+def stale_notes(stale: list[dict]) -> list[str]:
+    """One sentence per stale sign-off (a later stage that covered an older revision of the enterprise's stage)."""
+    notes = []
+    for item in stale:
+        zh, en = _ROLE.get(item["role"], (item["role"], item["role"]))
+        notes.append(_say(
+            f"第 {item['stage']} 阶段（{zh}）签署时覆盖的是企业申报第 {item['revision']} 版，"
+            f"企业此后已签署第 {item['newest']} 版：该签署已过时。",
+            f"Stage {item['stage']} ({en}) covered revision {item['revision']} of the enterprise's submission; the "
+            f"enterprise has since signed revision {item['newest']}: a stale sign-off."))
+    return notes
+
+
+@bp.app_template_global()
+def dossier_signoffs(case) -> list[str]:
+    """For the case page: the stale sign-offs of the case's dossier, as sentences (none when all are current)."""
+    from xborder.dossiers.stages import revision_report
+
+    revisions = revision_report(case.id)
+    return stale_notes([{**item, "newest": revisions["newest"]} for item in revisions["stale"]])
 
 
 @bp.route("/verify", methods=["GET", "POST"])
 def verify_page():
-    """Anyone may upload a bundle and see every check; nothing is stored."""
+    """Anyone may upload a bundle and see every check against this deployment's anchors; nothing is stored."""
     form = VerifyForm()
-    report = None
+    report = verdict = None
     filename = None
+    notes: list[str] = []
     if form.validate_on_submit():
         upload = form.bundle.data
         filename = upload.filename
-        report = verify_bundle(upload.read())
+        # Never the bundle's own certs/ca.pem: a forger ships his own CA with his bundle.
+        anchors_pem, deployment_sha256 = pki.verification_anchors()
+        report = verify_bundle(upload.read(), ca_pem=anchors_pem)
+        verdict = trust_verdict(report, deployment_sha256)
+        notes = stale_notes(report.stale)
     status = 400 if form.errors else 200
-    return render_template("dossiers/verify.html", form=form, report=report, filename=filename,
-                           check_label=check_label), status
+    return render_template("dossiers/verify.html", form=form, report=report, filename=filename, verdict=verdict,
+                           stale=notes, check_label=check_label), status
 
 
 def _waiting(build):
