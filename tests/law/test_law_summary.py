@@ -25,7 +25,8 @@ def test_english_summary_of_a_security_assessment() -> None:
     lines = text.splitlines()
     assert lines[0] == "Outbound transfer pathway (cac-2022, as of 2023-09-01)"
     assert lines[1] == "Pathway: Security assessment by the cyberspace administration"
-    assert "    Basis: Security Assessment Measures art. 4(1); DSL art. 31" in lines
+    assert "    Basis: Security Assessment Measures art. 4(1); Security Assessment Measures art. 19; DSL art. 31" \
+        in lines
     assert "Assessment result valid for 2 years" in lines
     assert "together 10 persons" in lines[2]
 

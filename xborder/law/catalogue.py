@@ -125,6 +125,7 @@ class Rule:
     effective_from: dt.date | None
     effective_to: dt.date | None
     params: Mapping[str, str]
+    text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,7 @@ class Exemption:
     covers: int
     requires: frozenset[str]
     legal_basis: tuple[Citation, ...]
+    effective_from: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,12 +300,13 @@ def _compile_regime(doc: Mapping[str, Any]) -> Regime:
             carries=CARRIES[carries], nothing=carries == "nothing", ciio=when.get("ciio"),
             sectors=sectors if when.get("sector_in") else None, processed_at_least=processed,
             count=next(iter(counts), None), at_least=at_least, below=below)
-        if raw["id"] not in texts["reasons"]:
+        text_code = raw.get("text") or raw["id"]
+        if text_code not in texts["reasons"]:
             raise FormsError(f"{where} has no reason text in forms/reasons.yaml")
         params = {**_threshold_words(at_least or processed, "at_least"), **_threshold_words(below, "below")}
         rules.append(Rule(raw["id"], condition, raw["pathway"], PATHWAY_RANK[raw["pathway"]],
                           _citations(raw["legal_basis"], where), _date(raw.get("effective_from")),
-                          _date(raw.get("effective_to")), params))
+                          _date(raw.get("effective_to")), params, text_code))
 
     exemptions = {}
     for raw in doc.get("exemptions") or ():
@@ -311,7 +314,8 @@ def _compile_regime(doc: Mapping[str, Any]) -> Regime:
         for kind in raw.get("covers") or ():
             covers |= _COVERS[kind]
         exemptions[raw["scenario"]] = Exemption(raw["scenario"], covers, frozenset(raw.get("requires") or ()),
-                                                _citations(raw["legal_basis"], f"{rid} {raw['scenario']}"))
+                                                _citations(raw["legal_basis"], f"{rid} {raw['scenario']}"),
+                                                _date(raw.get("effective_from")))
 
     obligations = []
     for raw in doc.get("obligations") or ():
