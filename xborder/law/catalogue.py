@@ -149,6 +149,8 @@ class Obligation:
     effective_from: dt.date | None
     effective_to: dt.date | None
     legal_basis: tuple[Citation, ...]
+    # Only for a transfer judged on this year's counts when earlier transfers of the year were counted too.
+    counted_earlier: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +327,7 @@ def _compile_regime(doc: Mapping[str, Any]) -> Regime:
         obligations.append(Obligation(
             raw["code"], CARRIES[when["carries"]] if "carries" in when else None, when.get("pathway"),
             _date(raw.get("effective_from")), _date(raw.get("effective_to")),
-            _citations(raw["legal_basis"], f"{rid} obligation {raw['code']}")))
+            _citations(raw["legal_basis"], f"{rid} obligation {raw['code']}"), bool(when.get("counted_earlier"))))
 
     start = _date(doc["effective_from"])
     if start is None:

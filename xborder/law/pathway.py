@@ -23,7 +23,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from xborder.law import catalogue, formsdata, zones
+from xborder.law import catalogue, formsdata, mechanism, zones
 from xborder.law.catalogue import CORE, IMPORTANT, PATHWAYS, PI, SENSITIVE_PI, Citation, Regime, Rule
 
 _EXEMPT_RANK = catalogue.PATHWAY_RANK["exempt"]
@@ -127,9 +127,11 @@ class _Counter:
         self.refused: dict[str, list[Any]] = {"prior_transfers": [], "cases": []}
         self.both_kinds: dict[str, list[Any]] = {"prior_transfers": [], "cases": [], "transfers": []}
         # Whether anything was left out or refused, named or not (aggregated earlier transfers have no name).
-        self.any_left_out = self.any_refused = self.any_both_kinds = False
+        self.any_left_out = self.any_refused = self.any_both_kinds = self.any_earlier = False
 
     def add(self, source: str, key: Any, pi: int, sensitive: int) -> None:
+        if source != "transfers" and (pi or sensitive):
+            self.any_earlier = True
         self.pi += pi
         self.sensitive += sensitive
         self.all_pi += pi + sensitive if self.sum_kinds else max(pi, sensitive)
@@ -339,8 +341,10 @@ def determine_pathway(declaration: Mapping[str, Any], earlier: Sequence[Mapping[
         "cumulative": _cumulative(regime, counter),
         "transfers": results,
         "legal_basis": [c.as_json() for c in sorted(cited, key=catalogue.sort_key)],
-        "obligations": _obligations(regime, as_of, results, kinds),
+        "obligations": _obligations(regime, as_of, results, kinds, judged_on_counts if counter.any_earlier else []),
         "validity": {"years": regime.assessment_validity_years} if PATHWAYS[top] == _ASSESSMENT else None,
+        # In the standard-contract band: both routes, each allowed or refused with reasons, and their duties.
+        "mechanisms": mechanism.routes(PATHWAYS[top], ciio, any(k & (IMPORTANT | CORE) for k in kinds), as_of),
         "counted": {key: list(value) for key, value in counter.counted.items()},
         "interpretations": _applied(regime, as_of, counter, exemptions, judged_on_counts),
     }
@@ -353,8 +357,8 @@ def _cumulative(regime: Regime, counter: _Counter) -> dict[str, int]:
     return cumulative
 
 
-def _obligations(regime: Regime, as_of: dt.date, results: list[dict[str, Any]],
-                 kinds: list[int]) -> list[dict[str, Any]]:
+def _obligations(regime: Regime, as_of: dt.date, results: list[dict[str, Any]], kinds: list[int],
+                 on_counts_with_earlier: list[int]) -> list[dict[str, Any]]:
     found = []
     for obligation in regime.obligations:
         if obligation.effective_from and as_of < obligation.effective_from:
@@ -363,7 +367,8 @@ def _obligations(regime: Regime, as_of: dt.date, results: list[dict[str, Any]],
             continue
         indices = [r["index"] for r, k in zip(results, kinds, strict=True)
                    if (obligation.carries is None or k & obligation.carries)
-                   and (obligation.pathway is None or r["pathway"] == obligation.pathway)]
+                   and (obligation.pathway is None or r["pathway"] == obligation.pathway)
+                   and (not obligation.counted_earlier or r["index"] in on_counts_with_earlier)]
         basis = _basis(obligation.legal_basis, as_of)
         if indices and basis:
             texts = catalogue.text("obligations", obligation.code)
