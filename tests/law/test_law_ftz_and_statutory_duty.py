@@ -105,8 +105,12 @@ def test_the_zone_must_be_in_the_exporter_s_province() -> None:
 
 # ndsr-2024 art 35 item 6, from 2025-01-01, never for important or core data.
 def test_statutory_duty_applies_from_2025_01_01() -> None:
-    on = determine(declaration(transfer(300_000, exemption="statutory_duty"), as_of="2025-01-01"))
-    assert pathways(on) == ["exempt"] and on["cumulative"]["pi_individuals"] == 0
+    on = determine(declaration(transfer(300_000, exemption="statutory_duty"), transfer(1), as_of="2025-01-01"))
+    # Exempt, but counted (statutory_duty_counted: no official text leaves it out), so the other transfer is in
+    # the standard-contract band.
+    assert pathways(on) == ["exempt", "standard_contract_or_certification"]
+    assert on["cumulative"]["pi_individuals"] == 300_001
+    assert "statutory_duty_counted" in [i["rule"] for i in on["interpretations"]]
     assert cites(on, "ndsr-2024", "35", "6")
     before = determine(declaration(transfer(300_000, exemption="statutory_duty"), as_of="2024-12-31"))
     assert pathways(before) == ["standard_contract_or_certification"]

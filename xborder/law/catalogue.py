@@ -137,6 +137,8 @@ class Exemption:
     requires: frozenset[str]
     legal_basis: tuple[Citation, ...]
     effective_from: dt.date | None = None
+    # The interpretation under which a transfer this scenario covers is still counted toward the thresholds.
+    counted_if: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +191,13 @@ class Regime:
         """Say whether the named interpretation exists in this regime and is switched on."""
         found = self.interpretations.get(interpretation)
         return found is not None and found.enabled
+
+    def counts_covered(self, scenario: str) -> bool:
+        """Say whether a transfer covered by `scenario` still counts toward the thresholds."""
+        if not self.enabled("exempt_transfers_not_counted"):
+            return True
+        counted_if = self.exemptions[scenario].counted_if
+        return counted_if is not None and self.enabled(counted_if)
 
     def window_start(self, as_of: dt.date) -> dt.date:
         """Return the first day of the counting window for a transfer on `as_of` (1 January, N years back)."""
@@ -317,7 +326,7 @@ def _compile_regime(doc: Mapping[str, Any]) -> Regime:
             covers |= _COVERS[kind]
         exemptions[raw["scenario"]] = Exemption(raw["scenario"], covers, frozenset(raw.get("requires") or ()),
                                                 _citations(raw["legal_basis"], f"{rid} {raw['scenario']}"),
-                                                _date(raw.get("effective_from")))
+                                                _date(raw.get("effective_from")), raw.get("counted_if"))
 
     obligations = []
     for raw in doc.get("obligations") or ():

@@ -128,6 +128,8 @@ class _Counter:
         self.both_kinds: dict[str, list[Any]] = {"prior_transfers": [], "cases": [], "transfers": []}
         # Whether anything was left out or refused, named or not (aggregated earlier transfers have no name).
         self.any_left_out = self.any_refused = self.any_both_kinds = self.any_earlier = False
+        # Covered by a scenario whose transfers still count (statutory_duty_counted).
+        self.counted_covered: dict[str, list[Any]] = {}
 
     def add(self, source: str, key: Any, pi: int, sensitive: int) -> None:
         if source != "transfers" and (pi or sensitive):
@@ -159,6 +161,10 @@ def _count_past(regime: Regime, counter: _Counter, source: str, key: Any, past: 
         then = catalogue.regime_for(date) if regime.enabled("prior_exemption_by_its_date") else regime
         facts = {**exporter, "transit_only": past.get("transit_only", True), "on": date}
         if then is not None and _why_not(then, scenario, _kinds(past), facts) is None:
+            if then.counts_covered(scenario):
+                _note(counter.counted_covered.setdefault(source, []), key)
+                counter.add(source, key, pi, sensitive)
+                return
             counter.any_left_out = True
             _note(counter.left_out[source], key)
             return
@@ -295,9 +301,10 @@ def determine_pathway(declaration: Mapping[str, Any], earlier: Sequence[Mapping[
         reference = past.get("case")
         _count_past(regime, counter, "cases", None if reference is None else str(reference), past, start, as_of,
                     facts)
-    leave_out = regime.enabled("exempt_transfers_not_counted")
     for index, (transfer, (covered, _, _)) in enumerate(zip(transfers, exemptions, strict=True)):
-        if covered is not None and leave_out:
+        if covered is not None and regime.counts_covered(covered) and regime.enabled("exempt_transfers_not_counted"):
+            counter.counted_covered.setdefault("transfers", []).append(index)
+        if covered is not None and not regime.counts_covered(covered):
             counter.any_left_out = True
             counter.left_out["transfers"].append(index)
         else:
@@ -385,6 +392,8 @@ def _applied(regime: Regime, as_of: dt.date, counter: _Counter,
     applied = []
     if regime.enabled("exempt_transfers_not_counted") and counter.any_left_out:
         applied.append(_interpretation(regime, "exempt_transfers_not_counted", as_of, counter.left_out))
+    if regime.enabled("statutory_duty_counted") and counter.counted_covered:
+        applied.append(_interpretation(regime, "statutory_duty_counted", as_of, counter.counted_covered))
     if regime.enabled("pathway_by_pi_kind_carried") and judged_on_counts:
         applied.append(_interpretation(regime, "pathway_by_pi_kind_carried", as_of, {"transfers": judged_on_counts}))
     by_fact = [index for index, (_, fact, _) in enumerate(exemptions) if fact]
