@@ -45,6 +45,7 @@ def test_an_exporter_in_a_zone_whose_list_applies_is_exempt_and_not_counted() ->
     relied = found["transfers"][0]["reasons"][1]
     assert relied["ftz"]["version_zh"].startswith("中国（上海）自由贸易试验区")
     assert relied["exporter_confirms"] is True and "不在该清单内" in relied["message_zh"]
+    assert "在上海自贸试验区（含临港新片区）内开展数据出境活动" in relied["ftz"]["conditions_zh"]
     assert cites(found, "cbdf-2024", "6")
 
 

@@ -39,6 +39,9 @@ class FtzList:
     verified_by: dt.date
     sectors: tuple[FtzSector, ...]
     source: str
+    # What the zone's measures further ask of a user of the list (the exporter confirms them).
+    conditions_zh: tuple[str, ...] = ()
+    conditions_en: tuple[str, ...] = ()
 
     @property
     def applies_from(self) -> dt.date:
@@ -56,6 +59,7 @@ class FtzList:
         return {"version_zh": self.version_zh, "version_en": self.version_en,
                 "in_force": self.in_force.isoformat() if self.in_force else None,
                 "in_force_status": self.in_force_status, "applies_from": self.applies_from.isoformat(),
+                "conditions_zh": list(self.conditions_zh), "conditions_en": list(self.conditions_en),
                 "sector_covered": None if covered is None else {"id": covered.id, "zh": covered.zh,
                                                                  "en": covered.en}}
 
@@ -93,7 +97,8 @@ def _zones() -> Mapping[str, FtzZone]:
                             for s in entry.get("sectors") or ())
             lists.append(FtzList(entry["version_zh"], entry["version_en"], tuple(entry.get("issuers_zh") or ()),
                                  _date(entry.get("in_force")), entry["in_force_status"], verified, sectors,
-                                 entry["source"]))
+                                 entry["source"], tuple(entry.get("conditions_zh") or ()),
+                                 tuple(entry.get("conditions_en") or ())))
         found[raw["id"]] = FtzZone(raw["id"], raw["name_zh"], raw["name_en"], str(raw["province"]),
                                    tuple(sorted(lists, key=lambda item: item.applies_from)))
     return found
