@@ -229,5 +229,6 @@ def test_every_cited_article_exists_in_the_instrument_catalogue():
     cited = {(b["instrument"], b["article"], b.get("item")) for rule in rules for b in rule["legal_basis"]}
     assert cited == {("sa-measures-2022", "7", None), ("sa-measures-2022", "12", None),
                      ("sa-measures-2022", "13", None), ("sa-measures-2022", "14", None),
-                     ("sc-measures-2023", "7", None), ("cbdf-2024", "9", None)}
+                     ("sc-measures-2023", "7", None), ("cbdf-2024", "9", None),
+                     ("pi-cert-measures-2025", "8", None)}  # certificate validity and renewal (issue 15)
     assert [c for c in sorted(cited, key=str) if not instruments.article_exists(*c)] == []

@@ -36,10 +36,12 @@ def earlier_case(case: str, date: str, pi: int = 0, sensitive: int = 0, exemptio
 
 def declaration(*transfers: dict[str, Any], as_of: str = "2025-06-30", ciio: bool = False,
                 processed: int | None = 250000, priors: Sequence[dict[str, Any]] = (),
-                sector: str = "manufacturing") -> dict[str, Any]:
+                sector: str = "manufacturing", ftz: str | None = None, province: str = "310000") -> dict[str, Any]:
     """A whole declaration; with no transfer given, one of 10 persons' PI."""
-    exporter: dict[str, Any] = {"name": "示例制造有限公司", "uscc": USCC, "province": "310000", "sector": sector,
+    exporter: dict[str, Any] = {"name": "示例制造有限公司", "uscc": USCC, "province": province, "sector": sector,
                                 "is_ciio": ciio}
+    if ftz is not None:
+        exporter["ftz"] = ftz
     if processed is not None:
         exporter["pi_subjects_processed"] = processed
     return {"as_of": as_of, "exporter": exporter, "prior_transfers": list(priors),

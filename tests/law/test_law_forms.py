@@ -19,7 +19,7 @@ FILES = [("instruments.yaml", "instruments.json"), ("provinces.yaml", "provinces
          ("reasons.yaml", "reasons.json")] + [(f"regimes/{p.name}", "regimes.json") for p in REGIME_FILES]
 SPEC_INSTRUMENTS = {"pipl", "dsl", "sa-measures-2022", "sc-measures-2023", "cbdf-2024", "ndsr-2024", "miit-ds-2022"}
 SCENARIOS = ("trade_academic_manufacturing", "transit", "contract_with_individual", "cross_border_hr", "emergency",
-             "ftz_outside_negative_list")
+             "ftz_outside_negative_list", "statutory_duty")
 
 
 def _as_json(document: object) -> object:
@@ -92,13 +92,15 @@ def test_exemption_not_counted_is_a_named_switchable_rule() -> None:
     assert catalogue.regime("cac-2022").exemptions == {}
 
 
-def test_the_six_scenarios_exist_with_their_articles() -> None:
+def test_the_seven_scenarios_exist_with_their_articles() -> None:
     assert catalogue.scenario_ids() == SCENARIOS
-    cited = {s: [(c.article, c.item) for c in e.legal_basis if c.instrument == "cbdf-2024"]
-             for s, e in catalogue.regime("cac-2024").exemptions.items()}
-    assert cited == {"trade_academic_manufacturing": [("3", None)], "transit": [("4", None)],
-                     "contract_with_individual": [("5", "1")], "cross_border_hr": [("5", "2")],
-                     "emergency": [("5", "3")], "ftz_outside_negative_list": [("6", None)]}
+    cited = {s: [(c.instrument, c.article, c.item) for c in e.legal_basis if c.instrument != "ndsr-2024"
+                 or s == "statutory_duty"] for s, e in catalogue.regime("cac-2024").exemptions.items()}
+    assert cited == {"trade_academic_manufacturing": [("cbdf-2024", "3", None)], "transit": [("cbdf-2024", "4", None)],
+                     "contract_with_individual": [("cbdf-2024", "5", "1")],
+                     "cross_border_hr": [("cbdf-2024", "5", "2")], "emergency": [("cbdf-2024", "5", "3")],
+                     "ftz_outside_negative_list": [("cbdf-2024", "6", None)],
+                     "statutory_duty": [("ndsr-2024", "35", "6")]}
 
 
 def test_thirty_one_provinces() -> None:

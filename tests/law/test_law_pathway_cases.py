@@ -75,9 +75,9 @@ CASES = [
     Case("24-important", declaration(t(important=True)), [SA], [("cbdf-2024", "7", "2"), ("dsl", "31")],
          ["important_data", "miit_important_core_data"]),
     Case("24-important-not-industry", declaration(t(important=True), sector="finance"), [SA],
-         [("cbdf-2024", "7", "2")], ["important_data"], not_cite=[("miit-ds-2022", "24")]),
+         [("cbdf-2024", "7", "2")], ["important_data"], not_cite=[("miit-ds-2022", "21")]),
     Case("24-core", declaration(t(core=True)), [SA],
-         [("cbdf-2024", "7", "2"), ("dsl", "21"), ("miit-ds-2022", "24")],
+         [("cbdf-2024", "7", "2"), ("dsl", "21"), ("miit-ds-2022", "21")],
          ["important_data", "core_data", "miit_important_core_data"]),
     Case("24-ndsr-before-2025", declaration(t(important=True), as_of="2024-12-31"), [SA], [("dsl", "31")],
          not_cite=[("ndsr-2024", "37")]),
@@ -94,8 +94,9 @@ CASES = [
          ["exemption_applies"], (0, 0)),
     Case("24-art5-3-applies", declaration(t(0, 20_000, exemption="emergency")), [EX], [("cbdf-2024", "5", "3")],
          ["exemption_applies"], (0, 0)),
-    Case("24-art6-applies", declaration(t(1_500_000, exemption="ftz_outside_negative_list")), [EX],
-         [("cbdf-2024", "6")], ["exemption_applies"], (0, 0)),
+    # art 6 since issue 15: only for an exporter registered in a zone whose list applies (tests/law/test_law_ftz.py).
+    Case("24-art6-applies", declaration(t(1_500_000, exemption="ftz_outside_negative_list"), ftz="shanghai"), [EX],
+         [("cbdf-2024", "6")], ["exemption_applies", "ftz_list_relied_on"], (0, 0)),
     Case("24-exemptions-apply-to-a-ciio", declaration(t(5_000, exemption="cross_border_hr"), ciio=True), [EX],
          [("cbdf-2024", "5", "2")], ["exemption_applies"]),
     # ... and each that does not: the claim is answered, the transfer judged and counted under the general rules.
@@ -158,7 +159,7 @@ CASES = [
     Case("22-core", declaration(t(core=True), as_of=Y22, sector="energy"), [SA],
          [("sa-measures-2022", "4", "1"), ("dsl", "21")], ["important_data", "core_data"]),
     Case("22-no-miit-before-2023", declaration(t(important=True), as_of="2022-12-31"), [SA],
-         [("sa-measures-2022", "4", "1")], ["important_data"], not_cite=[("miit-ds-2022", "24")]),
+         [("sa-measures-2022", "4", "1")], ["important_data"], not_cite=[("miit-ds-2022", "21")]),
     Case("22-exemption-claim-not-applicable", declaration(t(5_000, exemption="cross_border_hr"), as_of=Y22), [SC],
          [("pipl", "38")], ["exemption_not_applicable", "pi_standard_contract"], (5_000, 0)),
     Case("22-transit-fact-is-no-exemption", declaration(t(5_000, transit=True), as_of=Y22), [SC],
@@ -301,7 +302,7 @@ def test_top_level_legal_basis_is_the_sorted_union_of_the_reasons() -> None:
     assert set(listed) == union and len(listed) == len(union)
     assert listed == [("dsl", "31", None), ("cbdf-2024", "5", "2"), ("cbdf-2024", "5", "4"),
                       ("cbdf-2024", "7", "2"), ("ndsr-2024", "35", "5"), ("ndsr-2024", "37", None),
-                      ("miit-ds-2022", "24", None)]
+                      ("miit-ds-2022", "21", None)]
 
 
 def test_exemption_not_applicable_says_why() -> None:

@@ -15,7 +15,9 @@ def test_chinese_summary_of_a_standard_contract() -> None:
     assert lines[1] == "结论：订立个人信息出境标准合同或者通过个人信息保护认证"
     assert "累计人数：个人信息（不含敏感个人信息）110,000 人；敏感个人信息 0 人" in lines[2]
     assert "    依据：《促进和规范数据跨境流动规定》第八条" in lines
-    filing = "  - 向所在地省级网信部门备案标准合同及个人信息保护影响评估报告（期限：标准合同生效之日起10个工作日内）"
+    # Since issue 15 the filing duty says it belongs to the standard-contract route, not to certification.
+    filing = ("  - 选择标准合同的，向所在地省级网信部门备案标准合同及个人信息保护影响评估报告（通过认证的无需备案）"
+              "（期限：标准合同生效之日起10个工作日内）")
     assert filing in lines
     assert "评估结果有效期：不适用" in lines
 
@@ -25,7 +27,8 @@ def test_english_summary_of_a_security_assessment() -> None:
     lines = text.splitlines()
     assert lines[0] == "Outbound transfer pathway (cac-2022, as of 2023-09-01)"
     assert lines[1] == "Pathway: Security assessment by the cyberspace administration"
-    assert "    Basis: Security Assessment Measures art. 4(1); DSL art. 31" in lines
+    assert "    Basis: Security Assessment Measures art. 4(1); Security Assessment Measures art. 19; DSL art. 31" \
+        in lines
     assert "Assessment result valid for 2 years" in lines
     assert "together 10 persons" in lines[2]
 

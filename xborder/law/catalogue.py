@@ -125,6 +125,7 @@ class Rule:
     effective_from: dt.date | None
     effective_to: dt.date | None
     params: Mapping[str, str]
+    text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,9 @@ class Exemption:
     covers: int
     requires: frozenset[str]
     legal_basis: tuple[Citation, ...]
+    effective_from: dt.date | None = None
+    # The interpretation under which a transfer this scenario covers is still counted toward the thresholds.
+    counted_if: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,8 @@ class Obligation:
     effective_from: dt.date | None
     effective_to: dt.date | None
     legal_basis: tuple[Citation, ...]
+    # Only for a transfer judged on this year's counts when earlier transfers of the year were counted too.
+    counted_earlier: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +191,13 @@ class Regime:
         """Say whether the named interpretation exists in this regime and is switched on."""
         found = self.interpretations.get(interpretation)
         return found is not None and found.enabled
+
+    def counts_covered(self, scenario: str) -> bool:
+        """Say whether a transfer covered by `scenario` still counts toward the thresholds."""
+        if not self.enabled("exempt_transfers_not_counted"):
+            return True
+        counted_if = self.exemptions[scenario].counted_if
+        return counted_if is not None and self.enabled(counted_if)
 
     def window_start(self, as_of: dt.date) -> dt.date:
         """Return the first day of the counting window for a transfer on `as_of` (1 January, N years back)."""
@@ -298,12 +311,13 @@ def _compile_regime(doc: Mapping[str, Any]) -> Regime:
             carries=CARRIES[carries], nothing=carries == "nothing", ciio=when.get("ciio"),
             sectors=sectors if when.get("sector_in") else None, processed_at_least=processed,
             count=next(iter(counts), None), at_least=at_least, below=below)
-        if raw["id"] not in texts["reasons"]:
+        text_code = raw.get("text") or raw["id"]
+        if text_code not in texts["reasons"]:
             raise FormsError(f"{where} has no reason text in forms/reasons.yaml")
         params = {**_threshold_words(at_least or processed, "at_least"), **_threshold_words(below, "below")}
         rules.append(Rule(raw["id"], condition, raw["pathway"], PATHWAY_RANK[raw["pathway"]],
                           _citations(raw["legal_basis"], where), _date(raw.get("effective_from")),
-                          _date(raw.get("effective_to")), params))
+                          _date(raw.get("effective_to")), params, text_code))
 
     exemptions = {}
     for raw in doc.get("exemptions") or ():
@@ -311,7 +325,8 @@ def _compile_regime(doc: Mapping[str, Any]) -> Regime:
         for kind in raw.get("covers") or ():
             covers |= _COVERS[kind]
         exemptions[raw["scenario"]] = Exemption(raw["scenario"], covers, frozenset(raw.get("requires") or ()),
-                                                _citations(raw["legal_basis"], f"{rid} {raw['scenario']}"))
+                                                _citations(raw["legal_basis"], f"{rid} {raw['scenario']}"),
+                                                _date(raw.get("effective_from")), raw.get("counted_if"))
 
     obligations = []
     for raw in doc.get("obligations") or ():
@@ -321,7 +336,7 @@ def _compile_regime(doc: Mapping[str, Any]) -> Regime:
         obligations.append(Obligation(
             raw["code"], CARRIES[when["carries"]] if "carries" in when else None, when.get("pathway"),
             _date(raw.get("effective_from")), _date(raw.get("effective_to")),
-            _citations(raw["legal_basis"], f"{rid} obligation {raw['code']}")))
+            _citations(raw["legal_basis"], f"{rid} obligation {raw['code']}"), bool(when.get("counted_earlier"))))
 
     start = _date(doc["effective_from"])
     if start is None:

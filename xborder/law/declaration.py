@@ -13,7 +13,7 @@ import pycountry
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as stdnum_uscc
 
-from xborder.law import catalogue
+from xborder.law import catalogue, formsdata, zones
 from xborder.law.checker import compile_schema
 
 # Field messages by code. A validator raises "code" or "code:detail"; the part before the colon is the code a client
@@ -47,10 +47,25 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "not_abroad": ("CN is not abroad: a recipient in mainland China is not an outbound transfer.",
                    "CN 不是境外：境内接收方不构成数据出境。"),
     "one_of": ("Not one of the exemption scenarios: trade_academic_manufacturing, transit, contract_with_individual, "
-               "cross_border_hr, emergency, ftz_outside_negative_list, or null.",
+               "cross_border_hr, emergency, ftz_outside_negative_list, statutory_duty, or null.",
                "不是可主张的豁免情形之一（trade_academic_manufacturing、transit、contract_with_individual、"
-               "cross_border_hr、emergency、ftz_outside_negative_list）或 null。"),
+               "cross_border_hr、emergency、ftz_outside_negative_list、statutory_duty）或 null。"),
+    "unknown_ftz": ("Not one of the pilot free trade zones with a negative list: tianjin, beijing, shanghai, hainan, "
+                    "zhejiang, guangxi, jiangsu, chongqing, fujian, or null.",
+                    "不是设有数据出境负面清单的自由贸易试验区之一（tianjin、beijing、shanghai、hainan、zhejiang、"
+                    "guangxi、jiangsu、chongqing、fujian）或 null。"),
+    "ftz_province": ("The free trade zone is not in the exporter's province.", "该自由贸易试验区不在出口方所在省份。"),
+    "max": ("Too large: a count of persons is at most 10,000,000,000.", "数值过大：人数不能超过100亿。"),
+    "max_items:transfers": ("Too many transfers in one declaration (at most 1,000): split them across cases.",
+                            "一份申报中的传输过多（最多1000项），请分多个案件申报。"),
+    "max_items:prior_transfers": ("Too many prior transfers (at most 1,000): use the data inventory import.",
+                                  "以往传输过多（最多1000项），请使用数据清单导入。"),
+    "max_items:categories": ("Too many data categories for one transfer (at most 200).",
+                             "一项传输的数据类别过多（最多200个）。"),
 }
+# xborder's own caps on one declaration (forms/limits.yaml): refused, never truncated. The texts above state them;
+# a test holds the two equal.
+LIMITS: Mapping[str, int] = {key: int(value) for key, value in formsdata.load("limits.yaml").items()}
 _FIELD_MESSAGES = {"required": "required", "null": "null", "invalid": "type:list", "validator_failed": "invalid"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -84,13 +99,15 @@ class Count(_Strict):
     """A number of persons: a JSON integer ≥ 0, never a boolean."""
 
     # For the compiled checker: a test under which `_deserialize` returns VALUE unchanged (the common case).
-    fast_accept = "type(VALUE) is int and VALUE >= 0"
+    fast_accept = f"type(VALUE) is int and 0 <= VALUE <= {LIMITS['max_count']}"
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ma.ValidationError("type:integer")
         if value < 0:
             raise ma.ValidationError("min")
+        if value > LIMITS["max_count"]:
+            raise ma.ValidationError("max")
         return value
 
 
@@ -194,6 +211,20 @@ class Scenario(_Strict):
         return value
 
 
+class FtzZone(_Strict):
+    """A pilot free trade zone with a negative list (forms/ftz/zones.yaml), or null."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(load_default=None, allow_none=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise ma.ValidationError("type:string")
+        if zones.zone(value) is None:
+            raise ma.ValidationError("unknown_ftz")
+        return value
+
+
 def _nested(schema: type[ma.Schema], **kwargs: Any) -> ma.fields.Nested:
     return ma.fields.Nested(schema, error_messages=dict(_FIELD_MESSAGES), **kwargs)
 
@@ -205,6 +236,11 @@ def _list(inner: ma.fields.Field[Any], **kwargs: Any) -> ma.fields.List[Any]:
 def _at_least_one(value: list[Any]) -> None:
     if not value:
         raise ma.ValidationError("min_items")
+
+
+def _at_most_categories(value: list[Any]) -> None:
+    if len(value) > LIMITS["max_categories"]:
+        raise ma.ValidationError("max_items:categories")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -228,6 +264,8 @@ class ExporterSchema(_Schema):
     is_ciio = Flag(required=True)
     # Required only by regimes that use it (cac-2022); checked against the regime after loading.
     pi_subjects_processed = Count(load_default=None, allow_none=True)
+    # The pilot free trade zone the exporter is registered in (cbdf-2024 art 6); its province is checked across.
+    ftz = FtzZone()
 
 
 class PriorTransferSchema(_Schema):
@@ -256,7 +294,7 @@ class DataSchema(_Schema):
     core_data = Flag(required=True)
     # False is the conservative default: it never makes art 4 apply.
     transit_only = Flag(load_default=False)
-    categories = _list(Text(), load_default=list)
+    categories = _list(Text(), load_default=list, validate=_at_most_categories)
 
 
 class TransferSchema(_Schema):
@@ -325,6 +363,12 @@ def _cross_checks(raw: Mapping[str, Any]) -> list[dict[str, str]]:
             date = parse_date(prior.get("date")) if isinstance(prior, Mapping) else None
             if date is not None and date > as_of:
                 errors.append(_error(f"prior_transfers/{index}/date", "after_as_of"))
+    exporter = raw.get("exporter")
+    if isinstance(exporter, Mapping) and isinstance(exporter.get("ftz"), str):
+        zone = zones.zone(exporter["ftz"])
+        if zone is not None and isinstance(exporter.get("province"), str) and catalogue.province(
+                exporter["province"]) is not None and zone.province != exporter["province"]:
+            errors.append(_error("exporter/ftz", "ftz_province"))
     regime = catalogue.regime_for(as_of)
     for required in regime.required_fields if regime else ():
         node: Any = raw
@@ -334,6 +378,17 @@ def _cross_checks(raw: Mapping[str, Any]) -> list[dict[str, str]]:
         if isinstance(node, Mapping) and node.get(leaf) is None:
             errors.append(_error(required, "required"))
     return errors
+
+
+def _size_checks(raw: Mapping[str, Any]) -> None:
+    """Refuse at once a declaration longer than xborder's caps, before any item is looked at (issue 17)."""
+    errors = []
+    for key, limit in (("transfers", "max_transfers"), ("prior_transfers", "max_prior_transfers")):
+        value = raw.get(key)
+        if isinstance(value, list) and len(value) > LIMITS[limit]:
+            errors.append(_error(key, f"max_items:{key}"))
+    if errors:
+        raise DeclarationInvalid(errors)
 
 
 def _raise_if_any(errors: list[dict[str, str]]) -> None:
@@ -348,6 +403,7 @@ def validate_declaration(raw: Any) -> dict[str, Any]:
     """Return the declaration normalised (dates as `datetime.date`, defaults filled) or raise DeclarationInvalid."""
     if not isinstance(raw, Mapping):
         raise DeclarationInvalid([_error("", "type:object")])
+    _size_checks(raw)
     found: list[tuple[str, str]] = []
     loaded = _CHECK(raw, "", found)
     errors = [_error(path, key) for path, key in found]
@@ -360,6 +416,7 @@ def validate_declaration_reference(raw: Any) -> dict[str, Any]:
     """`validate_declaration` through marshmallow's `Schema.load`: slower, kept as the reference the tests compare."""
     if not isinstance(raw, Mapping):
         raise DeclarationInvalid([_error("", "type:object")])
+    _size_checks(raw)
     errors: list[dict[str, str]] = []
     loaded: dict[str, Any] = {}
     try:

@@ -23,7 +23,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from xborder.law import catalogue, formsdata
+from xborder.law import catalogue, formsdata, mechanism, zones
 from xborder.law.catalogue import CORE, IMPORTANT, PATHWAYS, PI, SENSITIVE_PI, Citation, Regime, Rule
 
 _EXEMPT_RANK = catalogue.PATHWAY_RANK["exempt"]
@@ -52,10 +52,17 @@ def _kinds(data: Mapping[str, Any]) -> int:
 
 
 def _why_not(regime: Regime, scenario: str, kinds: int, facts: Mapping[str, Any]) -> str | None:
-    """Return why `scenario` cannot cover data of these kinds under `regime`, or None when it can."""
+    """Return why `scenario` cannot cover data of these kinds under `regime`, or None when it can.
+
+    `facts`: `transit_only` (a past transfer states none: taken as claimed), `on` (the transfer's date), `ciio`
+    and `ftz` (the exporter's). The first condition that fails is the one named.
+    """
     exemption = regime.exemptions.get(scenario)
     if exemption is None:
         return "not_in_regime"
+    on = facts.get("on")
+    if exemption.effective_from is not None and on is not None and on < exemption.effective_from:
+        return "not_yet_in_force"
     outside = kinds & ~exemption.covers
     if outside & CORE:
         return "carries_core_data"
@@ -63,9 +70,15 @@ def _why_not(regime: Regime, scenario: str, kinds: int, facts: Mapping[str, Any]
         return "carries_important_data"
     if outside & (PI | SENSITIVE_PI):
         return "carries_pi"
-    # A fact the declaration does not state (a past transfer has no `transit_only`) is taken as claimed.
     if "transit_only" in exemption.requires and not facts.get("transit_only", True):
         return "not_transit_only"
+    if "not_ciio" in exemption.requires and facts.get("ciio"):
+        return "exporter_is_ciio"
+    if "ftz_list_in_force" in exemption.requires:
+        if not facts.get("ftz"):
+            return "exporter_not_in_ftz"
+        if on is None or zones.list_on(facts["ftz"], on) is None:
+            return "ftz_list_not_in_force"
     return None
 
 
@@ -114,9 +127,13 @@ class _Counter:
         self.refused: dict[str, list[Any]] = {"prior_transfers": [], "cases": []}
         self.both_kinds: dict[str, list[Any]] = {"prior_transfers": [], "cases": [], "transfers": []}
         # Whether anything was left out or refused, named or not (aggregated earlier transfers have no name).
-        self.any_left_out = self.any_refused = self.any_both_kinds = False
+        self.any_left_out = self.any_refused = self.any_both_kinds = self.any_earlier = False
+        # Covered by a scenario whose transfers still count (statutory_duty_counted).
+        self.counted_covered: dict[str, list[Any]] = {}
 
     def add(self, source: str, key: Any, pi: int, sensitive: int) -> None:
+        if source != "transfers" and (pi or sensitive):
+            self.any_earlier = True
         self.pi += pi
         self.sensitive += sensitive
         self.all_pi += pi + sensitive if self.sum_kinds else max(pi, sensitive)
@@ -133,7 +150,7 @@ def _note(found: list[Any], key: Any) -> None:
 
 
 def _count_past(regime: Regime, counter: _Counter, source: str, key: Any, past: Mapping[str, Any],
-                start: dt.date, end: dt.date) -> None:
+                start: dt.date, end: dt.date, exporter: Mapping[str, Any]) -> None:
     """Count one past transfer if it is in the window and no exemption of its own date left it out."""
     date = _date(past["date"])
     if not start <= date <= end:
@@ -142,7 +159,12 @@ def _count_past(regime: Regime, counter: _Counter, source: str, key: Any, past: 
     scenario = past.get("exemption")
     if scenario and regime.enabled("exempt_transfers_not_counted"):
         then = catalogue.regime_for(date) if regime.enabled("prior_exemption_by_its_date") else regime
-        if then is not None and _why_not(then, scenario, _kinds(past), past) is None:
+        facts = {**exporter, "transit_only": past.get("transit_only", True), "on": date}
+        if then is not None and _why_not(then, scenario, _kinds(past), facts) is None:
+            if then.counts_covered(scenario):
+                _note(counter.counted_covered.setdefault(source, []), key)
+                counter.add(source, key, pi, sensitive)
+                return
             counter.any_left_out = True
             _note(counter.left_out[source], key)
             return
@@ -156,8 +178,9 @@ def _count_past(regime: Regime, counter: _Counter, source: str, key: Any, past: 
 _Template = tuple[str, str, str, tuple[Citation, ...], Mapping[str, Any]]
 
 
-def _template(code: str, params: Mapping[str, Any], basis: tuple[Citation, ...], **extra: Any) -> _Template:
-    texts = catalogue.text("reasons", code)
+def _template(code: str, params: Mapping[str, Any], basis: tuple[Citation, ...], text_code: str = "",
+              **extra: Any) -> _Template:
+    texts = catalogue.text("reasons", text_code or code)
     return code, texts["zh"].format_map(params), texts["en"].format_map(params), basis, extra
 
 
@@ -167,9 +190,10 @@ def _reason(template: _Template) -> dict[str, Any]:
 
 
 def _exemption_outcome(regime: Regime, claimed: str | None, kinds: int, transit_only: bool,
-                       params: Mapping[str, Any], as_of: dt.date) -> tuple[str | None, bool, list[_Template]]:
+                       params: Mapping[str, Any], as_of: dt.date,
+                       exporter: Mapping[str, Any]) -> tuple[str | None, bool, list[_Template]]:
     """Return the scenario covering a transfer (or None), whether only the transit fact gave it, and its reasons."""
-    facts = {"transit_only": transit_only}
+    facts = {**exporter, "transit_only": transit_only, "on": as_of}
     templates = []
     covered = None
     if claimed:
@@ -181,10 +205,14 @@ def _exemption_outcome(regime: Regime, claimed: str | None, kinds: int, transit_
             because = catalogue.text("not_applicable", why)
             exemption = regime.exemptions.get(claimed)
             cited = exemption.legal_basis if exemption is not None else regime.unknown_exemption_basis
-            local = {**params, "scenario_zh": scenario["zh"], "scenario_en": scenario["en"]}
+            # An article not yet in force on as_of (ndsr-2024 before 2025) cannot be cited: say why by the regime.
+            basis = _cited(cited, as_of) or _cited(regime.unknown_exemption_basis, as_of)
+            local = {**params, **_ftz_params(exporter.get("ftz")), "scenario_zh": scenario["zh"],
+                     "scenario_en": scenario["en"],
+                     "scenario_from": exemption.effective_from.isoformat() if exemption and exemption.effective_from
+                     else ""}
             local["why_zh"], local["why_en"] = because["zh"].format_map(local), because["en"].format_map(local)
-            templates.append(_template("exemption_not_applicable", local, _cited(cited, as_of), exemption=claimed,
-                                       why=why))
+            templates.append(_template("exemption_not_applicable", local, basis, exemption=claimed, why=why))
     by_fact = False
     if (covered is None and claimed != "transit" and transit_only
             and regime.enabled("transit_fact_applies_art4") and _why_not(regime, "transit", kinds, facts) is None):
@@ -194,7 +222,33 @@ def _exemption_outcome(regime: Regime, claimed: str | None, kinds: int, transit_
         local = {**params, "scenario_zh": scenario["zh"], "scenario_en": scenario["en"]}
         templates.append(_template("exemption_applies", local, _cited(regime.exemptions[covered].legal_basis, as_of),
                                    exemption=covered))
+        if "ftz_list_in_force" in regime.exemptions[covered].requires:
+            templates.append(_ftz_relied_on(regime, exporter, params, as_of))
     return covered, by_fact, templates
+
+
+def _ftz_params(zone_id: str | None) -> dict[str, str]:
+    found = zones.zone(zone_id) if zone_id else None
+    if found is None:
+        return {"ftz_zh": "", "ftz_en": "", "ftz_from": ""}
+    first = zones.earliest(found.id)
+    return {"ftz_zh": found.name_zh, "ftz_en": found.name_en, "ftz_from": first.isoformat() if first else ""}
+
+
+def _ftz_relied_on(regime: Regime, exporter: Mapping[str, Any], params: Mapping[str, Any],
+                   as_of: dt.date) -> _Template:
+    """The list the art 6 exemption rests on, and the exporter's part: the data item must not be on it."""
+    zone = zones.zone(exporter["ftz"])
+    relied = zones.list_on(exporter["ftz"], as_of)
+    assert zone is not None and relied is not None  # _why_not let the exemption apply only then
+    covered = relied.sector(exporter.get("sector"))
+    local = {**params, "ftz_zh": zone.name_zh, "ftz_en": zone.name_en, "list_zh": relied.version_zh,
+             "list_en": relied.version_en, "applies_from": relied.applies_from.isoformat(),
+             "sector_zh": covered.zh if covered else "", "sector_en": covered.en if covered else ""}
+    code = "ftz_list_covers_sector" if covered else "ftz_list_relied_on"
+    return _template(code, local, _cited(regime.exemptions["ftz_outside_negative_list"].legal_basis, as_of),
+                     ftz={"zone": zone.id, "zone_zh": zone.name_zh, **relied.as_json(exporter.get("sector"))},
+                     exporter_confirms=True)
 
 
 def _rule_outcome(rules: tuple[Rule, ...], kinds: int, ciio: bool, sector: str, totals: Mapping[str, int],
@@ -202,7 +256,7 @@ def _rule_outcome(rules: tuple[Rule, ...], kinds: int, ciio: bool, sector: str, 
     """Return the rank of the most demanding rule that matches a transfer of these kinds, and its reasons."""
     matched = [r for r in rules if _matches(r, kinds, ciio, sector, totals)]
     top = max((r.rank for r in matched), default=_EXEMPT_RANK)
-    return top, [_template(r.id, {**params, **r.params}, _cited(r.legal_basis, as_of)) for r in matched
+    return top, [_template(r.id, {**params, **r.params}, _cited(r.legal_basis, as_of), r.text) for r in matched
                  if r.rank == top]
 
 
@@ -222,6 +276,7 @@ def determine_pathway(declaration: Mapping[str, Any], earlier: Sequence[Mapping[
     start = regime.window_start(as_of)
     exporter = declaration["exporter"]
     ciio = bool(exporter["is_ciio"])
+    facts = {"ciio": ciio, "ftz": exporter.get("ftz"), "sector": exporter.get("sector")}
     sector = str(exporter.get("sector") or "").strip().lower()
     transfers = declaration["transfers"]
     params: dict[str, Any] = {"as_of": as_of.isoformat(), "window_start": start.isoformat(), "regime": regime.id}
@@ -236,18 +291,20 @@ def determine_pathway(declaration: Mapping[str, Any], earlier: Sequence[Mapping[
     for transfer, transfer_kinds in zip(transfers, kinds, strict=True):
         key = (transfer.get("exemption"), transfer_kinds, bool(transfer["data"].get("transit_only")))
         if key not in exemption_memo:
-            exemption_memo[key] = _exemption_outcome(regime, *key, params, as_of)
+            exemption_memo[key] = _exemption_outcome(regime, *key, params, as_of, facts)
         exemptions.append(exemption_memo[key])
 
     counter = _Counter(regime)
     for index, prior in enumerate(declaration.get("prior_transfers") or ()):
-        _count_past(regime, counter, "prior_transfers", index, prior, start, as_of)
+        _count_past(regime, counter, "prior_transfers", index, prior, start, as_of, facts)
     for past in earlier:
         reference = past.get("case")
-        _count_past(regime, counter, "cases", None if reference is None else str(reference), past, start, as_of)
-    leave_out = regime.enabled("exempt_transfers_not_counted")
+        _count_past(regime, counter, "cases", None if reference is None else str(reference), past, start, as_of,
+                    facts)
     for index, (transfer, (covered, _, _)) in enumerate(zip(transfers, exemptions, strict=True)):
-        if covered is not None and leave_out:
+        if covered is not None and regime.counts_covered(covered) and regime.enabled("exempt_transfers_not_counted"):
+            counter.counted_covered.setdefault("transfers", []).append(index)
+        if covered is not None and not regime.counts_covered(covered):
             counter.any_left_out = True
             counter.left_out["transfers"].append(index)
         else:
@@ -291,8 +348,10 @@ def determine_pathway(declaration: Mapping[str, Any], earlier: Sequence[Mapping[
         "cumulative": _cumulative(regime, counter),
         "transfers": results,
         "legal_basis": [c.as_json() for c in sorted(cited, key=catalogue.sort_key)],
-        "obligations": _obligations(regime, as_of, results, kinds),
+        "obligations": _obligations(regime, as_of, results, kinds, judged_on_counts if counter.any_earlier else []),
         "validity": {"years": regime.assessment_validity_years} if PATHWAYS[top] == _ASSESSMENT else None,
+        # In the standard-contract band: both routes, each allowed or refused with reasons, and their duties.
+        "mechanisms": mechanism.routes(PATHWAYS[top], ciio, any(k & (IMPORTANT | CORE) for k in kinds), as_of),
         "counted": {key: list(value) for key, value in counter.counted.items()},
         "interpretations": _applied(regime, as_of, counter, exemptions, judged_on_counts),
     }
@@ -305,8 +364,8 @@ def _cumulative(regime: Regime, counter: _Counter) -> dict[str, int]:
     return cumulative
 
 
-def _obligations(regime: Regime, as_of: dt.date, results: list[dict[str, Any]],
-                 kinds: list[int]) -> list[dict[str, Any]]:
+def _obligations(regime: Regime, as_of: dt.date, results: list[dict[str, Any]], kinds: list[int],
+                 on_counts_with_earlier: list[int]) -> list[dict[str, Any]]:
     found = []
     for obligation in regime.obligations:
         if obligation.effective_from and as_of < obligation.effective_from:
@@ -315,7 +374,8 @@ def _obligations(regime: Regime, as_of: dt.date, results: list[dict[str, Any]],
             continue
         indices = [r["index"] for r, k in zip(results, kinds, strict=True)
                    if (obligation.carries is None or k & obligation.carries)
-                   and (obligation.pathway is None or r["pathway"] == obligation.pathway)]
+                   and (obligation.pathway is None or r["pathway"] == obligation.pathway)
+                   and (not obligation.counted_earlier or r["index"] in on_counts_with_earlier)]
         basis = _basis(obligation.legal_basis, as_of)
         if indices and basis:
             texts = catalogue.text("obligations", obligation.code)
@@ -332,6 +392,8 @@ def _applied(regime: Regime, as_of: dt.date, counter: _Counter,
     applied = []
     if regime.enabled("exempt_transfers_not_counted") and counter.any_left_out:
         applied.append(_interpretation(regime, "exempt_transfers_not_counted", as_of, counter.left_out))
+    if regime.enabled("statutory_duty_counted") and counter.counted_covered:
+        applied.append(_interpretation(regime, "statutory_duty_counted", as_of, counter.counted_covered))
     if regime.enabled("pathway_by_pi_kind_carried") and judged_on_counts:
         applied.append(_interpretation(regime, "pathway_by_pi_kind_carried", as_of, {"transfers": judged_on_counts}))
     by_fact = [index for index, (_, fact, _) in enumerate(exemptions) if fact]
