@@ -229,6 +229,7 @@ def sweep(today: str | None = None) -> dict[str, object]:
     by; expiry before reminders, so an expired case gets no reminder), then send the mail."""
     from xborder.cases.tasks import expire_cases
     from xborder.core.idempotency import purge_expired
+    from xborder.inventory.tasks import recover_stuck_imports
     from xborder.notifications.mail import send_pending_emails
 
     app = job_app()
@@ -240,6 +241,7 @@ def sweep(today: str | None = None) -> dict[str, object]:
             "reminded": remind_deadlines(today),
             "extension_windows": open_extension_windows(today),
             "idempotency_keys_purged": purge_expired(),
+            "imports_recovered": recover_stuck_imports(),
         }
         try:
             result["emails"] = send_pending_emails()
