@@ -119,7 +119,7 @@ def test_the_xlsx_bomb_is_stopped_within_seconds_and_the_server_stays_under_500_
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["status_code"] == 202
     assert result["answered"] < 5, result  # the request only stores the file; a thread reads it
-    assert result["finished"] < 60, result
+    assert result["finished"] < 20, result  # seconds, on a loaded two-core machine; ~1 s idle
     assert result["peak_mb"] < 500, result
     assert result["run_status"] == "invalid", result
     assert result["error_count"] <= 1_001
@@ -183,7 +183,6 @@ def test_billion_laughs_and_xxe_workbooks_are_refused_in_words(app, client, db, 
 
 def test_a_failed_run_says_so_in_words_not_with_the_exception(app, client, db, enterprise, monkeypatch):
     from xborder.inventory import importing, tasks
-
     from xborder.inventory.operations import start_import
 
     user, headers_ = enterprise

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from xborder.core.text import normalise_newlines, unsafe_character
+from xborder.core.text import FORMULA_PREFIXES, normalise_newlines, unsafe_character
 from xborder.inventory import spec
 from xborder.inventory.messages import cell_error, file_error
 
@@ -91,6 +91,8 @@ def _text(column: spec.Column) -> Callable[[Any], Any]:
         text = (value if type(value) is str else _plain(value)).strip()
         if not text:
             return None
+        if text[0] == "'" and text[1:2] in FORMULA_PREFIXES:
+            text = text[1:]  # the apostrophe our CSV export puts before formula-like text
         if len(text) > limit:
             raise CellInvalid("too_long", max=limit)
         if "\x00" in text:
@@ -440,9 +442,43 @@ def _unsafe_archive(data: bytes) -> str | None:
     return None
 
 
+@functools.cache
+def _size_from_header_only() -> None:
+    """Make openpyxl's read-only sheets look for <dimension> only before <sheetData>, where the schema puts it.
+
+    openpyxl otherwise parses the whole sheet when <dimension> is missing, before reading a single row: the bomb's
+    million rows cost that full parse whatever the limits say. A sheet without one is read unsized (openpyxl's
+    iter_rows handles that). openpyxl's reader names the class at module level, so it is replaced there, once."""
+    import openpyxl.reader.excel
+    from openpyxl.utils import range_boundaries
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    dimension, data = f"{{{SHEET_MAIN_NS}}}dimension", f"{{{SHEET_MAIN_NS}}}sheetData"
+
+    class HeaderSizedWorksheet(ReadOnlyWorksheet):
+        def _get_size(self) -> None:
+            with self._get_source() as source:
+                for _event, element in iterparse(source, events=("start",)):
+                    if element.tag == dimension and element.get("ref"):
+                        try:
+                            bounds = range_boundaries(element.get("ref"))
+                        except ValueError:
+                            return
+                        if None not in bounds:
+                            self._min_column, self._min_row, self._max_column, self._max_row = bounds
+                        return
+                    if element.tag == data:
+                        return
+
+    openpyxl.reader.excel.ReadOnlyWorksheet = HeaderSizedWorksheet  # type: ignore[misc]
+
+
 def _read_workbook(upload: Upload, filename: str, data: bytes, progress: Progress | None) -> None:
     import openpyxl
 
+    _size_from_header_only()
     problem = _unsafe_archive(data)
     if problem is not None:
         upload.errors.append(file_error(None, filename, problem, max_mb=MAX_WHOLE_PART // 1048576))
