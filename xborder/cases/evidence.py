@@ -5,11 +5,18 @@ from __future__ import annotations
 import hashlib
 
 import filetype
+import sqlalchemy as sa
 
 from xborder.cases.models import Case, Evidence
 from xborder.core import audit
 from xborder.core.errors import ApiError, Forbidden, Unprocessable, field_error
+from xborder.core.text import check_text, check_tree
 from xborder.extensions import db
+
+# While the owner may still change the case: evidence added later would not be in what was signed and reviewed.
+EDITABLE = ("draft", "rectification", "supplement_requested")
+# What an answer may hold (spec/api.md): anything else would be stored and signed unread.
+ANSWER_KEYS = frozenset({"key_point", "answer", "measures", "evidence", "responses"})
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 ALLOWED_TYPES = {
@@ -36,6 +43,13 @@ def add_evidence(user, case: Case, filename: str, data: bytes, key_point: str | 
     """Attach a file to the case (and optionally a key point) after checking its size and real type."""
     if user.role != "enterprise" or case.exporter_id != user.organisation_id:
         raise Forbidden("Only the exporter attaches evidence")
+    if case.status not in EDITABLE:
+        raise Unprocessable(f"Evidence cannot be added in status {case.status}", [field_error(
+            "status", "not_editable", "Evidence is added while the case is a draft or was sent back to you",
+            "仅在草稿或被退回整改/补充期间可以添加证明材料")])
+    problems = check_text(filename or "file", "file", multiline=False, filename=True)
+    if problems:
+        raise Unprocessable("The file name is not accepted", problems)
     if len(data) > MAX_EVIDENCE_BYTES:
         raise ApiError(f"Evidence is limited to {MAX_EVIDENCE_BYTES} bytes", [field_error(
             "file", "too_large", f"The file is larger than {MAX_EVIDENCE_BYTES // 1048576} MiB",
@@ -62,3 +76,22 @@ def add_evidence(user, case: Case, filename: str, data: bytes, key_point: str | 
     audit.record(case, "evidence.added", {"evidence_id": row.id, "filename": row.filename, "sha256": digest,
                                           "key_point": key_point}, user)
     return row
+
+
+def answer_problems(case: Case, answers: list) -> list[dict[str, str]]:
+    """What the key-point check leaves to the case: keys an answer may not have, `evidence` naming anything but
+    this case's own evidence, and control characters in any text (they break the documents and e-mails)."""
+    errors: list[dict[str, str]] = []
+    own: set[int] | None = None
+    for index, answer in enumerate(answers):
+        if not isinstance(answer, dict):
+            continue
+        for key in sorted(set(answer) - ANSWER_KEYS, key=str):
+            errors.append(field_error(f"answers/{index}/{key}", "unknown_field", "Unknown field", "未知字段"))
+        for position, item in enumerate(answer.get("evidence") or []):
+            if own is None:
+                own = set(db.session.scalars(sa.select(Evidence.id).where(Evidence.case_id == case.id)))
+            if type(item) is not int or item not in own:
+                errors.append(field_error(f"answers/{index}/evidence/{position}", "unknown_evidence",
+                                          "Not the id of this case's evidence", "不是本案件证明材料的编号"))
+    return errors + check_tree(answers, "answers")

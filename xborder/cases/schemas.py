@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from xborder.cases.models import STATUSES
+from xborder.core.text import SafeText
 from xborder.core.timeutil import as_utc
 
 
@@ -55,7 +56,7 @@ class CasePageSchema(ma.Schema):
 class CaseCreateSchema(ma.Schema):
     """A new case: a title and a declaration (validated field by field by the pathway engine's rules)."""
 
-    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    title = SafeText(required=True, validate=ma.validate.Length(min=1, max=200))
     declaration = ma.fields.Raw(required=True, metadata={"description": "A declaration (see /assess)"})
 
 
@@ -64,7 +65,7 @@ class DeclarationEditSchema(ma.Schema):
 
     version = ma.fields.Integer(required=True, strict=True)
     declaration = ma.fields.Raw(required=True)
-    title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    title = SafeText(validate=ma.validate.Length(min=1, max=200))
 
 
 class SelfAssessmentSchema(ma.Schema):
@@ -130,14 +131,14 @@ class TransitionSchema(ma.Schema):
 
     action = ma.fields.String(required=True, validate=ma.validate.Length(max=40))
     version = ma.fields.Integer(required=True, strict=True)
-    comment = ma.fields.String(validate=ma.validate.Length(max=4000))
+    comment = SafeText(multiline=True, validate=ma.validate.Length(max=4000))
     assessor_org_id = ma.fields.Integer(strict=True)
     key_points = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=20)))
     due_date = ma.fields.String(validate=ma.validate.Length(max=10))
     completeness_confirmed = ma.fields.Boolean()
-    filing_number = ma.fields.String(validate=ma.validate.Length(max=100))
+    filing_number = SafeText(validate=ma.validate.Length(max=100))
     decision = ma.fields.String(validate=ma.validate.Length(max=20))
-    decision_number = ma.fields.String(validate=ma.validate.Length(max=100))
+    decision_number = SafeText(validate=ma.validate.Length(max=100))
     decision_date = ma.fields.String(validate=ma.validate.Length(max=10))
     result_received_date = ma.fields.String(validate=ma.validate.Length(max=10))
     acceptance_date = ma.fields.String(validate=ma.validate.Length(max=10))

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from xborder.cases import operations, presenters, queries, web_presenters, workflow
 from xborder.cases.views import bp
-from xborder.cases.web_common import attempt, error_messages, flash_error, require_role
+from xborder.cases.web_common import attempt, error_messages, flash_error, form_version, require_role
 from xborder.cases.web_forms import ActionForm, ReviewForm
 from xborder.core.errors import ApiError, Forbidden
 from xborder.core.unit_of_work import commit
@@ -95,7 +95,7 @@ def review(case_id: int):
             abort(400, "CSRF token missing or invalid")
         try:
             with attempt():
-                operations.save_review(current_user, case, int(form.version.data),
+                operations.save_review(current_user, case, form_version(form.version.data),
                                        _reviews_from(request.form, points))
             commit()
             flash(_("Findings saved."), "success")

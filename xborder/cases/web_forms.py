@@ -27,6 +27,24 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from xborder.cases.web_common import parse_count
+from xborder.core.text import MESSAGES, normalise_newlines, unsafe_character
+
+
+class SafeText:
+    """A wtforms validator refusing control characters (and, unless multiline, line breaks), as the API does."""
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, form, field) -> None:
+        from wtforms.validators import ValidationError
+
+        if isinstance(field.data, str) and (code := unsafe_character(field.data, multiline=self.multiline)):
+            raise ValidationError(" / ".join(reversed(MESSAGES[code])))
+
+
+def _lf(value: Any) -> Any:
+    return normalise_newlines(value) if isinstance(value, str) else value  # browsers send CR LF
 
 MAX_TRANSFERS = 20
 MAX_PRIOR_TRANSFERS = 50
@@ -69,7 +87,7 @@ class PriorTransferForm(Form):
 class DeclarationForm(FlaskForm):
     """The declaration wizard: the exporter's facts and its transfers, one by one."""
 
-    title = StringField(_l("Case title"), validators=[Optional(), Length(max=200)])
+    title = StringField(_l("Case title"), validators=[Optional(), Length(max=200), SafeText()])
     as_of = DateField(_l("Date of the planned transfer"), validators=[InputRequired()])
     exporter_name = StringField(_l("Exporter"), validators=[Optional(), Length(max=200)])
     exporter_uscc = StringField(_l("Unified social credit code"), validators=[Optional(), Length(max=18)])
@@ -232,15 +250,16 @@ class ActionForm(FlaskForm):
 
     action = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[InputRequired()])
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000), SafeText(multiline=True)],
+                            filters=[_lf])
     assessor_org_id = SelectField(_l("Third-party assessment body"), coerce=int, validate_choice=False,
                                   validators=[Optional()])
     key_points = SelectMultipleField(_l("Key points to fix"), validate_choice=False)
     due_date = DateField(_l("Due date"), validators=[Optional()])
     completeness_confirmed = BooleanField(_l("I confirm the materials are complete"))
-    filing_number = StringField(_l("Filing number"), validators=[Optional(), Length(max=100)])
+    filing_number = StringField(_l("Filing number"), validators=[Optional(), Length(max=100), SafeText()])
     decision = SelectField(_l("Decision"), validate_choice=False)
-    decision_number = StringField(_l("Decision number"), validators=[Optional(), Length(max=100)])
+    decision_number = StringField(_l("Decision number"), validators=[Optional(), Length(max=100), SafeText()])
     decision_date = DateField(_l("Decision date"), validators=[Optional()])
     result_received_date = DateField(_l("Date the result was received"), validators=[Optional()])
     acceptance_date = DateField(_l("Date of the acceptance notice"), validators=[Optional()])

@@ -16,7 +16,7 @@ OWASP's advice on CSV injection (CWE-1236).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import marshmallow as ma
@@ -113,12 +113,36 @@ def single_line(value: str) -> str:
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def strip_unsafe(value: str) -> str:
+    """The text without control characters other than tab and line feed (for writing text stored before these
+    checks existed: openpyxl and python-docx refuse such characters)."""
+    return _MULTILINE_UNSAFE.sub("", normalise_newlines(value))
+
+
 def spreadsheet_cell(value: Any) -> Any:
-    """A cell value that no spreadsheet program runs as a formula: text starting with = + - @ tab or CR gets a
+    """A CSV cell that no spreadsheet program runs as a formula: text starting with = + - @ tab or CR gets a
     leading apostrophe (OWASP's CSV-injection advice); numbers, dates and other values pass unchanged."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+        return "'" + strip_unsafe(value)
+    return strip_unsafe(value) if isinstance(value, str) else value
+
+
+def xlsx_row(worksheet: Any, row: Iterable[Any]) -> list[Any]:
+    """Values for `worksheet.append`: text that looks like a formula becomes a cell typed as text (shown and
+    re-read exactly as written, never evaluated); control characters openpyxl refuses are dropped."""
+    from openpyxl.cell import WriteOnlyCell
+
+    out: list[Any] = []
+    for value in row:
+        if isinstance(value, str):
+            formula_like = value.startswith(FORMULA_PREFIXES)
+            value = strip_unsafe(value)
+            if formula_like:
+                cell = WriteOnlyCell(worksheet, value)
+                cell.data_type = "s"  # openpyxl types "=…" as a formula; a string cell is never evaluated
+                value = cell
+        out.append(value)
+    return out
 
 
 class SafeText(ma.fields.String):
