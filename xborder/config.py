@@ -46,6 +46,12 @@ class Settings:
     sweep_minutes: int = 60
     # How long a response kept for an Idempotency-Key is replayed; the sweep deletes older ones.
     idempotency_hours: int = 24
+    # Inventory imports stop reading at these limits, saying so in the run's last error (reading.Limits).
+    import_max_rows: int = 100_000
+    import_max_cells: int = 2_000_000
+    import_max_errors: int = 1_000
+    # A run still queued, validating or applying this long after it started lost its worker; the sweep recovers it.
+    import_stuck_minutes: int = 30
 
     @property
     def embedded(self) -> bool:
@@ -132,6 +138,10 @@ def load_settings(env: Mapping[str, str] | None = None, default_instance: pathli
         reminder_days=_days(env, "XBORDER_REMINDER_DAYS", (5, 1)),
         sweep_minutes=_int(env, "XBORDER_SWEEP_MINUTES", 60),
         idempotency_hours=_int(env, "XBORDER_IDEMPOTENCY_HOURS", 24),
+        import_max_rows=_int(env, "XBORDER_IMPORT_MAX_ROWS", 100_000),
+        import_max_cells=_int(env, "XBORDER_IMPORT_MAX_CELLS", 2_000_000),
+        import_max_errors=_int(env, "XBORDER_IMPORT_MAX_ERRORS", 1_000),
+        import_stuck_minutes=_int(env, "XBORDER_IMPORT_STUCK_MINUTES", 30),
     )
 
 

@@ -26,6 +26,7 @@ def sweep(today: str | None = None) -> dict[str, object]:
     from xborder.cases.deadline_tasks import mark_overdue, open_extension_windows, refresh_next_due, remind_deadlines
     from xborder.cases.tasks import expire_cases
     from xborder.core.idempotency import purge_expired
+    from xborder.inventory.tasks import recover_stuck_imports
     from xborder.notifications.mail import send_pending_emails
 
     app = job_app()
@@ -37,6 +38,7 @@ def sweep(today: str | None = None) -> dict[str, object]:
             "reminded": remind_deadlines(today),
             "extension_windows": open_extension_windows(today),
             "idempotency_keys_purged": purge_expired(),
+            "imports_recovered": recover_stuck_imports(),
         }
         try:
             result["emails"] = send_pending_emails()

@@ -10,10 +10,14 @@ import sqlalchemy as sa
 
 from xborder.cases.keypoints import applicable_key_points
 from xborder.cases.models import Case, Evidence
-from xborder.cases.permissions import require_party
+from xborder.cases.permissions import require_party, statuses_for
 from xborder.core import audit
 from xborder.core.errors import ApiError, Unprocessable, field_error
+from xborder.core.text import check_text, check_tree
 from xborder.extensions import db
+
+# What an answer may hold (spec/api.md): anything else would be stored and signed unread.
+ANSWER_KEYS = frozenset({"key_point", "answer", "measures", "evidence", "responses"})
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 ALLOWED_TYPES = {
@@ -39,6 +43,13 @@ def detect_type(data: bytes) -> str | None:
 def add_evidence(user, case: Case, filename: str, data: bytes, key_point: str | None) -> Evidence:
     """Attach a file to the case (and optionally a key point) after checking its size and real type."""
     require_party(user, case, "add_evidence")
+    if case.status not in statuses_for("add_evidence"):
+        raise Unprocessable(f"Evidence cannot be added in status {case.status}", [field_error(
+            "status", "not_editable", "Evidence is added while the case is a draft or was sent back to you",
+            "仅在草稿或被退回整改/补充期间可以添加证明材料")])
+    problems = check_text(filename or "file", "file", multiline=False, filename=True)
+    if problems:
+        raise Unprocessable("The file name is not accepted", problems)
     if len(data) > MAX_EVIDENCE_BYTES:
         raise ApiError(f"Evidence is limited to {MAX_EVIDENCE_BYTES} bytes", [field_error(
             "file", "too_large", f"The file is larger than {MAX_EVIDENCE_BYTES // 1048576} MiB",
@@ -75,3 +86,22 @@ def evidence_summary(e: Evidence) -> dict[str, Any]:
     """One evidence row as JSON."""
     return {"id": e.id, "key_point": e.key_point, "filename": e.filename, "content_type": e.content_type,
             "size": e.size, "sha256": e.sha256, "created_at": e.created_at.isoformat()}
+
+
+def answer_problems(case: Case, answers: list) -> list[dict[str, str]]:
+    """What the key-point check leaves to the case: keys an answer may not have, `evidence` naming anything but
+    this case's own evidence, and control characters in any text (they break the documents and e-mails)."""
+    errors: list[dict[str, str]] = []
+    own: set[int] | None = None
+    for index, answer in enumerate(answers):
+        if not isinstance(answer, dict):
+            continue
+        for key in sorted(set(answer) - ANSWER_KEYS, key=str):
+            errors.append(field_error(f"answers/{index}/{key}", "unknown_field", "Unknown field", "未知字段"))
+        for position, item in enumerate(answer.get("evidence") or []):
+            if own is None:
+                own = set(db.session.scalars(sa.select(Evidence.id).where(Evidence.case_id == case.id)))
+            if type(item) is not int or item not in own:
+                errors.append(field_error(f"answers/{index}/evidence/{position}", "unknown_evidence",
+                                          "Not the id of this case's evidence", "不是本案件证明材料的编号"))
+    return errors + check_tree(answers, "answers")

@@ -6,12 +6,14 @@ import datetime as dt
 from typing import Any
 
 from xborder.cases import counting
+from xborder.cases.evidence import answer_problems
 from xborder.cases.keypoints import applicable_key_points
 from xborder.cases.models import ENTERPRISE, AnswerVersion, Case, CaseTransfer, DeclarationVersion, next_reference
 from xborder.cases.models.status import CaseStatus
 from xborder.cases.permissions import require_party, statuses_for
 from xborder.core import audit
 from xborder.core.errors import Forbidden, Unprocessable, field_error
+from xborder.core.text import check_text, check_tree, normalise_tree
 from xborder.extensions import db
 from xborder.law.catalogue import regime_for
 from xborder.law.declaration import DeclarationInvalid, validate_declaration
@@ -25,6 +27,8 @@ def _validated(raw: Any, user) -> dict:
         declaration = validate_declaration(raw)
     except DeclarationInvalid as exc:
         raise Unprocessable("The declaration is invalid", exc.errors) from None
+    if unsafe := check_tree(raw):  # its names and purposes go into documents
+        raise Unprocessable("The declaration is invalid", unsafe)
     if declaration["exporter"]["uscc"] != user.organisation.uscc:
         raise Unprocessable("An enterprise declares for itself only", [field_error(
             "exporter/uscc", "not_own_organisation",
@@ -89,6 +93,8 @@ def create_case(user, title: str, raw_declaration: Any) -> Case:
     """Open a draft case for the user's organisation from a declaration, determined and risk-scored."""
     if user.role != ENTERPRISE:
         raise Forbidden("Only an enterprise opens cases")
+    if unsafe := check_text(title, "title", multiline=False):  # a title reaches documents and e-mail subjects
+        raise Unprocessable("The title is invalid", unsafe)
     declaration = _validated(raw_declaration, user)
     org = user.organisation
     determination = determine_for_case(declaration, org.id, None)
@@ -111,6 +117,8 @@ def update_declaration(user, case: Case, version: int, raw_declaration: Any, tit
         raise Unprocessable(f"The declaration cannot change in status {case.status}", [field_error(
             "status", "not_editable", "Only a draft or a case sent back may be edited",
             "仅草稿或被退回整改/补充的案件可修改申报")])
+    if unsafe := check_text(title, "title", multiline=False):
+        raise Unprocessable("The title is invalid", unsafe)
     declaration = _validated(raw_declaration, user)
     determination = determine_for_case(declaration, case.exporter_id, case.id)
     if title:
@@ -131,7 +139,8 @@ def save_answers(user, case: Case, version: int, answers: list[dict]) -> Case:
         raise Unprocessable(f"Answers cannot change in status {case.status}", [field_error(
             "status", "not_editable", "Only a draft or a case sent back may be answered",
             "仅草稿或被退回整改/补充的案件可修改自评估")])
-    errors = validate_answers(answers, applicable_key_points(case))
+    answers = normalise_tree(answers)  # line breaks as browsers send them (CR LF) become LF
+    errors = validate_answers(answers, applicable_key_points(case)) or answer_problems(case, answers)
     if errors:
         raise Unprocessable("Some answers are invalid", errors)
     merged = {a["key_point"]: a for a in case.answers or []}
@@ -170,6 +179,8 @@ def save_review(user, case: Case, version: int, reviews: list[dict]) -> Case:
                                       f"须为 {'、'.join(FINDINGS)} 之一"))
     overrides = [r for r in reviews if isinstance(r, dict) and (r.get("impact") or r.get("likelihood"))]
     errors += validate_overrides(overrides, applicable, case.as_of) if not errors else []
+    reviews = normalise_tree(reviews)
+    errors += check_tree(reviews, "reviews")  # comments and justifications go into the assessor's opinion
     if errors:
         raise Unprocessable("Some reviews are invalid", errors)
     merged = {r["key_point"]: r for r in case.review or []}

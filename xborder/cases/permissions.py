@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from xborder.cases.models import ASSESSOR, ENTERPRISE, Case
-from xborder.cases.models.status import ALL, EDITABLE, UNDER_ASSESSMENT, CaseStatus
+from xborder.cases.models.status import EDITABLE, UNDER_ASSESSMENT, CaseStatus
 from xborder.cases.transitions import ACTIONS
 from xborder.core.errors import Forbidden
 
@@ -25,8 +25,9 @@ class Write:
 WRITES: dict[str, Write] = {
     "edit_declaration": Write(ENTERPRISE, EDITABLE, "Only the exporter edits its declaration"),
     "answer": Write(ENTERPRISE, EDITABLE, "Only the exporter answers its self-assessment"),
-    # Evidence may be added in any status (a late document for the file); the pages offer it while editable.
-    "add_evidence": Write(ENTERPRISE, frozenset(ALL), "Only the exporter attaches evidence"),
+    # Evidence is added while the owner may change the case: added later, it would not be in what was signed and
+    # reviewed (issue 17).
+    "add_evidence": Write(ENTERPRISE, EDITABLE, "Only the exporter attaches evidence"),
     "review": Write(ASSESSOR, UNDER_ASSESSMENT, "Only the assessment body named for this case reviews it"),
 }
 

@@ -6,6 +6,7 @@ import marshmallow as ma
 
 from xborder.cases.models.status import ALL as ALL_STATUSES
 from xborder.cases.transitions import TransitionSchema as TransitionSchema  # derived from the action table
+from xborder.core.text import SafeText
 from xborder.core.timeutil import as_utc
 
 
@@ -56,7 +57,7 @@ class CasePageSchema(ma.Schema):
 class CaseCreateSchema(ma.Schema):
     """A new case: a title and a declaration (validated field by field by the pathway engine's rules)."""
 
-    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    title = SafeText(required=True, validate=ma.validate.Length(min=1, max=200))
     declaration = ma.fields.Raw(required=True, metadata={"description": "A declaration (see /assess)"})
 
 
@@ -65,7 +66,7 @@ class DeclarationEditSchema(ma.Schema):
 
     version = ma.fields.Integer(required=True, strict=True)
     declaration = ma.fields.Raw(required=True)
-    title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    title = SafeText(validate=ma.validate.Length(min=1, max=200))
 
 
 class SelfAssessmentSchema(ma.Schema):

@@ -22,6 +22,7 @@ from xborder.cases.keypoints import key_point_status, unanswered
 from xborder.cases.models import ASSESSOR, ENTERPRISE, PROVINCIAL_OFFICIAL, Case
 from xborder.cases.models.status import DECISIONS, LIVE, CaseStatus
 from xborder.core.errors import Unprocessable, field_error, flatten_marshmallow
+from xborder.core.text import SafeText
 from xborder.core.timeutil import china_today, utcnow
 from xborder.core.workdays import add_years
 from xborder.extensions import db
@@ -100,6 +101,9 @@ class Field:
             return ma.fields.Boolean(metadata=meta)
         if self.kind is FieldKind.IDS:
             return ma.fields.List(ma.fields.String(validate=length), metadata=meta)
+        if self.kind in (FieldKind.TEXT, FieldKind.LINE):
+            # Text reaches documents, e-mail subjects and file names: no control characters (core/text.py).
+            return SafeText(validate=length, metadata=meta, multiline=self.kind is FieldKind.TEXT)
         return ma.fields.String(validate=length, metadata=meta)
 
     def present(self, body: Mapping[str, Any]) -> bool:

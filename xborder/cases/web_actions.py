@@ -13,7 +13,7 @@ from xborder.cases import operations, presenters, queries, web_presenters, workf
 from xborder.cases.blueprint import bp
 from xborder.cases.keypoints import applicable_key_points
 from xborder.cases.models import ENTERPRISE
-from xborder.cases.web_common import attempt, error_messages, flash_error, require_role
+from xborder.cases.web_common import attempt, error_messages, flash_error, form_version, require_role
 from xborder.cases.web_forms import ActionForm, ReviewForm
 from xborder.core.errors import ApiError, Forbidden
 from xborder.core.unit_of_work import commit
@@ -98,7 +98,7 @@ def review(case_id: int):
             abort(400, "CSRF token missing or invalid")
         try:
             with attempt():
-                operations.save_review(current_user, case, int(form.version.data),
+                operations.save_review(current_user, case, form_version(form.version.data),
                                        _reviews_from(request.form, points))
             commit()
             flash(_("Findings saved."), "success")

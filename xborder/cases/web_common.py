@@ -63,6 +63,15 @@ def attempt():
         yield
 
 
+def form_version(raw: Any) -> int:
+    """The case version a form was built on; 400 with a message when it is not a whole number (a tampered form)."""
+    try:
+        return int(str(raw).strip())
+    except (TypeError, ValueError):
+        abort(400, "表单的版本号无效，请刷新页面后重试 / The form's version is not a whole number; reload the page "
+                   "and try again")
+
+
 def require_role(*roles: str) -> None:
     """Refuse (403) a signed-in user whose role does not use this page."""
     if current_user.role not in roles and current_user.role != "admin":

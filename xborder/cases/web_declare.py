@@ -8,7 +8,15 @@ from flask_login import current_user, login_required
 
 from xborder.cases import operations, queries
 from xborder.cases.blueprint import bp
-from xborder.cases.web_common import attempt, catalogue_text, country_choices, field_errors, is_zh, require_role
+from xborder.cases.web_common import (
+    attempt,
+    catalogue_text,
+    country_choices,
+    field_errors,
+    form_version,
+    is_zh,
+    require_role,
+)
 from xborder.cases.web_forms import MAX_PRIOR_TRANSFERS, MAX_TRANSFERS, DeclarationForm, field_id_for
 from xborder.core.errors import ApiError
 from xborder.core.timeutil import china_today
@@ -113,7 +121,7 @@ def edit_declaration(case_id: int):
     if _grow_or_shrink(form) or not form.validate_on_submit():
         return render_wizard(form, case, status=200 if not form.errors else 422)
     try:
-        version = int(form.version.data or 0)
+        version = form_version(form.version.data or 0)
         with attempt():
             operations.update_declaration(current_user, case, version, form.to_declaration(),
                                           (form.title.data or "").strip() or None)

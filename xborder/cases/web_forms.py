@@ -28,6 +28,24 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from xborder.cases.transitions import ACTIONS, Field, FieldKind, fields_by_name
 from xborder.cases.web_common import parse_count
+from xborder.core.text import MESSAGES, normalise_newlines, unsafe_character
+
+
+class SafeText:
+    """A wtforms validator refusing control characters (and, unless multiline, line breaks), as the API does."""
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, form, field) -> None:
+        from wtforms.validators import ValidationError
+
+        if isinstance(field.data, str) and (code := unsafe_character(field.data, multiline=self.multiline)):
+            raise ValidationError(" / ".join(reversed(MESSAGES[code])))
+
+
+def _lf(value: Any) -> Any:
+    return normalise_newlines(value) if isinstance(value, str) else value  # browsers send CR LF
 
 MAX_TRANSFERS = 20
 MAX_PRIOR_TRANSFERS = 50
@@ -70,7 +88,7 @@ class PriorTransferForm(Form):
 class DeclarationForm(FlaskForm):
     """The declaration wizard: the exporter's facts and its transfers, one by one."""
 
-    title = StringField(_l("Case title"), validators=[Optional(), Length(max=200)])
+    title = StringField(_l("Case title"), validators=[Optional(), Length(max=200), SafeText()])
     as_of = DateField(_l("Date of the planned transfer"), validators=[InputRequired()])
     exporter_name = StringField(_l("Exporter"), validators=[Optional(), Length(max=200)])
     exporter_uscc = StringField(_l("Unified social credit code"), validators=[Optional(), Length(max=18)])
@@ -250,9 +268,9 @@ def web_field(field: Field):
     label = FIELD_LABELS[field.name]
     length = [Optional(), Length(max=field.length)] if field.length else [Optional()]
     if field.kind is FieldKind.TEXT:
-        return TextAreaField(label, validators=length)
+        return TextAreaField(label, validators=[*length, SafeText(multiline=True)], filters=[_lf])
     if field.kind is FieldKind.LINE:
-        return StringField(label, validators=length)
+        return StringField(label, validators=[*length, SafeText()])
     if field.kind is FieldKind.REF:
         return SelectField(label, coerce=int, validate_choice=False, validators=[Optional()])
     if field.kind is FieldKind.IDS:

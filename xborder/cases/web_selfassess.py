@@ -15,7 +15,7 @@ from xborder.cases.blueprint import bp
 from xborder.cases.keypoints import applicable_key_points, key_point_status
 from xborder.cases.models import Evidence
 from xborder.cases.permissions import can_act
-from xborder.cases.web_common import attempt, error_messages, field_errors, flash_error, require_role
+from xborder.cases.web_common import attempt, error_messages, field_errors, flash_error, form_version, require_role
 from xborder.cases.web_forms import AnswerForm, EvidenceForm
 from xborder.core.errors import ApiError
 from xborder.core.unit_of_work import commit
@@ -57,6 +57,8 @@ def _point(points: list[dict[str, Any]], key: str | None) -> dict[str, Any]:
 
 
 def _answer_from(form_data, point: dict[str, Any]) -> dict[str, Any]:
+    if any(not isinstance(form_data.get(name) or "", str) for name in ("answer", "measures")):
+        abort(400, "回答和措施应为文本 / The answer and the measures must be text")
     return {"key_point": point["id"], "answer": (form_data.get("answer") or "").strip(),
             "measures": (form_data.get("measures") or "").strip(), "responses": responses_from(form_data, point)}
 
@@ -76,7 +78,7 @@ def self_assessment(case_id: int):
         if form.validate_on_submit():
             try:
                 with attempt():
-                    operations.save_answers(current_user, case, int(form.version.data),
+                    operations.save_answers(current_user, case, form_version(form.version.data),
                                             [_answer_from(request.form, point)])
                 commit()
                 flash(_("Saved."), "success")

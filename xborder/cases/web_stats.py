@@ -21,6 +21,7 @@ from xborder.cases.models.status import CaseStatus
 from xborder.cases.web_common import catalogue_text, require_role
 from xborder.core import audit
 from xborder.core.labels import STATUS_LABELS
+from xborder.core.text import spreadsheet_cell, xlsx_row
 from xborder.core.timeutil import as_utc, china_today
 from xborder.extensions import db
 from xborder.law import catalogue
@@ -100,7 +101,7 @@ def statistics_export(fmt: str):
     if fmt == "csv":
         out = io.StringIO()
         out.write("\ufeff")
-        csv.writer(out).writerows(rows)
+        csv.writer(out).writerows([spreadsheet_cell(v) for v in row] for row in rows)
         return Response(out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="xborder-statistics-{stamp}.csv"'})
     if fmt == "xlsx":
@@ -110,7 +111,7 @@ def statistics_export(fmt: str):
         sheet = book.active
         sheet.title = "statistics"
         for row in rows:
-            sheet.append(row)
+            sheet.append(xlsx_row(sheet, row))
         sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 24, 48
         data = io.BytesIO()
         book.save(data)

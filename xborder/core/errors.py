@@ -12,6 +12,8 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from xborder.core.text import MARSHMALLOW_CODES as TEXT_CODES
+
 log = logging.getLogger("xborder")
 
 PROBLEM_TYPE = "https://xborder.invalid/problems/"
@@ -44,6 +46,7 @@ MARSHMALLOW_CODES: dict[str, tuple[str, str]] = {
     "Not a valid list.": ("type", "应为数组"),
     "Invalid input type.": ("type", "输入类型不正确"),
     "Not a valid mapping type.": ("type", "应为对象"),
+    **TEXT_CODES,
 }
 
 
@@ -155,7 +158,9 @@ def handle_http_exception(error: HTTPException):
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     errors = flatten_marshmallow(data["messages"]) if "messages" in data else []
-    if status == 400 and not errors and request.is_json is False and request.method in ("POST", "PUT", "PATCH"):
+    described = error.description != type(error).description  # abort(400, "what was wrong") keeps its words
+    if status == 400 and not errors and not described and request.is_json is False \
+            and request.method in ("POST", "PUT", "PATCH"):
         detail = "Body must be JSON (Content-Type: application/json)"
     else:
         detail = data.get("message") or (error.description if status != 500 else "")

@@ -9,7 +9,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from xborder.core.auth import api_user, token_required
-from xborder.core.jobs import enqueue
 from xborder.core.timeutil import china_today
 from xborder.core.unit_of_work import after_commit, commit
 from xborder.inventory import exports, links, operations, queries, tasks
@@ -138,7 +137,7 @@ class ImportsResource(MethodView):
             finally:
                 upload.close()
         run = operations.start_import(user, files, apply_when_valid=form["apply"])
-        after_commit(enqueue, tasks.preview_import, run.id)
+        after_commit(tasks.start, tasks.preview_import, run.id)
         commit()
         return ImportRunSchema().dump(run), 202
 
@@ -178,7 +177,7 @@ class ApplyResource(MethodView):
         """Apply the previewed changes, all or nothing; `stale` if the inventory changed since the preview."""
         user = api_user()
         run = operations.request_apply(user, operations.get_run(user, run_id))
-        after_commit(enqueue, tasks.apply_import, run.id)
+        after_commit(tasks.start, tasks.apply_import, run.id)
         commit()
         return ImportRunSchema().dump(run), 202
 

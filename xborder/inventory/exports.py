@@ -1,4 +1,7 @@
-"""Exports as XLSX, CSV and JSON: the inventory, its empty template, and any case list the caller may see."""
+"""Exports as XLSX, CSV and JSON: the inventory, its empty template, and any case list the caller may see.
+
+Text that a spreadsheet would take for a formula (= + - @ tab CR first) is written as text: a string-typed cell in
+XLSX, an apostrophe first in CSV (OWASP's CSV-injection advice; reading.py drops that apostrophe on import)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from xborder.core.errors import Unprocessable, field_error
+from xborder.core.text import spreadsheet_cell, xlsx_row
 from xborder.extensions import db
 from xborder.inventory import spec
 from xborder.inventory.models import MODELS
@@ -53,7 +57,7 @@ def _xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) 
         worksheet = workbook.create_sheet(title)
         worksheet.append(list(header))
         for row in rows:
-            worksheet.append([_cell(v) for v in row])
+            worksheet.append(xlsx_row(worksheet, [_cell(v) for v in row]))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -65,7 +69,8 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else (("是" if v else "否") if isinstance(v, bool) else
-                                              v.isoformat() if isinstance(v, dt.date) else v) for v in row])
+                                              v.isoformat() if isinstance(v, dt.date) else spreadsheet_cell(v))
+                         for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes spreadsheet programs read UTF-8
 
 

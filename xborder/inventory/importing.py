@@ -16,7 +16,7 @@ from xborder.extensions import db
 from xborder.inventory import spec
 from xborder.inventory.messages import cell_error
 from xborder.inventory.models import MODELS
-from xborder.inventory.reading import Progress, Upload, read_files
+from xborder.inventory.reading import Limits, Progress, Upload, read_files
 
 SAMPLE = 50  # rows of each kind shown in a preview
 CHUNK = 5000
@@ -80,6 +80,8 @@ def _check_references(organisation_id: int, upload: Upload) -> None:
         if rows is not None:
             for key, values in rows.rows.items():
                 if values[index] not in names:
+                    if len(upload.errors) >= upload.limits.errors:
+                        return  # as many as reading keeps; the first ones say enough
                     upload.errors.append(cell_error(sheet, rows.title, rows.row_numbers[key],
                                                     rows.column_letters["recipient"], sheet.column("recipient"),
                                                     "unknown_recipient", value=values[index]))
@@ -94,9 +96,10 @@ def _check_references(organisation_id: int, upload: Upload) -> None:
                                                     None, "recipient_in_use", value=recipient, entry=entry))
 
 
-def analyse(organisation_id: int, files: list[tuple[str, bytes]], progress: Progress | None = None) -> Analysis:
-    """Read the files, validate every cell and reference, and compare with the inventory."""
-    upload = read_files(files, progress)
+def analyse(organisation_id: int, files: list[tuple[str, bytes]], progress: Progress | None = None,
+            limits: Limits | None = None) -> Analysis:
+    """Read the files (stopping at `limits`), validate every cell and reference, and compare with the inventory."""
+    upload = read_files(files, progress, limits)
     existing: dict[str, dict[tuple, tuple[int, tuple]]] = {}
     changes: dict[str, SheetChange] = {}
     if upload.errors:

@@ -111,6 +111,8 @@ class ImportRun(db.Model):
     message: Mapped[Optional[str]] = mapped_column(sa.String(500))  # noqa: UP045
     job_id: Mapped[Optional[str]] = mapped_column(sa.String(64))  # noqa: UP045
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # Moves with every write to the row (status, progress): a running run that stopped moving lost its worker.
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))  # noqa: UP045
     applied_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))  # noqa: UP045
 

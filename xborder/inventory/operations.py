@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from xborder.core import audit
 from xborder.core.errors import Forbidden, NotFound, Unprocessable, field_error
+from xborder.core.text import check_text
 from xborder.extensions import db
 from xborder.inventory.models import ImportFile, ImportRun, InventoryFlow, InventoryHead, InventoryRecipient
 
@@ -48,6 +49,7 @@ def start_import(user, files: list[tuple[str, bytes]], apply_when_valid: bool = 
                                       f"{name}：仅支持 .xlsx 和 .csv 文件"))
         elif not data:
             errors.append(field_error(f"file/{index}", "empty", f"{name} is empty", f"{name} 是空文件"))
+        errors += check_text(name, f"file/{index}", multiline=False, filename=True)
     if errors:
         raise Unprocessable("The upload cannot be read", errors)
     run = ImportRun(organisation_id=user.organisation_id, user_id=user.id, status="queued",

@@ -1,4 +1,10 @@
-"""Reading an uploaded inventory (XLSX or CSV files) into typed rows, every bad cell located by sheet, row, column."""
+"""Reading an uploaded inventory (XLSX or CSV files) into typed rows, every bad cell located by sheet, row, column.
+
+Reading streams (openpyxl's read-only mode, the csv module) and stops at the deployment's limits — rows per sheet,
+cells per upload, errors kept — saying so in the last error, so that a small file that unpacks to a million rows
+costs seconds and little memory, not minutes and gigabytes. A workbook whose XML declares a DTD is refused before
+any parser sees it: Excel never writes one, and entities are how billion-laughs and XXE files work.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,12 @@ import datetime as dt
 import functools
 import io
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from xborder.core.text import FORMULA_PREFIXES, normalise_newlines, unsafe_character
 from xborder.inventory import spec
 from xborder.inventory.messages import cell_error, file_error
 
@@ -38,6 +46,23 @@ class SheetRows:
     column_letters: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How much one upload may make the server read (config: XBORDER_IMPORT_MAX_ROWS, _MAX_CELLS, _MAX_ERRORS)."""
+
+    rows: int = 100_000  # per sheet, counting empty lines too
+    cells: int = 2_000_000  # in the whole upload
+    errors: int = 1_000  # reading stops once this many errors were found
+
+
+class LimitReached(Exception):
+    """Reading stopped at a limit; `code` and `params` make the bilingual message."""
+
+    def __init__(self, sheet: spec.Sheet | None, title: str, code: str, **params: Any):
+        super().__init__(code)
+        self.sheet, self.title, self.code, self.params = sheet, title, code, params
+
+
 @dataclass
 class Upload:
     """Everything read from an upload: the sheets found, and every error."""
@@ -45,6 +70,9 @@ class Upload:
     sheets: dict[str, SheetRows] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     rows_read: int = 0
+    limits: Limits = field(default_factory=Limits)
+    cells_read: int = 0
+    stopped: bool = False  # reading stopped at a limit: the errors are the first ones, not all
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -63,10 +91,16 @@ def _text(column: spec.Column) -> Callable[[Any], Any]:
         text = (value if type(value) is str else _plain(value)).strip()
         if not text:
             return None
+        if text[0] == "'" and text[1:2] in FORMULA_PREFIXES:
+            text = text[1:]  # the apostrophe our CSV export puts before formula-like text
         if len(text) > limit:
             raise CellInvalid("too_long", max=limit)
         if "\x00" in text:
             raise CellInvalid("nul")
+        if "\r" in text:
+            text = normalise_newlines(text)
+        if unsafe_character(text, multiline=True) is not None:
+            raise CellInvalid("control")
         return text
 
     return convert
@@ -239,7 +273,10 @@ def read_sheet(upload: Upload, sheet_id: str, title: str, rows: Iterator[tuple],
         return
     result = SheetRows(sheet=sheet_id, title=title)
     upload.sheets[sheet_id] = result
+    limits = upload.limits
     header = next(rows, None)
+    if header is not None:
+        upload.cells_read += len(header)
     if header is None:
         upload.errors.append(file_error(sheet, title, "no_header"))
         return
@@ -268,6 +305,14 @@ def read_sheet(upload: Upload, sheet_id: str, title: str, rows: Iterator[tuple],
     number = 1
     for raw in rows:
         number += 1
+        # Counted before anything else, empty lines included: a file of a million blank rows stops here too.
+        upload.cells_read += len(raw)
+        if number - 1 > limits.rows:
+            raise LimitReached(sheet, title, "too_many_rows", max=limits.rows)
+        if upload.cells_read > limits.cells:
+            raise LimitReached(sheet, title, "too_many_cells", max=limits.cells)
+        if len(errors) >= limits.errors:
+            raise LimitReached(sheet, title, "too_many_errors", max=limits.errors, row=number)
         if all(c is None or (type(c) is str and not c.strip()) for c in raw):
             continue  # an empty line
         if len(raw) < width:
@@ -323,25 +368,125 @@ def _check_order(upload: Upload, sheet: spec.Sheet, result: SheetRows) -> None:
                                                 other=sheet.column(column.not_before)))
 
 
-def read_files(files: Iterable[tuple[str, bytes]], progress: Progress | None = None) -> Upload:
-    """Read every uploaded file: XLSX workbooks sheet by sheet (read-only mode), CSV files as one sheet each."""
-    upload = Upload()
-    for filename, data in files:
-        if data[:2] == b"PK":
-            _read_workbook(upload, filename, data, progress)
-        else:
-            _read_csv(upload, filename, data, progress)
+def read_files(files: Iterable[tuple[str, bytes]], progress: Progress | None = None,
+               limits: Limits | None = None) -> Upload:
+    """Read every uploaded file: XLSX workbooks sheet by sheet (read-only mode), CSV files as one sheet each;
+    stop at the first limit reached, the last error saying which."""
+    upload = Upload(limits=limits or Limits())
+    try:
+        for filename, data in files:
+            if data[:2] == b"PK":
+                _read_workbook(upload, filename, data, progress)
+            else:
+                _read_csv(upload, filename, data, progress)
+    except LimitReached as stop:
+        upload.stopped = True
+        del upload.errors[upload.limits.errors:]
+        upload.errors.append(file_error(stop.sheet, stop.title, stop.code, **stop.params))
+        return upload
     if not upload.sheets and not upload.errors:
         upload.errors.append(file_error(None, "", "no_sheets"))
     return upload
 
 
+# Parts other than worksheets (shared strings, styles, the workbook) are read whole by openpyxl: cap their size.
+MAX_WHOLE_PART = 32 * 1024 * 1024
+MAX_PARTS = 2_000
+# A DTD in any encoding Excel might use; OOXML never has one, and entity expansion needs one.
+_DTD_MARKERS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be"))
+
+
+def _xml_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions the XML parsers openpyxl may use raise on a malformed or hostile part."""
+    from xml.etree.ElementTree import ParseError
+
+    errors: list[type[BaseException]] = [ParseError, SyntaxError]
+    try:
+        from lxml.etree import LxmlError
+
+        errors.append(LxmlError)
+    except ImportError:  # pragma: no cover - lxml is optional for openpyxl
+        pass
+    return tuple(errors)
+
+
+def _unsafe_archive(data: bytes) -> str | None:
+    """Why the workbook's ZIP must not reach the XML parsers (a DTD, an oversized part), or None."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return "not_a_workbook"
+    if len(parts) > MAX_PARTS:
+        return "too_large_inside"
+    keep = max(len(m) for m in _DTD_MARKERS)
+    with archive:
+        for part in parts:
+            if part.is_dir():
+                continue
+            if part.file_size > MAX_WHOLE_PART and not part.filename.startswith("xl/worksheets/"):
+                return "too_large_inside"
+            if not part.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            try:
+                with archive.open(part) as stream:
+                    tail = b""
+                    while chunk := stream.read(1 << 20):
+                        window = tail + chunk
+                        if any(marker in window for marker in _DTD_MARKERS):
+                            return "dtd"
+                        tail = window[-keep:]
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError, EOFError,
+                    zlib.error):
+                return "not_a_workbook"
+    return None
+
+
+@functools.cache
+def _size_from_header_only() -> None:
+    """Make openpyxl's read-only sheets look for <dimension> only before <sheetData>, where the schema puts it.
+
+    openpyxl otherwise parses the whole sheet when <dimension> is missing, before reading a single row: the bomb's
+    million rows cost that full parse whatever the limits say. A sheet without one is read unsized (openpyxl's
+    iter_rows handles that). openpyxl's reader names the class at module level, so it is replaced there, once."""
+    import openpyxl.reader.excel
+    from openpyxl.utils import range_boundaries
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    dimension, data = f"{{{SHEET_MAIN_NS}}}dimension", f"{{{SHEET_MAIN_NS}}}sheetData"
+
+    class HeaderSizedWorksheet(ReadOnlyWorksheet):
+        def _get_size(self) -> None:
+            with self._get_source() as source:
+                for _event, element in iterparse(source, events=("start",)):
+                    if element.tag == dimension and element.get("ref"):
+                        try:
+                            bounds = range_boundaries(element.get("ref"))
+                        except ValueError:
+                            return
+                        if None not in bounds:
+                            self._min_column, self._min_row, self._max_column, self._max_row = bounds
+                        return
+                    if element.tag == data:
+                        return
+
+    openpyxl.reader.excel.ReadOnlyWorksheet = HeaderSizedWorksheet  # type: ignore[misc]
+
+
 def _read_workbook(upload: Upload, filename: str, data: bytes, progress: Progress | None) -> None:
     import openpyxl
 
+    _size_from_header_only()
+    problem = _unsafe_archive(data)
+    if problem is not None:
+        upload.errors.append(file_error(None, filename, problem, max_mb=MAX_WHOLE_PART // 1048576))
+        return
+    broken = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError, zlib.error, *_xml_errors())
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except broken:
         upload.errors.append(file_error(None, filename, "not_a_workbook"))
         return
     try:
@@ -351,6 +496,9 @@ def _read_workbook(upload: Upload, filename: str, data: bytes, progress: Progres
                 continue  # notes, pivot tables and other tabs are not part of the inventory
             total = max((worksheet.max_row or 1) - 1, 0)
             read_sheet(upload, sheet_id, worksheet.title, worksheet.iter_rows(values_only=True), total, progress)
+    except broken:
+        # A part that parses badly half-way: say so in words rather than let the parser's exception end the run.
+        upload.errors.append(file_error(None, filename, "not_a_workbook"))
     finally:
         workbook.close()
 
@@ -366,7 +514,11 @@ def _read_csv(upload: Upload, filename: str, data: bytes, progress: Progress | N
         upload.errors.append(file_error(None, filename, "not_text"))
         return
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error:
+        upload.errors.append(file_error(None, filename, "not_csv"))
+        return
     sheet_id = spec.sheet_for_headers(list(header or []))
     if sheet_id is None:
         stem = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]
@@ -376,7 +528,10 @@ def _read_csv(upload: Upload, filename: str, data: bytes, progress: Progress | N
         return
     total = max(text.count("\n") - 1, 0)
     rows = ((tuple(c if c != "" else None for c in row)) for row in reader)
-    read_sheet(upload, sheet_id, filename, _prepend(tuple(header or ()), rows), total, progress)
+    try:
+        read_sheet(upload, sheet_id, filename, _prepend(tuple(header or ()), rows), total, progress)
+    except csv.Error:  # e.g. a field over the csv module's size limit
+        upload.errors.append(file_error(None, filename, "not_csv"))
 
 
 def _prepend(first: tuple, rest: Iterator[tuple]) -> Iterator[tuple]:

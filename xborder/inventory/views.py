@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 
 from xborder.core.errors import ApiError
 from xborder.core.i18n import current_locale
-from xborder.core.jobs import enqueue
 from xborder.core.timeutil import china_today
 from xborder.core.unit_of_work import after_commit, commit
 from xborder.inventory import exports, links, operations, queries, spec, tasks
@@ -79,7 +78,7 @@ def upload():
     except ApiError as exc:
         _messages(exc)
         return redirect(url_for("inventory.index"))
-    after_commit(enqueue, tasks.preview_import, run.id)
+    after_commit(tasks.start, tasks.preview_import, run.id)
     commit()
     return redirect(url_for("inventory.import_run", run_id=run.id))
 
@@ -104,7 +103,7 @@ def apply_run(run_id: int):
     except ApiError as exc:
         _messages(exc)
         return redirect(url_for("inventory.import_run", run_id=run_id))
-    after_commit(enqueue, tasks.apply_import, run.id)
+    after_commit(tasks.start, tasks.apply_import, run.id)
     commit()
     return redirect(url_for("inventory.import_run", run_id=run_id))
 

@@ -12,6 +12,7 @@ from email.utils import formataddr, make_msgid
 import sqlalchemy as sa
 
 from xborder.core.jobs import job_app
+from xborder.core.text import single_line, strip_unsafe
 from xborder.core.timeutil import utcnow
 from xborder.extensions import db
 from xborder.notifications.models import Notification
@@ -28,10 +29,11 @@ def _message(settings, row: Notification, to: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = formataddr(("", to))
-    message["Subject"] = f"xborder 数据出境 · {row.text_en.split(':')[0]}"
+    # One line always: a case title with CR/LF (stored before titles were checked) must not split the header.
+    message["Subject"] = single_line(f"xborder 数据出境 · {row.text_en.split(':')[0]}")
     message["Message-ID"] = make_msgid(domain="xborder")
     # Chinese first, English second, as on the pages.
-    message.set_content(f"{row.text_zh}\n\n{row.text_en}\n\n—— xborder\n")
+    message.set_content(strip_unsafe(f"{row.text_zh}\n\n{row.text_en}\n\n—— xborder\n"))
     return message
 
 
@@ -69,7 +71,14 @@ def send_pending_emails() -> int:
                     continue
                 row = db.session.get(Notification, row_id)
                 try:
-                    smtp.send_message(_message(settings, row, email))
+                    message = _message(settings, row, email)
+                except ValueError as exc:  # a header email refuses: trying again cannot help, the others go on
+                    log.error("mail for notification %s cannot be written: %s", row_id, exc)
+                    row.emailed_at, row.email_attempts = None, MAX_ATTEMPTS
+                    db.session.commit()
+                    continue
+                try:
+                    smtp.send_message(message)
                     sent += 1
                 except smtplib.SMTPException as exc:
                     log.warning("mail for notification %s to %s failed: %s", row_id, email, exc)
