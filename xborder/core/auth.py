@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import request
-from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from xborder.core.errors import ApiError, Forbidden
@@ -82,8 +81,3 @@ def token_required(*roles: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-def web_user():
-    """The logged-in user of the web session (Flask-Login's current_user)."""
-    return current_user
