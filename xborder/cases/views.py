@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from xborder.cases import presenters, queries, web_common, web_presenters
+from xborder.cases import presenters, queries, web_presenters
 from xborder.cases.models import STATUSES
 from xborder.cases.web_forms import ActionForm
+from xborder.web import helpers as web_helpers
 
 bp = Blueprint("cases", __name__)
-web_common.register(bp)
+web_helpers.register(bp)
 
 
 @bp.route("/")

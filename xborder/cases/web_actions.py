@@ -11,10 +11,10 @@ from flask_login import current_user, login_required
 
 from xborder.cases import operations, presenters, queries, web_presenters, workflow
 from xborder.cases.views import bp
-from xborder.cases.web_common import attempt, error_messages, flash_error, require_role
 from xborder.cases.web_forms import ActionForm, ReviewForm
 from xborder.core.errors import ApiError, Forbidden
 from xborder.core.unit_of_work import commit
+from xborder.web.helpers import attempt, error_messages, flash_error, require_role
 
 DONE_MESSAGES = {
     "submit": _l("Submitted to the assessment body."),
@@ -56,7 +56,7 @@ def take_action(case_id: int):
         raise
     except ApiError as exc:
         flash_error(exc)
-        return redirect(request.form.get("back") or url_for("cases.case_page", case_id=case.id))
+        return redirect(url_for("cases.case_page", case_id=case.id))
     flash(str(DONE_MESSAGES.get(name) or _("Done.")), "success")
     if current_user.role != "enterprise" and name in ("sign_opinion", "request_rectification"):
         return redirect(url_for("cases.home"))

@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 
 from xborder.cases import operations, queries
 from xborder.cases.views import bp
-from xborder.cases.web_common import attempt, catalogue_text, country_choices, field_errors, is_zh, require_role
 from xborder.cases.web_forms import MAX_PRIOR_TRANSFERS, MAX_TRANSFERS, DeclarationForm, field_id_for
 from xborder.core.errors import ApiError
 from xborder.core.timeutil import china_today
 from xborder.core.unit_of_work import commit
+from xborder.web.helpers import attempt, catalogue_text, country_choices, field_errors, is_zh, require_role
 
 
 def wizard_choices(form: DeclarationForm) -> None:

@@ -26,7 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from xborder.cases.web_common import parse_count
+from xborder.web.helpers import parse_count
 
 MAX_TRANSFERS = 20
 MAX_PRIOR_TRANSFERS = 50

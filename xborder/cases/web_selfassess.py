@@ -13,11 +13,11 @@ from flask_login import current_user, login_required
 from xborder.cases import evidence, operations, presenters, queries
 from xborder.cases.models import Evidence
 from xborder.cases.views import bp
-from xborder.cases.web_common import attempt, error_messages, field_errors, flash_error, require_role
 from xborder.cases.web_forms import AnswerForm, EvidenceForm
 from xborder.core.errors import ApiError
 from xborder.core.unit_of_work import commit
 from xborder.extensions import db
+from xborder.web.helpers import attempt, error_messages, field_errors, flash_error, require_role
 
 EDITABLE = ("draft", "rectification", "supplement_requested")
 

@@ -16,12 +16,12 @@ from flask_login import current_user, login_required
 
 from xborder.cases.models import STATUSES, Case, visible_to
 from xborder.cases.views import bp
-from xborder.cases.web_common import catalogue_text, require_role
 from xborder.core import audit
 from xborder.core.labels import STATUS_LABELS
 from xborder.core.timeutil import as_utc, china_today
 from xborder.extensions import db
 from xborder.law import catalogue
+from xborder.web.helpers import catalogue_text, require_role
 
 PATHWAYS = tuple(reversed(catalogue.PATHWAYS))  # most demanding first, as officials read them
 
