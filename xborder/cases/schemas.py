@@ -160,11 +160,20 @@ class AuditEntrySchema(ma.Schema):
     hash = ma.fields.String(required=True)
 
 
+class ChainCheckSchema(ma.Schema):
+    """Whether the case's audit chain recomputes: ok, or the first broken entry and why."""
+
+    ok = ma.fields.Boolean(required=True)
+    entries = ma.fields.Integer(required=True)
+    first_broken_seq = ma.fields.Integer(allow_none=True, required=True)
+    reason = ma.fields.String(allow_none=True, required=True)
+
+
 class AuditTrailSchema(ma.Schema):
     """A case's audit trail, oldest first, and whether the chain recomputes."""
 
     entries = ma.fields.List(ma.fields.Nested(AuditEntrySchema), required=True)
-    chain = ma.fields.Dict(required=True)
+    chain = ma.fields.Nested(ChainCheckSchema, required=True)
 
 
 class TransitionSchema(ma.Schema):
