@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 from typing import Optional
 
@@ -14,23 +13,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from xborder.core.timeutil import as_utc, utcnow
 from xborder.extensions import db
-
-
-class OrganisationKind(enum.StrEnum):
-    """What an organisation is in the procedure."""
-
-    enterprise = "enterprise"
-    assessor = "assessor"
-    authority = "authority"
-
-
-class Role(enum.StrEnum):
-    """A user's one role."""
-
-    enterprise = "enterprise"
-    assessor = "assessor"
-    provincial_official = "provincial_official"
-    admin = "admin"
 
 
 class Organisation(db.Model):

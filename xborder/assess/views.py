@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from xborder.cases.web_common import field_errors
-from xborder.cases.web_declare import preview_config, wizard_choices
 from xborder.cases.web_forms import MAX_TRANSFERS, DeclarationForm, field_id_for
 from xborder.core.errors import ApiError
 from xborder.core.timeutil import china_today
+from xborder.web.declaration import preview_config, wizard_choices
+from xborder.web.helpers import field_errors
 
 bp = Blueprint("assess", __name__)
 SAMPLE_EXPORTER = ("示例企业", "9131011552601815X1")

@@ -52,14 +52,14 @@ class CasesResource(MethodView):
 
     @token_required("enterprise")
     @blp.arguments(CaseCreateSchema)
-    @blp.alt_response(201, schema=CaseDetailSchema, description="The new draft case")
+    @blp.response(201, CaseDetailSchema, description="The new draft case")
     @blp.alt_response(422, description="The declaration is invalid; `errors` lists each field")
     def post(self, body):
         """Open a draft case from a declaration; earlier cases of the exporter count toward its thresholds."""
         user = api_user()
         case = operations.create_case(user, body["title"], body["declaration"])
         commit(expire=False)
-        return presenters.case_detail(case, user), 201
+        return presenters.case_detail(case, user)
 
 
 @blp.route("/cases/counts")
@@ -80,7 +80,7 @@ class CaseResource(MethodView):
     """One case."""
 
     @token_required()
-    @blp.alt_response(200, schema=CaseDetailSchema, description="The case")
+    @blp.response(200, CaseDetailSchema, description="The case")
     @blp.alt_response(404, description="No such case visible to the caller")
     def get(self, case_id: int):
         """The case with its declaration, determination, key points, risk, deadlines and available actions."""
@@ -94,7 +94,7 @@ class DeclarationResource(MethodView):
 
     @token_required("enterprise")
     @blp.arguments(DeclarationEditSchema)
-    @blp.alt_response(200, schema=CaseDetailSchema, description="The case, re-determined")
+    @blp.response(200, CaseDetailSchema, description="The case, re-determined")
     @blp.alt_response(409, description="Stale version")
     def put(self, body, case_id: int):
         """Replace the declaration of a draft (the earlier one is kept as a version) and re-determine."""
@@ -105,7 +105,7 @@ class DeclarationResource(MethodView):
         return presenters.case_detail(case, user)
 
     @token_required()
-    @blp.alt_response(200, schema=DeclarationHistorySchema, description="Every declaration of the case, oldest first")
+    @blp.response(200, DeclarationHistorySchema, description="Every declaration of the case, oldest first")
     def get(self, case_id: int):
         """Every version of the declaration with the determination made from it."""
         case = queries.get_case(api_user(), case_id)
@@ -122,7 +122,7 @@ class SelfAssessmentResource(MethodView):
 
     @token_required("enterprise")
     @blp.arguments(SelfAssessmentSchema)
-    @blp.alt_response(200, schema=CaseDetailSchema, description="The case with the new answers and risk")
+    @blp.response(200, CaseDetailSchema, description="The case with the new answers and risk")
     @blp.alt_response(409, description="Stale version")
     @blp.alt_response(422, description="An answer breaks a rule")
     def put(self, body, case_id: int):
@@ -134,8 +134,8 @@ class SelfAssessmentResource(MethodView):
         return presenters.case_detail(case, user)
 
     @token_required()
-    @blp.alt_response(200, schema=QuestionnaireSchema,
-                      description="The applicable key points with their questions and help")
+    @blp.response(200, QuestionnaireSchema,
+                  description="The applicable key points with their questions and help")
     def get(self, case_id: int):
         """The questionnaire: applicable key points, questions, evidence hints, and the current answers."""
         case = queries.get_case(api_user(), case_id)
@@ -148,14 +148,14 @@ class EvidenceListResource(MethodView):
     """Evidence attached to the case."""
 
     @token_required()
-    @blp.alt_response(200, schema=EvidenceListSchema, description="The case's evidence, without the bytes")
+    @blp.response(200, EvidenceListSchema, description="The case's evidence, without the bytes")
     def get(self, case_id: int):
         """List the evidence (name, detected type, size, SHA-256, key point)."""
         return {"items": presenters.evidence_list(queries.get_case(api_user(), case_id))}
 
     @token_required("enterprise")
     @blp.arguments(EvidenceUploadSchema, location="form")
-    @blp.alt_response(201, schema=EvidenceSummarySchema, description="The stored evidence")
+    @blp.response(201, EvidenceSummarySchema, description="The stored evidence")
     @blp.alt_response(413, description="Too large")
     @blp.alt_response(422, description="Empty, unknown key point, or a type that is not accepted")
     def post(self, form, case_id: int):
@@ -172,7 +172,7 @@ class EvidenceListResource(MethodView):
             upload.close()  # close the spooled temporary file whatever the outcome
         row = evidence.add_evidence(user, case, upload.filename or "file", data, form.get("key_point"))
         commit()
-        return presenters.evidence_summary(row), 201
+        return presenters.evidence_summary(row)
 
 
 @blp.route("/cases/<int:case_id>/evidence/<int:evidence_id>")
@@ -214,7 +214,7 @@ class TransitionResource(MethodView):
 
     @token_required()
     @blp.arguments(TransitionSchema)
-    @blp.alt_response(200, schema=CaseDetailSchema, description="The case after the action")
+    @blp.response(200, CaseDetailSchema, description="The case after the action")
     @blp.alt_response(403, description="Your role does not take this action")
     @blp.alt_response(409, description="Stale version")
     @blp.alt_response(422, description="Not possible in this status, or a precondition is unmet")
@@ -235,7 +235,7 @@ class ReviewResource(MethodView):
 
     @token_required("assessor")
     @blp.arguments(ReviewSchema)
-    @blp.alt_response(200, schema=CaseDetailSchema, description="The case with the findings and re-scored risk")
+    @blp.response(200, CaseDetailSchema, description="The case with the findings and re-scored risk")
     @blp.alt_response(409, description="Stale version")
     def put(self, body, case_id: int):
         """Record findings per key point; impact/likelihood overrides need a written justification."""
@@ -251,9 +251,9 @@ class ChangesResource(MethodView):
     """What changed in the last round of rectification or supplement."""
 
     @token_required()
-    @blp.alt_response(200, schema=RoundChangesSchema,
-                      description="`round` (what was asked, revisions compared), `answers` and `declaration` "
-                                  "differences; `round` is null before any request")
+    @blp.response(200, RoundChangesSchema,
+                  description="`round` (what was asked, revisions compared), `answers` and `declaration` "
+                  "differences; `round` is null before any request")
     @blp.alt_response(404, description="No such case visible to the caller")
     def get(self, case_id: int):
         """The answers and declaration at the request against those resubmitted (or current, while it is open)."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from xborder.cases import web_common
 from xborder.cases.permissions import can_act
+from xborder.web import helpers as web_helpers
 
 bp = Blueprint("cases", __name__)
-web_common.register(bp)
+web_helpers.register(bp)
 # Pages ask the one permission rule, e.g. `can_act(current_user, case, "edit_declaration")`.
 bp.add_app_template_global(can_act, "can_act")

@@ -8,6 +8,7 @@ from xborder.cases.models.status import ALL as ALL_STATUSES
 from xborder.cases.transitions import TransitionSchema as TransitionSchema  # derived from the action table
 from xborder.core.text import SafeText
 from xborder.core.timeutil import as_utc
+from xborder.law.schemas import DeterminationSchema
 
 
 class UTCDateTime(ma.fields.DateTime):
@@ -83,24 +84,68 @@ class EvidenceUploadSchema(ma.Schema):
     key_point = ma.fields.String(validate=ma.validate.Length(max=20))
 
 
-class CaseDetailSchema(ma.Schema):
-    """One case with everything the caller may see of it."""
+class ExporterSchema(ma.Schema):
+    """The exporting organisation of a case."""
 
-    class Meta:
-        unknown = ma.INCLUDE
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    uscc = ma.fields.String(required=True)
+    province = ma.fields.String(required=True)
+
+
+class KeyPointStatusSchema(ma.Schema):
+    """An applicable key point and whether its `answer` is non-empty."""
+
+    id = ma.fields.String(required=True)
+    title_zh = ma.fields.String(required=True)
+    title_en = ma.fields.String(required=True)
+    answered = ma.fields.Boolean(required=True)
+
+
+class DeadlineSchema(ma.Schema):
+    """A deadline running for the case: its rule's name, start, due date and legal basis."""
+
+    kind = ma.fields.String(required=True)
+    label_zh = ma.fields.String(allow_none=True, required=True)
+    label_en = ma.fields.String(allow_none=True, required=True)
+    starts = ma.fields.String(required=True)
+    due = ma.fields.String(required=True)
+    provisional = ma.fields.Boolean(required=True)
+    overdue = ma.fields.Boolean(required=True)
+    legal_basis = ma.fields.List(ma.fields.Dict(), required=True)
+    opens = ma.fields.String(metadata={"description": "When the window opens, for a window rather than a limit"})
+    xborder_default = ma.fields.Boolean(metadata={"description": "True: a period xborder assumes, not the law's"})
+    start_estimated = ma.fields.Boolean()
+    due_set_by_authority = ma.fields.Boolean()
+
+
+class CaseDetailSchema(ma.Schema):
+    """One case with everything the caller may see of it (api.md `GET /cases/{id}`)."""
 
     id = ma.fields.Integer(required=True)
     reference = ma.fields.String(required=True)
     title = ma.fields.String(required=True)
     status = ma.fields.String(required=True)
     version = ma.fields.Integer(required=True)
-    declaration = ma.fields.Dict(allow_none=True)
-    determination = ma.fields.Dict(allow_none=True)
-    key_points = ma.fields.List(ma.fields.Dict(), required=True)
-    risk = ma.fields.Dict(allow_none=True)
-    deadlines = ma.fields.List(ma.fields.Dict(), required=True)
-    valid_until = ma.fields.String(allow_none=True)
+    exporter = ma.fields.Nested(ExporterSchema, required=True)
+    assessor_org_id = ma.fields.Integer(allow_none=True, required=True)
+    declaration_revision = ma.fields.Integer(required=True)
+    declaration = ma.fields.Dict(allow_none=True, required=True, metadata={
+        "description": "The declaration as stored (see the Declaration schema)"})
+    determination = ma.fields.Nested(DeterminationSchema, allow_none=True, required=True)
+    answers_revision = ma.fields.Integer(required=True)
+    answers = ma.fields.List(ma.fields.Dict(), required=True, metadata={
+        "description": '[{"key_point", "answer", "measures", "evidence", "responses"}] as saved'})
+    key_points = ma.fields.List(ma.fields.Nested(KeyPointStatusSchema), required=True)
+    risk = ma.fields.Dict(allow_none=True, required=True, metadata={
+        "description": '{"level", "summary_zh", "summary_en", "key_points": [{"id", "level", "impact", '
+                       '"likelihood", "factors"}], …} from the risk engine'})
+    evidence = ma.fields.List(ma.fields.Nested(lambda: EvidenceSummarySchema()), required=True)
+    deadlines = ma.fields.List(ma.fields.Nested(DeadlineSchema), required=True)
+    valid_until = ma.fields.String(allow_none=True, required=True)
     actions = ma.fields.List(ma.fields.String(), required=True)
+    created_at = ma.fields.String(required=True)
+    updated_at = ma.fields.String(required=True)
 
 
 class AuditEntrySchema(ma.Schema):
@@ -117,11 +162,20 @@ class AuditEntrySchema(ma.Schema):
     hash = ma.fields.String(required=True)
 
 
+class ChainCheckSchema(ma.Schema):
+    """Whether the case's audit chain recomputes: ok, or the first broken entry and why."""
+
+    ok = ma.fields.Boolean(required=True)
+    entries = ma.fields.Integer(required=True)
+    first_broken_seq = ma.fields.Integer(allow_none=True, required=True)
+    reason = ma.fields.String(allow_none=True, required=True)
+
+
 class AuditTrailSchema(ma.Schema):
     """A case's audit trail, oldest first, and whether the chain recomputes."""
 
     entries = ma.fields.List(ma.fields.Nested(AuditEntrySchema), required=True)
-    chain = ma.fields.Dict(required=True)
+    chain = ma.fields.Nested(ChainCheckSchema, required=True)
 
 
 class ReviewSchema(ma.Schema):

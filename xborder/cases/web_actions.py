@@ -13,10 +13,10 @@ from xborder.cases import operations, presenters, queries, web_presenters, workf
 from xborder.cases.blueprint import bp
 from xborder.cases.keypoints import applicable_key_points
 from xborder.cases.models import ENTERPRISE
-from xborder.cases.web_common import attempt, error_messages, flash_error, form_version, require_role
 from xborder.cases.web_forms import ActionForm, ReviewForm
 from xborder.core.errors import ApiError, Forbidden
 from xborder.core.unit_of_work import commit
+from xborder.web.helpers import attempt, error_messages, flash_error, form_version, require_role
 
 DONE_MESSAGES = {
     "submit": _l("Submitted to the assessment body."),

@@ -8,41 +8,17 @@ from flask_login import current_user, login_required
 
 from xborder.cases import operations, queries
 from xborder.cases.blueprint import bp
-from xborder.cases.web_common import (
-    attempt,
-    catalogue_text,
-    country_choices,
-    field_errors,
-    form_version,
-    is_zh,
-    require_role,
-)
 from xborder.cases.web_forms import MAX_PRIOR_TRANSFERS, MAX_TRANSFERS, DeclarationForm, field_id_for
 from xborder.core.errors import ApiError
 from xborder.core.timeutil import china_today
 from xborder.core.unit_of_work import commit
-
-
-def wizard_choices(form: DeclarationForm) -> None:
-    """Fill the pickers of a declaration form in the current language."""
-    from xborder.law import catalogue
-
-    scenarios = [(s, catalogue_text("scenarios", s)) for s in catalogue.scenario_ids()]
-    provinces = [(p.code, p.name_zh if is_zh() else p.name_en) for p in catalogue.provinces().values()]
-    form.setup_choices(scenarios, country_choices(), provinces)
-
-
-def preview_config() -> dict[str, object]:
-    """What the live preview script needs to name pathways and articles without asking the server."""
-    from xborder.law import catalogue
-
-    lang = "zh" if is_zh() else "en"
-    return {
-        "lang": lang,
-        "pathways": {p: catalogue_text("pathways", p) for p in
-                     ("exempt", "standard_contract_or_certification", "security_assessment")},
-        "instruments": {i.id: (i.short_zh if lang == "zh" else i.short_en) for i in catalogue.instruments()},
-    }
+from xborder.web.declaration import preview_config, wizard_choices
+from xborder.web.helpers import (
+    attempt,
+    field_errors,
+    form_version,
+    require_role,
+)
 
 
 def _grow_or_shrink(form: DeclarationForm) -> bool:

@@ -27,8 +27,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from xborder.cases.transitions import ACTIONS, Field, FieldKind, fields_by_name
-from xborder.cases.web_common import parse_count
 from xborder.core.text import MESSAGES, normalise_newlines, unsafe_character
+from xborder.web.helpers import parse_count
 
 
 class SafeText:
@@ -266,11 +266,11 @@ def web_field(field: Field):
     """The form field for one field of the action table: its kind's widget, its length as a validator (requiredness
     and the rest are the action's checks, reported after the post like the API's)."""
     label = FIELD_LABELS[field.name]
-    length = [Optional(), Length(max=field.length)] if field.length else [Optional()]
+    length = [Length(max=field.length)] if field.length else []
     if field.kind is FieldKind.TEXT:
-        return TextAreaField(label, validators=[*length, SafeText(multiline=True)], filters=[_lf])
+        return TextAreaField(label, validators=[Optional(), SafeText(multiline=True), *length], filters=[_lf])
     if field.kind is FieldKind.LINE:
-        return StringField(label, validators=[*length, SafeText()])
+        return StringField(label, validators=[Optional(), SafeText(), *length])
     if field.kind is FieldKind.REF:
         return SelectField(label, coerce=int, validate_choice=False, validators=[Optional()])
     if field.kind is FieldKind.IDS:

@@ -15,11 +15,11 @@ from xborder.cases.blueprint import bp
 from xborder.cases.keypoints import applicable_key_points, key_point_status
 from xborder.cases.models import Evidence
 from xborder.cases.permissions import can_act
-from xborder.cases.web_common import attempt, error_messages, field_errors, flash_error, form_version, require_role
 from xborder.cases.web_forms import AnswerForm, EvidenceForm
 from xborder.core.errors import ApiError
 from xborder.core.unit_of_work import commit
 from xborder.extensions import db
+from xborder.web.helpers import attempt, error_messages, field_errors, flash_error, form_version, require_role
 
 
 def responses_from(form_data, point: dict[str, Any]) -> dict[str, Any]:

@@ -18,13 +18,13 @@ from xborder.cases.blueprint import bp
 from xborder.cases.models import Case, visible_to
 from xborder.cases.models.status import ALL as ALL_STATUSES
 from xborder.cases.models.status import CaseStatus
-from xborder.cases.web_common import catalogue_text, require_role
 from xborder.core import audit
 from xborder.core.labels import STATUS_LABELS
 from xborder.core.text import spreadsheet_cell, xlsx_row
 from xborder.core.timeutil import as_utc, china_today
 from xborder.extensions import db
 from xborder.law import catalogue
+from xborder.web.helpers import catalogue_text, require_role
 
 PATHWAYS = tuple(reversed(catalogue.PATHWAYS))  # most demanding first, as officials read them
 

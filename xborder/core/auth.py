@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
-from flask_login import current_user
 
 from xborder.core.errors import ApiError, Forbidden
 from xborder.extensions import login_manager
@@ -77,8 +76,3 @@ def token_required(*roles: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-def web_user():
-    """The logged-in user of the web session (Flask-Login's current_user)."""
-    return current_user

@@ -27,7 +27,7 @@ MAX_PEM_BYTES = 64 * 1024
 
 
 def _waiting(build):
-    response = jsonify(builds.status(build))
+    response = jsonify(DossierBuildSchema().dump(builds.status(build)))
     response.status_code = 202
     response.headers["Retry-After"] = "2"
     response.headers["Location"] = url_for("dossiers_api.DossierResource", case_id=build.case_id)
@@ -74,8 +74,8 @@ class SigningCertificateResource(MethodView):
     """The caller's organisation's signing certificate."""
 
     @token_required("enterprise", "assessor", "provincial_official")
-    @blp.alt_response(200, schema=CertificateStateSchema,
-                      description="The active certificate, or null before the organisation first signs")
+    @blp.response(200, CertificateStateSchema,
+                  description="The active certificate, or null before the organisation first signs")
     def get(self):
         """The certificate the organisation signs stages with (issued by the deployment CA on first signature)."""
         from xborder.dossiers.pki import ROLE_OF_KIND
@@ -88,8 +88,8 @@ class SigningCertificateResource(MethodView):
 
     @token_required("enterprise", "assessor", "provincial_official")
     @blp.doc(requestBody=CERTIFICATE_UPLOAD)
-    @blp.alt_response(201, schema=CertificateSchema,
-                      description="The uploaded certificate, now the organisation's signing certificate")
+    @blp.response(201, CertificateSchema,
+                  description="The uploaded certificate, now the organisation's signing certificate")
     @blp.alt_response(422, description="Unreadable, not issued by a trusted CA, another organisation's, wrong role, "
                                        "or the key does not match")
     def post(self):
@@ -100,4 +100,4 @@ class SigningCertificateResource(MethodView):
             user.organisation, _pem_field("certificate", True), _pem_field("private_key", True),
             (request.form.get("key_passphrase") or "").encode() or None, _pem_field("chain", False))
         commit()
-        return _certificate_json(row), 201
+        return _certificate_json(row)

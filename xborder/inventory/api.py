@@ -122,7 +122,7 @@ class ImportsResource(MethodView):
 
     @token_required("enterprise")
     @blp.arguments(ImportUploadSchema, location="form")
-    @blp.alt_response(202, schema=ImportRunSchema, description="Queued: poll the run for progress and the preview")
+    @blp.response(202, ImportRunSchema, description="Queued: poll the run for progress and the preview")
     @blp.alt_response(403, description="Not an enterprise")
     @blp.alt_response(413, description="Too large")
     @blp.alt_response(422, description="No file, or not .xlsx/.csv")
@@ -139,7 +139,7 @@ class ImportsResource(MethodView):
         run = operations.start_import(user, files, apply_when_valid=form["apply"])
         after_commit(tasks.start, tasks.preview_import, run.id)
         commit()
-        return ImportRunSchema().dump(run), 202
+        return run
 
 
 @blp.route("/imports/<int:run_id>")
@@ -170,7 +170,7 @@ class ApplyResource(MethodView):
     """Applying a previewed upload."""
 
     @token_required("enterprise")
-    @blp.alt_response(202, schema=ImportRunSchema, description="Applying: poll the run")
+    @blp.response(202, ImportRunSchema, description="Applying: poll the run")
     @blp.alt_response(404, description="No such upload of your organisation")
     @blp.alt_response(422, description="Not a previewed upload")
     def post(self, run_id: int):
@@ -179,7 +179,7 @@ class ApplyResource(MethodView):
         run = operations.request_apply(user, operations.get_run(user, run_id))
         after_commit(tasks.start, tasks.apply_import, run.id)
         commit()
-        return ImportRunSchema().dump(run), 202
+        return run
 
 
 @blp.route("/declarations/draft")
@@ -202,7 +202,7 @@ class DeclareResource(MethodView):
 
     @token_required("enterprise")
     @blp.arguments(DeclareSchema)
-    @blp.alt_response(201, schema=CaseLinksSchema, description="The new draft case's id and its links to the rows")
+    @blp.response(201, CaseLinksSchema, description="The new draft case's id and its links to the rows")
     @blp.alt_response(422, description="Unknown rows or an invalid declaration")
     def post(self, body):
         """Open a draft case from the rows (or from the edited draft) and keep which rows fed it."""
@@ -211,7 +211,7 @@ class DeclareResource(MethodView):
                                                  body["as_of"] or china_today(), body["exporter"],
                                                  body["declaration"])
         commit()
-        return CaseLinksSchema().dump({"case_id": case.id, "flagged": False, "links": links.links_of(case.id)}), 201
+        return {"case_id": case.id, "flagged": False, "links": links.links_of(case.id)}
 
 
 @blp.route("/cases/<int:case_id>")

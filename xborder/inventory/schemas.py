@@ -6,6 +6,7 @@ import marshmallow as ma
 
 from xborder.cases.schemas import UTCDateTime
 from xborder.inventory.models import IMPORT_STATUSES
+from xborder.law.schemas import CitationSchema, DeterminationSchema
 
 FORMAT = ma.validate.OneOf(("xlsx", "csv", "json"))
 SHEET = ma.validate.OneOf(("flows", "recipients", "documents"))
@@ -104,10 +105,24 @@ class ImportRunSummarySchema(ma.Schema):
     created_at = UTCDateTime(required=True)
 
 
+class ImportErrorSchema(ma.Schema):
+    """What is wrong with a cell, a sheet or a file (inventory.messages), located and said in zh and en."""
+
+    path = ma.fields.String(required=True, metadata={"description": "sheet/row/field"})
+    code = ma.fields.String(required=True)
+    sheet = ma.fields.String(allow_none=True, required=True)
+    sheet_title = ma.fields.String(required=True)
+    row = ma.fields.Integer(allow_none=True, required=True)
+    column = ma.fields.String(allow_none=True, required=True, metadata={"description": "The column letter"})
+    field = ma.fields.String(allow_none=True, required=True)
+    message_en = ma.fields.String(required=True)
+    message_zh = ma.fields.String(required=True)
+
+
 class ImportRunSchema(ImportRunSummarySchema):
     """An upload: status, progress, every error located by sheet/row/column, and the preview of changes."""
 
-    errors = ma.fields.List(ma.fields.Dict(), required=True)
+    errors = ma.fields.List(ma.fields.Nested(ImportErrorSchema), required=True)
     preview = ma.fields.Dict(allow_none=True)
     message = ma.fields.String(allow_none=True)
     finished_at = UTCDateTime(allow_none=True)
@@ -150,8 +165,18 @@ class DraftResultSchema(ma.Schema):
 
     declaration = ma.fields.Dict(required=True)
     sources = ma.fields.List(ma.fields.List(ma.fields.String()), required=True)
-    determination = ma.fields.Dict(allow_none=True)
+    determination = ma.fields.Nested(DeterminationSchema, allow_none=True)
     errors = ma.fields.List(ma.fields.Dict(), required=True)
+
+
+class FlagSchema(ma.Schema):
+    """A re-declaration trigger (forms/inventory) that a change of the row set off."""
+
+    trigger = ma.fields.String(required=True)
+    fields = ma.fields.List(ma.fields.String(), required=True)
+    message_zh = ma.fields.String(required=True)
+    message_en = ma.fields.String(required=True)
+    legal_basis = ma.fields.List(ma.fields.Nested(CitationSchema), required=True)
 
 
 class LinkSchema(ma.Schema):
@@ -161,7 +186,7 @@ class LinkSchema(ma.Schema):
     case_reference = ma.fields.Function(lambda link: link.case_reference)
     entry_key = ma.fields.String(required=True)
     snapshot = ma.fields.Dict(required=True)
-    flags = ma.fields.List(ma.fields.Dict(), required=True)
+    flags = ma.fields.List(ma.fields.Nested(FlagSchema), required=True)
     flagged_at = UTCDateTime(allow_none=True)
     created_at = UTCDateTime(required=True)
 

@@ -6,42 +6,27 @@ import datetime as dt
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from xborder.core.errors import ApiError
-from xborder.core.i18n import current_locale
 from xborder.core.timeutil import china_today
 from xborder.core.unit_of_work import after_commit, commit
 from xborder.inventory import exports, links, operations, queries, spec, tasks
+from xborder.web.helpers import flash_error, lang
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 
 
-def bi(zh: str, en: str) -> str:
-    """The text in the page's language."""
-    return zh if current_locale() == "zh_CN" else en
-
-
-def lang() -> str:
-    """zh or en, for the vocabularies' names."""
-    return "zh" if current_locale() == "zh_CN" else "en"
-
-
 @bp.app_context_processor
 def _helpers() -> dict[str, object]:
-    return {"bi": bi, "inventory_links": links.links_of, "inv_label": lambda vocabulary, value: spec.label(
+    return {"inventory_links": links.links_of, "inv_label": lambda vocabulary, value: spec.label(
         spec.vocabulary_entry(vocabulary, value), lang()) or (value or "")}
 
 
 def _enterprise() -> None:
     if current_user.role != "enterprise":
         abort(403)
-
-
-def _messages(error: ApiError) -> None:
-    key = "message_zh" if lang() == "zh" else "message_en"
-    for e in error.errors or [{key: error.detail}]:
-        flash(str(e.get(key) or e.get("message_en") or error.detail), "error")
 
 
 def _send(data: bytes, filename: str):
@@ -76,7 +61,7 @@ def upload():
     try:
         run = operations.start_import(current_user, files)
     except ApiError as exc:
-        _messages(exc)
+        flash_error(exc)
         return redirect(url_for("inventory.index"))
     after_commit(tasks.start, tasks.preview_import, run.id)
     commit()
@@ -101,7 +86,7 @@ def apply_run(run_id: int):
     try:
         operations.request_apply(current_user, run)
     except ApiError as exc:
-        _messages(exc)
+        flash_error(exc)
         return redirect(url_for("inventory.import_run", run_id=run_id))
     after_commit(tasks.start, tasks.apply_import, run.id)
     commit()
@@ -116,10 +101,10 @@ def discard_run(run_id: int):
     try:
         operations.discard(current_user, operations.get_run(current_user, run_id))
     except ApiError as exc:
-        _messages(exc)
+        flash_error(exc)
         return redirect(url_for("inventory.import_run", run_id=run_id))
     commit()
-    flash(bi("已放弃该导入。", "The upload was discarded."), "success")
+    flash(_("The upload was discarded."), "success")
     return redirect(url_for("inventory.index"))
 
 
@@ -163,7 +148,7 @@ def acknowledge(case_id: int):
     _enterprise()
     links.acknowledge(case_queries.get_case(current_user, case_id), current_user)
     commit()
-    flash(bi("已确认清单变更，标记已清除。", "Inventory changes acknowledged; the flags are cleared."), "success")
+    flash(_("Inventory changes acknowledged; the flags are cleared."), "success")
     return redirect(url_for("cases.case_page", case_id=case_id))
 
 

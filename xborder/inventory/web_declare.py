@@ -6,13 +6,14 @@ import copy
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from xborder.cases.web_common import attempt, parse_count
 from xborder.core.errors import ApiError
 from xborder.core.unit_of_work import commit
 from xborder.inventory import operations
-from xborder.inventory.views import _enterprise, bi, bp, lang, parse_date
+from xborder.inventory.views import _enterprise, bp, parse_date
+from xborder.web.helpers import attempt, flash_error, lang, parse_count
 
 
 def _facts(form) -> dict[str, Any]:
@@ -53,13 +54,12 @@ def declare():
     form = request.form if request.method == "POST" else request.args
     keys = [k for k in form.getlist("entry_keys") if k]
     as_of = parse_date(form.get("as_of"))
-    title = (form.get("title") or "").strip() or bi(f"根据数据清单申报（{as_of.isoformat()}）",
-                                                    f"Declaration from the inventory ({as_of.isoformat()})")
+    title = (form.get("title") or "").strip() or _("Declaration from the inventory (%(date)s)",
+                                                    date=as_of.isoformat())
     try:
         draft = operations.draft_declaration(current_user, keys, as_of, _facts(form))
     except ApiError as exc:
-        for e in exc.errors or [{"message_en": exc.detail}]:
-            flash(str(e.get(f"message_{lang()}") or e.get("message_en")), "error")
+        flash_error(exc)
         return redirect(url_for("inventory.index"))
     if request.method == "GET":
         return _render(keys, draft, title)
@@ -76,7 +76,6 @@ def declare():
                               "errors": exc.errors or [{"path": "", "message_en": exc.detail,
                                                         "message_zh": exc.detail}]}, title, exc.status)
     commit()
-    flash(bi(f"已根据 {len(keys)} 条清单条目创建案件 {case.reference}；可继续修改申报。",
-             f"Case {case.reference} opened from {len(keys)} inventory rows; you can still change the declaration."),
-          "success")
+    flash(_("Case %(reference)s opened from %(n)s inventory rows; you can still change the declaration.",
+            reference=case.reference, n=len(keys)), "success")
     return redirect(url_for("cases.case_page", case_id=case.id))

@@ -1,4 +1,4 @@
-"""Shared helpers for the server-rendered pages: locale-aware labels, error messages, template globals."""
+"""Helpers shared by every feature's pages: locale-aware labels, error messages, template globals."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import gettext
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash
+from flask import Blueprint, abort, flash
 from flask_login import current_user
 
 from xborder.core.errors import ApiError
@@ -18,6 +18,11 @@ from xborder.core.i18n import current_locale
 def is_zh() -> bool:
     """Whether this request is served in Chinese."""
     return current_locale() == "zh_CN"
+
+
+def lang() -> str:
+    """`zh` or `en`: the suffix of bilingual fields (`message_zh`, a vocabulary's `zh`) for this request."""
+    return "zh" if is_zh() else "en"
 
 
 def localized(obj: Mapping[str, Any] | None, base: str) -> str:
@@ -34,8 +39,7 @@ def localized(obj: Mapping[str, Any] | None, base: str) -> str:
 
 def error_messages(error: ApiError) -> list[str]:
     """The error's field messages in the current language (or its detail when it has none)."""
-    lang = "zh" if is_zh() else "en"
-    messages = [str(e.get(f"message_{lang}") or e.get("message_en") or "") for e in error.errors]
+    messages = [str(e.get(f"message_{lang()}") or e.get("message_en") or "") for e in error.errors]
     return [m for m in messages if m] or [error.detail]
 
 
@@ -47,10 +51,9 @@ def flash_error(error: ApiError) -> None:
 
 def field_errors(error: ApiError) -> dict[str, list[str]]:
     """Field messages keyed by the error's `/`-path, for showing next to form fields."""
-    lang = "zh" if is_zh() else "en"
     out: dict[str, list[str]] = {}
     for e in error.errors:
-        out.setdefault(str(e.get("path", "")), []).append(str(e.get(f"message_{lang}") or e.get("message_en")))
+        out.setdefault(str(e.get("path", "")), []).append(str(e.get(f"message_{lang()}") or e.get("message_en")))
     return out
 
 
@@ -127,7 +130,7 @@ def cite(citation: Mapping[str, Any]) -> str:
     from xborder.law.catalogue import citation_label
 
     try:
-        return citation_label(citation, "zh" if is_zh() else "en")
+        return citation_label(citation, lang())
     except (KeyError, ValueError):
         return f"{citation.get('instrument')} {citation.get('article')}"
 
@@ -155,22 +158,9 @@ def level_label(dimension: str, level: str | None) -> str:
     return level or "—"
 
 
-def risk_levels(dimension: str = "risk") -> list[str]:
-    """The level ids of a dimension, lowest first."""
-    from xborder.core.timeutil import china_today
-    from xborder.law.risk import risk_method
-
-    return [row["id"] for row in risk_method(china_today())["levels"][dimension]]
-
-
 def number(value: Any) -> str:
     """A count with thousands separators."""
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
-
-
-def has_endpoint(name: str) -> bool:
-    """Whether another feature's page exists yet, so links to it appear only once it does."""
-    return name in current_app.view_functions
 
 
 def join(items: Iterable[Any]) -> str:
@@ -183,7 +173,7 @@ def register(bp: Blueprint) -> None:
 
     @bp.app_context_processor
     def _web_helpers() -> dict[str, object]:
-        return {"has_endpoint": has_endpoint, "lt": localized, "cite": cite, "number": number,
+        return {"lt": localized, "cite": cite, "number": number,
                 "pathway_label": lambda code: catalogue_text("pathways", code),
                 "scenario_label": lambda code: catalogue_text("scenarios", code),
                 "level_label": level_label, "country_name": country_name, "join_list": join, "is_zh": is_zh}
