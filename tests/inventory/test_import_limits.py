@@ -231,6 +231,6 @@ def test_a_run_whose_worker_died_is_recovered_by_the_sweep(app, client, db, ente
 
 
 def test_the_sweep_runs_the_recovery(app, db):
-    from xborder.cases.deadline_tasks import sweep
+    from xborder.sweep import sweep
 
     assert sweep()["imports_recovered"] == 0

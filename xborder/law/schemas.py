@@ -94,6 +94,15 @@ class InterpretationSchema(ma.Schema):
     applies_to = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.Raw()), required=True)
 
 
+class MechanismSchema(ma.Schema):
+    """One route of the standard-contract band (standard contract or certification): allowed or not, and why."""
+
+    mechanism = ma.fields.String(required=True, metadata={"enum": ["standard_contract", "certification"]})
+    allowed = ma.fields.Boolean(required=True)
+    reasons = ma.fields.List(ma.fields.Nested(ReasonSchema), required=True)
+    obligations = ma.fields.List(ma.fields.Nested(ObligationSchema), required=True)
+
+
 class DeterminationSchema(ma.Schema):
     """The determination: regime, pathway, reasons and legal basis per transfer, obligations, validity."""
 
@@ -108,3 +117,6 @@ class DeterminationSchema(ma.Schema):
     validity = ma.fields.Nested(ValiditySchema, allow_none=True, required=True)
     counted = ma.fields.Nested(CountedSchema)
     interpretations = ma.fields.List(ma.fields.Nested(InterpretationSchema))
+    mechanisms = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(MechanismSchema), allow_none=True,
+                                metadata={"description": "Both routes of the standard-contract band (law/mechanism); "
+                                                         "null outside the band"})
