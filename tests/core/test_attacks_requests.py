@@ -1,0 +1,202 @@
+"""The attack on the request layer, kept as regression tests (issue 17): races on committed data with real threads
+and their own database connections, deep JSON nesting, chunked bodies over the limit, sessions and passwords, the
+sign-in limiter across processes, and what an enterprise may know of other organisations."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import subprocess
+import sys
+import threading
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import auth, declaration, make_uscc
+
+PASSWORD = "correct horse battery"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Committed data: a second app on the suite's database that runs jobs in-process (as the embedded default does,
+# so a download builds and stores the bundle inside the requests that race), cleaned up afterwards.
+# ---------------------------------------------------------------------------------------------------------------
+
+def _delete_pointing_at(db, column: str, ids: list) -> None:
+    """Delete every row that points at these ids through a foreign key, deepest first."""
+    table_name, key = column.split(".")
+    if not ids:
+        return
+    for table in db.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name != table_name or fk.column.name != key or table.name == table_name:
+                continue
+            pk = list(table.primary_key.columns)
+            if len(pk) == 1:
+                child_ids = list(db.session.scalars(sa.select(pk[0]).where(fk.parent.in_(ids))))
+                _delete_pointing_at(db, f"{table.name}.{pk[0].name}", child_ids)
+            db.session.execute(sa.delete(table).where(fk.parent.in_(ids)))
+
+
+@pytest.fixture
+def committed(app, app_env):
+    """An app without Redis on the suite's database, an enterprise and an assessor body with a user each (committed),
+    and their tokens; every row made is deleted afterwards."""
+    from xborder import create_app
+    from xborder.accounts.models import Organisation, User
+    from xborder.accounts.operations import issue_token
+    from xborder.extensions import db
+
+    env = {k: v for k, v in app_env.items() if k != "REDIS_URL"}
+    app = create_app(env, TESTING=False, PROPAGATE_EXCEPTIONS=False)  # the suite's app has built the schema
+    n = uuid.uuid4().int % 10_000_000
+    with app.app_context():
+        enterprise = Organisation(kind="enterprise", name=f"并发企业{n}", uscc=make_uscc(10_000_000 + n),
+                                  province="310000")
+        body = Organisation(kind="assessor", name=f"并发评估机构{n}", uscc=make_uscc(20_000_000 + n),
+                            province="310000")
+        user = User(email=f"race-{n}@example.test", role="enterprise", organisation=enterprise)
+        user.set_password(PASSWORD)
+        db.session.add_all([enterprise, body, user])
+        db.session.flush()
+        token, _ = issue_token(user)
+        ids = {"enterprise": enterprise.id, "assessor": body.id, "user": user.id, "uscc": enterprise.uscc}
+        db.session.commit()
+        db.session.remove()
+    yield app, ids, token
+    from xborder.cases.models import Case
+
+    with app.app_context():
+        cases = list(db.session.scalars(sa.select(Case.id).where(Case.exporter_id == ids["enterprise"])))
+        _delete_pointing_at(db, "cases.id", cases)
+        db.session.execute(sa.delete(Case).where(Case.id.in_(cases)))
+        _delete_pointing_at(db, "users.id", [ids["user"]])
+        db.session.execute(sa.delete(User).where(User.id == ids["user"]))
+        orgs = [ids["enterprise"], ids["assessor"]]
+        _delete_pointing_at(db, "organisations.id", orgs)
+        db.session.execute(sa.delete(Organisation).where(Organisation.id.in_(orgs)))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _in_parallel(app, count: int, request) -> list:
+    """Run `request(client)` in `count` threads released together, each with its own client, app context, session
+    and database connection; return the responses."""
+    barrier = threading.Barrier(count)
+    responses: list = []
+
+    def attempt() -> None:
+        own = app.test_client()
+        barrier.wait()
+        responses.append(request(own))
+
+    threads = [threading.Thread(target=attempt) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return responses
+
+
+def _new_case(client, ids, token, title="并发案件"):
+    response = client.post("/api/v1/cases", headers=auth(token),
+                           json={"title": title, "declaration": declaration(ids["uscc"], pi=150_000)})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_eight_parallel_downloads_of_one_dossier_answer_no_5xx(committed):
+    from xborder.core.audit import verify_chain
+    from xborder.extensions import db
+
+    app, ids, token = committed
+    client = app.test_client()
+    case = _new_case(client, ids, token)
+    answers = [{"key_point": kp["id"], "answer": "已回答"} for kp in case["key_points"]]
+    case = client.put(f"/api/v1/cases/{case['id']}/self-assessment", headers=auth(token),
+                      json={"version": case["version"], "answers": answers}).json
+    submitted = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token), json={
+        "action": "submit", "version": case["version"], "assessor_org_id": ids["assessor"]})
+    assert submitted.status_code == 200, submitted.json
+
+    responses = _in_parallel(app, 8, lambda own: own.get(f"/api/v1/cases/{case['id']}/dossier", headers=auth(token)))
+    statuses = sorted(r.status_code for r in responses)
+    assert all(code < 500 for code in statuses), [(r.status_code, r.get_data()[:300]) for r in responses]
+    assert set(statuses) <= {200, 202}
+    zips = {r.get_data() for r in responses if r.status_code == 200}
+    assert len(zips) <= 1  # every download that got the bundle got the same bytes
+    with app.app_context():
+        assert verify_chain(case["id"]).ok
+        db.session.remove()
+
+
+def test_eight_parallel_evidence_uploads_to_one_case_answer_no_5xx(committed):
+    from xborder.core.audit import verify_chain
+    from xborder.extensions import db
+
+    app, ids, token = committed
+    case = _new_case(app.test_client(), ids, token)
+    counter = iter(range(100))
+
+    def upload(own):
+        body = f"证据 {next(counter)}\n".encode()
+        return own.post(f"/api/v1/cases/{case['id']}/evidence", headers=auth(token),
+                        data={"file": (io.BytesIO(body), "evidence.txt")}, content_type="multipart/form-data")
+
+    responses = _in_parallel(app, 8, upload)
+    assert sorted(r.status_code for r in responses) == [201] * 8, [r.get_data()[:300] for r in responses]
+    with app.app_context():
+        check = verify_chain(case["id"])
+        assert check.ok and check.entries >= 9  # the creation and the eight uploads, in one unbroken chain
+        db.session.remove()
+
+
+@pytest.fixture
+def embedded(tmp_path):
+    """The embedded default: an app on a fresh SQLite file in its instance folder, migrated, with a user."""
+    from flask_migrate import upgrade
+
+    from xborder import create_app
+    from xborder.accounts.models import Organisation, User
+    from xborder.accounts.operations import issue_token
+    from xborder.extensions import db
+
+    env = {"XBORDER_INSTANCE_PATH": str(tmp_path / "instance"), "XBORDER_SECRET_KEY": "s" * 32,
+           "XBORDER_KEY_PASSPHRASE": "p" * 32}
+    app = create_app(env, TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    with app.app_context():
+        upgrade(revision="heads")
+        org = Organisation(kind="enterprise", name="嵌入式企业", uscc=make_uscc(30_000_001), province="310000")
+        user = User(email="embedded@example.test", role="enterprise", organisation=org)
+        user.set_password(PASSWORD)
+        db.session.add_all([org, user])
+        db.session.flush()
+        token, _ = issue_token(user)
+        db.session.commit()
+        ids = {"uscc": org.uscc}
+        db.session.remove()
+    yield app, ids, token
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_sixteen_concurrent_case_creations_on_the_embedded_default_all_succeed(embedded):
+    app, ids, token = embedded
+    responses = _in_parallel(app, 16, lambda own: own.post(
+        "/api/v1/cases", headers=auth(token),
+        json={"title": "并发创建", "declaration": declaration(ids["uscc"], pi=150_000)}))
+    assert sorted(r.status_code for r in responses) == [201] * 16, [r.get_data()[:200] for r in responses]
+    assert len({r.json["reference"] for r in responses}) == 16
+
+
+def test_the_sqlite_file_and_its_wal_are_private_to_the_owner(embedded):
+    app, _, _ = embedded
+    path = app.config["XBORDER"].instance_path / "xborder.sqlite3"
+    files = [p for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")) if p.exists()]
+    assert path in files and len(files) >= 2, files
+    for file in files:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, (file, oct(file.stat().st_mode))
