@@ -5,6 +5,7 @@ sign-in limiter across processes, and what an enterprise may know of other organ
 from __future__ import annotations
 
 import io
+import json
 import os
 import stat
 import subprocess
@@ -200,3 +201,217 @@ def test_the_sqlite_file_and_its_wal_are_private_to_the_owner(embedded):
     assert path in files and len(files) >= 2, files
     for file in files:
         assert stat.S_IMODE(file.stat().st_mode) == 0o600, (file, oct(file.stat().st_mode))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bounded request bodies.
+# ---------------------------------------------------------------------------------------------------------------
+
+DEEP = "[" * 3000
+
+
+@pytest.mark.parametrize("path", ["/api/v1/assess", "/api/v1/auth/token", "/api/v1/cases"])
+def test_three_thousand_levels_of_nesting_are_a_400_problem_not_a_crash(client, factory, path):
+    token = factory.token(factory.user())
+    for content_type in ("application/json", "text/plain"):
+        response = client.post(path, data=DEEP, headers={"Content-Type": content_type, **auth(token)})
+        if response.status_code == 400 and response.mimetype == "application/problem+json" \
+                and response.json.get("errors"):
+            break
+    assert response.status_code == 400, response.get_data()[:300]
+    assert response.mimetype == "application/problem+json"
+    assert response.json["errors"][0]["code"] == "too_deep"
+    assert "64" in response.json["errors"][0]["message_zh"]
+
+
+def test_deep_nesting_inside_a_valid_document_is_refused_too(client):
+    body = '{"as_of": "2025-06-30", "transfers": ' + "[" * 200 + "]" * 200 + "}"
+    response = client.post("/api/v1/assess", data=body, content_type="application/json")
+    assert response.status_code == 400 and response.json["errors"][0]["code"] == "too_deep"
+
+
+def test_ordinary_nesting_still_reaches_validation(client):
+    body = {"as_of": "2025-06-30", "transfers": [[[[["x"]]]]]}
+    response = client.post("/api/v1/assess", json=body)
+    assert response.status_code == 422  # the declaration's own rules judge it, not the depth bound
+
+
+def test_xborder_assess_with_deep_nesting_exits_2():
+    from click.testing import CliRunner
+
+    from xborder.cli import main
+
+    result = CliRunner().invoke(main, ["assess", "-"], input=DEEP)
+    assert result.exit_code == 2, result.output
+    assert "nested" in result.output and "Traceback" not in result.output
+
+
+def test_a_chunked_body_over_the_limit_is_413(app, client):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    body = b'{"email": "' + b"x" * limit + b'", "password": "p"}'
+    response = client.post("/api/v1/auth/token", input_stream=io.BytesIO(body),
+                           headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413, response.get_data()[:300]
+    assert response.mimetype == "application/problem+json"
+
+
+def test_a_chunked_body_under_the_limit_is_read_whole(client):
+    body = b'{"email": "nobody@example.test", "password": "wrong"}'
+    response = client.post("/api/v1/auth/token", input_stream=io.BytesIO(body),
+                           headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 401
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sessions and passwords.
+# ---------------------------------------------------------------------------------------------------------------
+
+def _csrf(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def _web_sign_in(app, email: str, password: str = PASSWORD):
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": password,
+                                            "csrf_token": _csrf(client.get("/login").get_data(as_text=True))})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return client
+
+
+def _with_cookie(app, cookie):
+    """Another browser that presents a copy of a session cookie."""
+    client = app.test_client()
+    client.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    return client
+
+
+def _signed_in(client) -> bool:
+    response = client.get("/")
+    return response.status_code == 200 and "/login" not in response.headers.get("Location", "")
+
+
+def test_a_session_cookie_saved_before_logout_no_longer_works(app, factory):
+    user = factory.user(password=PASSWORD)
+    client = _web_sign_in(app, user.email)
+    saved = client.get_cookie("session")
+    assert _signed_in(_with_cookie(app, saved))
+    client.post("/logout", data={"csrf_token": _csrf(client.get("/").get_data(as_text=True))})
+    assert not _signed_in(client)
+    replayed = _with_cookie(app, saved)
+    assert not _signed_in(replayed)
+    assert replayed.get("/").status_code == 302
+
+
+def test_changing_the_password_ends_every_other_token_and_session(app, client, factory):
+    user = factory.user(password=PASSWORD)
+    browser = _web_sign_in(app, user.email)
+    kept = client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}).json["token"]
+    other = client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}).json["token"]
+    assert _signed_in(browser)
+
+    wrong = client.post("/api/v1/auth/password", headers=auth(kept),
+                        json={"current_password": "not it", "new_password": "a new long password"})
+    assert wrong.status_code == 422 and wrong.json["errors"][0]["path"] == "current_password"
+    short = client.post("/api/v1/auth/password", headers=auth(kept),
+                        json={"current_password": PASSWORD, "new_password": "short"})
+    assert short.status_code == 422 and short.json["errors"][0]["path"] == "new_password"
+    assert client.get("/api/v1/me", headers=auth(other)).status_code == 200  # nothing changed yet
+
+    changed = client.post("/api/v1/auth/password", headers=auth(kept),
+                          json={"current_password": PASSWORD, "new_password": "a new long password"})
+    assert changed.status_code == 204, changed.get_data()
+    assert client.get("/api/v1/me", headers=auth(kept)).status_code == 200  # the caller's own token goes on
+    assert client.get("/api/v1/me", headers=auth(other)).status_code == 401
+    assert not _signed_in(browser)
+    assert client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"email": user.email,
+                                                   "password": "a new long password"}).status_code == 200
+
+
+def test_set_password_and_deactivate_on_the_model_revoke_everything(app, client, db, factory):
+    user = factory.user(password=PASSWORD)
+    browser = _web_sign_in(app, user.email)
+    token = factory.token(user)
+    user.set_password("another password")
+    db.session.flush()
+    assert client.get("/api/v1/me", headers=auth(token)).status_code == 401
+    assert not _signed_in(browser)
+
+    browser = _web_sign_in(app, user.email, "another password")
+    token = factory.token(user)
+    user.deactivate()
+    db.session.flush()
+    user.active = True  # even re-activated at once, what was issued before stays ended
+    db.session.flush()
+    assert client.get("/api/v1/me", headers=auth(token)).status_code == 401
+    assert not _signed_in(browser)
+
+
+_SIGN_IN_ATTEMPTS = """
+import json, os, sys
+from flask_migrate import upgrade
+from xborder import create_app
+from xborder.extensions import db
+app = create_app(json.loads(os.environ["ENV_JSON"]), TESTING=True)
+if sys.argv[1] == "migrate":
+    with app.app_context():
+        upgrade(revision="heads")
+    sys.exit(0)
+client = app.test_client()
+codes = [client.post("/api/v1/auth/token", json={"email": "victim@example.test", "password": "guess"}).status_code
+         for _ in range(int(sys.argv[1]))]
+print(json.dumps(codes))
+"""
+
+
+def test_the_sign_in_limit_is_shared_by_two_processes_without_redis(tmp_path):
+    """Two app processes on one SQLite file (two gunicorn workers): five wrong passwords in all, then 429."""
+    env_json = {"XBORDER_INSTANCE_PATH": str(tmp_path / "instance"), "XBORDER_SECRET_KEY": "s" * 32,
+                "XBORDER_KEY_PASSPHRASE": "p" * 32, "XBORDER_LOGIN_LIMIT_ACCOUNT": "5 per minute",
+                "XBORDER_LOGIN_LIMIT_ADDRESS": "100 per minute"}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["ENV_JSON"] = json.dumps(env_json)
+
+    def run(arg: str) -> list[int]:
+        done = subprocess.run([sys.executable, "-c", _SIGN_IN_ATTEMPTS, arg], env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.strip().splitlines()[-1]) if arg != "migrate" else []
+
+    run("migrate")
+    assert run("3") == [401, 401, 401]
+    assert run("3") == [401, 401, 429]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Least knowledge.
+# ---------------------------------------------------------------------------------------------------------------
+
+def test_an_enterprise_lists_assessor_bodies_and_itself_not_other_enterprises(client, factory):
+    own = factory.organisation(kind="enterprise")
+    rival = factory.organisation(kind="enterprise", province="310000")
+    body = factory.organisation(kind="assessor")
+    authority = factory.organisation(kind="authority", province="310000")
+    far = factory.organisation(kind="enterprise", province="440000")
+
+    def listed(user, query=""):
+        token = factory.token(user)
+        response = client.get(f"/api/v1/organisations{query}", headers=auth(token))
+        assert response.status_code == 200
+        return {o["id"] for o in response.json}
+
+    enterprise = listed(factory.user(organisation=own))
+    assert {own.id, body.id} <= enterprise and not enterprise & {rival.id, authority.id, far.id}
+    assert listed(factory.user(organisation=own), "?kind=enterprise") == {own.id}
+    assessor = listed(factory.user(role="assessor", organisation=body))
+    assert body.id in assessor and not assessor & {own.id, rival.id, far.id}
+    official = listed(factory.user(role="provincial_official", organisation=authority))
+    assert {own.id, rival.id, body.id, authority.id} <= official and far.id not in official
+    assert {own.id, rival.id, body.id, authority.id, far.id} <= listed(factory.user(role="admin"))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import request
+from flask import request, session
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -26,13 +26,31 @@ class Unauthorised(ApiError):
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="xborder"'})
 
 
+# The session cookie's key for the server-side session id (accounts.models.UserSession).
+SESSION_ID_KEY = "_sid"
+
+
 @login_manager.user_loader
 def _load_session_user(user_id: str):
-    from xborder.accounts.models import User
+    """The user of a web session whose server-side row still exists: signing out, a new password or deactivation
+    deletes the row, so a saved copy of the cookie no longer signs anyone in."""
+    from xborder.accounts.models import User, UserSession, hash_token
 
-    user = (db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
-            if user_id.isdigit() else None)
-    return user if user is not None and user.active else None
+    sid = session.get(SESSION_ID_KEY)
+    if not user_id.isdigit() or not isinstance(sid, str) or not sid:
+        return None
+    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(sid))
+                            .options(joinedload(UserSession.user).joinedload(User.organisation)))
+    if row is None or row.user_id != int(user_id) or not row.is_valid() or not row.user.active:
+        return None
+    request.environ["xborder.user_session"] = row
+    return row.user
+
+
+def web_session():
+    """The UserSession row of this request's signed-in browser, if any."""
+    web_user().is_authenticated  # noqa: B018  (loads the user, and with it the row)
+    return request.environ.get("xborder.user_session")
 
 
 def user_from_bearer():

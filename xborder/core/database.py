@@ -1,9 +1,10 @@
 """Engine set-up that differs by database: SQLite needs help to be a good citizen with several workers.
 
-- Every SQLite transaction begins IMMEDIATE. A deferred BEGIN that later writes must upgrade its read lock, and in
-  WAL mode that upgrade fails at once with "database is locked" when another writer committed meanwhile — the
-  busy timeout never gets a chance. BEGIN IMMEDIATE takes the write lock up front and waits on the busy timeout
-  instead, so concurrent writers queue rather than fail (readers outside a transaction are never blocked in WAL).
+- A SQLite transaction that may write begins IMMEDIATE. A deferred BEGIN that later writes must upgrade its read
+  lock, and SQLite never waits for that upgrade (its snapshot would be stale by then): it fails at once with
+  "database is locked" — the busy timeout never gets a chance. BEGIN IMMEDIATE takes the write lock up front and
+  waits on the busy timeout instead, so concurrent writers queue rather than fail. GET, HEAD and OPTIONS requests
+  keep the deferred BEGIN, so pages are read beside a writer (WAL) rather than queueing behind it.
 - The database file, and with it its -wal and -shm files (SQLite gives them the database file's mode), is created
   readable by the owner only, like the secrets next to it.
 """
@@ -15,7 +16,7 @@ import os
 import pathlib
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_app_context, request
 
 from xborder.extensions import db
 
@@ -32,8 +33,26 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A page or a GET of the API reads (WAL lets it read beside a writer); everything else — other requests, jobs
+    # (their own app context, so their own `g`), the CLI — may write, so it queues for the write lock from the start.
+    reads_only = has_app_context() and g.get("sqlite_reads_only", False)
+    connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
+
+
+def _mark_reads_only() -> None:
+    g.sqlite_reads_only = request.method in SAFE_METHODS
+
+
+def will_write() -> None:
+    """Declare that this GET request writes after all (a download records itself in the audit trail): the reads so
+    far are ended, and the next transaction queues for SQLite's write lock instead of failing at the upgrade."""
+    if g.get("sqlite_reads_only"):
+        g.sqlite_reads_only = False
+        db.session.commit()  # nothing is pending in a GET so far; this only ends the deferred read transaction
 
 
 def sqlite_file(url: sa.URL) -> pathlib.Path | None:
@@ -66,3 +85,4 @@ def init_app(app: Flask) -> None:
                 make_private(path)
             sa.event.listen(engine, "connect", _sqlite_connect)
             sa.event.listen(engine, "begin", _sqlite_begin)
+            app.before_request(_mark_reads_only)
