@@ -230,6 +230,21 @@ def test_deep_nesting_inside_a_valid_document_is_refused_too(client):
     assert response.status_code == 400 and response.json["errors"][0]["code"] == "too_deep"
 
 
+@pytest.mark.parametrize(("body", "deep"), [
+    ("[" * 64 + "]" * 64, False),
+    ("[" * 65 + "]" * 65, True),
+    ('["' + "[" * 500 + '"]', False),  # brackets inside a string are text
+    ("[NaN, " + "[" * 65 + "]" * 65 + "]", True),  # what orjson refuses is counted by the scanner
+    ("[NaN, " + "{}" * 5000 + "]", False),
+    ("[NaN, " + "[" * 3000, True),  # unterminated
+    ('{"a": "\\"' + "[" * 100 + '"}', False),  # an escaped quote does not end the string
+])
+def test_the_depth_bound_counts_levels_not_brackets(body, deep):
+    from xborder.core.request_limits import too_deep
+
+    assert too_deep(body.encode()) is deep
+
+
 def test_ordinary_nesting_still_reaches_validation(client):
     body = {"as_of": "2025-06-30", "transfers": [[[[["x"]]]]]}
     response = client.post("/api/v1/assess", json=body)

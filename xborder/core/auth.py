@@ -43,14 +43,7 @@ def _load_session_user(user_id: str):
                             .options(joinedload(UserSession.user).joinedload(User.organisation)))
     if row is None or row.user_id != int(user_id) or not row.is_valid() or not row.user.active:
         return None
-    request.environ["xborder.user_session"] = row
     return row.user
-
-
-def web_session():
-    """The UserSession row of this request's signed-in browser, if any."""
-    web_user().is_authenticated  # noqa: B018  (loads the user, and with it the row)
-    return request.environ.get("xborder.user_session")
 
 
 def user_from_bearer():
