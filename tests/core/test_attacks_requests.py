@@ -324,6 +324,14 @@ def test_a_session_cookie_saved_before_logout_no_longer_works(app, factory):
     assert replayed.get("/").status_code == 302
 
 
+def test_api_logout_revokes_the_token_used(client, factory):
+    user = factory.user()
+    token, other = factory.token(user), factory.token(user)
+    assert client.post("/api/v1/auth/logout", headers=auth(token)).status_code == 204
+    assert client.get("/api/v1/me", headers=auth(token)).status_code == 401
+    assert client.get("/api/v1/me", headers=auth(other)).status_code == 200
+
+
 def test_changing_the_password_ends_every_other_token_and_session(app, client, factory):
     user = factory.user(password=PASSWORD)
     browser = _web_sign_in(app, user.email)
@@ -403,6 +411,25 @@ def test_the_sign_in_limit_is_shared_by_two_processes_without_redis(tmp_path):
     run("migrate")
     assert run("3") == [401, 401, 401]
     assert run("3") == [401, 401, 429]
+
+
+def test_two_storages_on_one_database_count_the_same_window(app):
+    """Two workers' limiter storages on the suite's database (PostgreSQL, or SQLite's counters file): one count."""
+    from limits.storage import storage_from_string
+
+    from xborder.core.ratelimit_storage import SCHEME
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    first, second = (storage_from_string(f"{SCHEME}://{url}") for _ in range(2))
+    key = f"LIMITER/test/{uuid.uuid4().hex}/" + "x" * 300  # longer than a column: stored as its digest
+    try:
+        assert [first.incr(key, 60), second.incr(key, 60), first.incr(key, 60)] == [1, 2, 3]
+        assert second.get(key) == 3 and first.get_expiry(key) > 0
+    finally:
+        first.clear(key)
+        for storage in (first, second):
+            storage.engine.dispose()
+    assert second.get(key) == 0
 
 
 # ---------------------------------------------------------------------------------------------------------------

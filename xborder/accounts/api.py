@@ -56,6 +56,19 @@ class TokenResource(MethodView):
         commit()
 
 
+@blp.route("/auth/logout")
+class LogoutResource(MethodView):
+    """Signing out of the API."""
+
+    @token_required()
+    @blp.response(204)
+    @blp.alt_response(401, description="No valid token")
+    def post(self):
+        """Revoke the token used for this request (as `DELETE /auth/token`)."""
+        operations.revoke_token(api_token())
+        commit()
+
+
 @blp.route("/auth/password")
 class PasswordResource(MethodView):
     """The caller's password."""

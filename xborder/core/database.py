@@ -1,10 +1,10 @@
 """Engine set-up that differs by database: SQLite needs help to be a good citizen with several workers.
 
-- A SQLite transaction that may write begins IMMEDIATE. A deferred BEGIN that later writes must upgrade its read
-  lock, and SQLite never waits for that upgrade (its snapshot would be stale by then): it fails at once with
-  "database is locked" — the busy timeout never gets a chance. BEGIN IMMEDIATE takes the write lock up front and
-  waits on the busy timeout instead, so concurrent writers queue rather than fail. GET, HEAD and OPTIONS requests
-  keep the deferred BEGIN, so pages are read beside a writer (WAL) rather than queueing behind it.
+- A SQLite transaction of a request that may write begins IMMEDIATE. A deferred BEGIN that later writes must
+  upgrade its read lock, and SQLite never waits for that upgrade (its snapshot would be stale by then): it fails at
+  once with "database is locked" — the busy timeout never gets a chance. BEGIN IMMEDIATE takes the write lock up
+  front and waits on the busy timeout instead, so concurrent writers queue rather than fail. GET, HEAD and OPTIONS
+  requests keep the deferred BEGIN, so pages are read beside a writer (WAL) rather than queueing behind it.
 - The database file, and with it its -wal and -shm files (SQLite gives them the database file's mode), is created
   readable by the owner only, like the secrets next to it.
 """
@@ -16,7 +16,7 @@ import os
 import pathlib
 
 import sqlalchemy as sa
-from flask import Flask, g, has_app_context, request
+from flask import Flask, has_request_context, request
 
 from xborder.extensions import db
 
@@ -34,24 +34,27 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+WRITES = "xborder.sqlite_writes"  # set in the WSGI environ by `will_write`
+
+
+def _writing_request() -> bool:
+    return has_request_context() and (request.method not in SAFE_METHODS or bool(request.environ.get(WRITES)))
 
 
 def _sqlite_begin(connection) -> None:
-    # A page or a GET of the API reads (WAL lets it read beside a writer); everything else — other requests, jobs
-    # (their own app context, so their own `g`), the CLI — may write, so it queues for the write lock from the start.
-    reads_only = has_app_context() and g.get("sqlite_reads_only", False)
-    connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
-
-
-def _mark_reads_only() -> None:
-    g.sqlite_reads_only = request.method in SAFE_METHODS
+    # A request that writes (and the jobs it runs in-process after its commit, in the same request context) queues
+    # for the write lock from the start. A page or GET reads beside the writer (WAL). Outside requests (the CLI,
+    # the scheduler, tests' fixtures) the deferred BEGIN stays: a long read there must not hold the write lock.
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
 
 
 def will_write() -> None:
     """Declare that this GET request writes after all (a download records itself in the audit trail): the reads so
     far are ended, and the next transaction queues for SQLite's write lock instead of failing at the upgrade."""
-    if g.get("sqlite_reads_only"):
-        g.sqlite_reads_only = False
+    if not has_request_context() or request.environ.get(WRITES):
+        return
+    request.environ[WRITES] = True
+    if request.method in SAFE_METHODS and db.engine.dialect.name == "sqlite":
         db.session.commit()  # nothing is pending in a GET so far; this only ends the deferred read transaction
 
 
@@ -85,4 +88,3 @@ def init_app(app: Flask) -> None:
                 make_private(path)
             sa.event.listen(engine, "connect", _sqlite_connect)
             sa.event.listen(engine, "begin", _sqlite_begin)
-            app.before_request(_mark_reads_only)
