@@ -73,7 +73,9 @@ class DatabaseStorage(Storage):
             if self._engine is None:
                 path = sqlite_file(sa.make_url(self.url))
                 if path is None:
-                    self._engine = sa.create_engine(self.url, pool_size=2, max_overflow=4, pool_pre_ping=True)
+                    # No pool: a sign-in is rare and slow anyway (scrypt), and a storage the limiter replaces (one
+                    # limiter per process, rebound by each app) must leave no idle connection behind.
+                    self._engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
                 else:
                     make_private(path)
                     engine = sa.create_engine(self.url, connect_args={"timeout": 30})
