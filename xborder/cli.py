@@ -49,8 +49,10 @@ def assess(file: str, fmt: str, lang: str) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         click.echo(_problem(400, "Unreadable input", str(exc)), err=True)
         sys.exit(2)
+    from xborder.core.request_limits import loads
+
     try:
-        raw = json.loads(text)
+        raw = loads(text)  # nesting bounded as for the API: 3,000 levels of `[` would otherwise recurse to a crash
     except ValueError as exc:
         click.echo(_problem(400, "Malformed request", f"Not valid JSON: {exc}"), err=True)
         sys.exit(2)

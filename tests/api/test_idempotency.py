@@ -359,6 +359,12 @@ def test_a_key_in_progress_is_409_with_retry_after_then_the_retry_replays(app, c
     """The first request is held just before its first write until the second has been answered."""
     from xborder.extensions import db
 
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            # On SQLite a writing request holds the one write lock from its first statement (BEGIN IMMEDIATE, issue
+            # 17), so a second writer waits for the first to finish and then replays it: "in progress" cannot be
+            # observed while the first is held; test_two_concurrent_requests_with_one_key_create_one_case covers it.
+            pytest.skip("SQLite serialises writing requests: the second waits for the first and replays")
     ids, token = committed
     arrived, answered = threading.Event(), threading.Event()
     results = {}

@@ -7,15 +7,18 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from xborder.accounts import operations
-from xborder.accounts.models import Organisation
+from xborder.accounts.models import Organisation, OrganisationKind, Role
 from xborder.accounts.schemas import (
+    MIN_PASSWORD_LENGTH,
     MeSchema,
     OrganisationQuerySchema,
     OrganisationSchema,
+    PasswordChangeSchema,
     TokenRequestSchema,
     TokenSchema,
 )
 from xborder.core.auth import Unauthorised, api_token, api_user, token_required
+from xborder.core.errors import Unprocessable, field_error
 from xborder.core.security import sign_in_limited
 from xborder.core.timeutil import as_utc
 from xborder.core.unit_of_work import commit
@@ -53,6 +56,48 @@ class TokenResource(MethodView):
         commit()
 
 
+@blp.route("/auth/logout")
+class LogoutResource(MethodView):
+    """Signing out of the API."""
+
+    @token_required()
+    @blp.response(204)
+    @blp.alt_response(401, description="No valid token")
+    def post(self):
+        """Revoke the token used for this request (as `DELETE /auth/token`)."""
+        operations.revoke_token(api_token())
+        commit()
+
+
+@blp.route("/auth/password")
+class PasswordResource(MethodView):
+    """The caller's password."""
+
+    @sign_in_limited  # a wrong current password is a guess like a wrong sign-in, and counts as one
+    @token_required()
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    @blp.alt_response(401, description="No valid token")
+    @blp.alt_response(422, description="The current password is wrong, or the new one is too short or unchanged")
+    @blp.alt_response(429, description="Too many wrong passwords; see Retry-After")
+    def post(self, body):
+        """Change the password; every other token and every web session of the user stops working."""
+        user = api_user()
+        if len(body["new_password"]) < MIN_PASSWORD_LENGTH:
+            raise Unprocessable("The new password is too short", [field_error(
+                "new_password", "too_short", f"Use at least {MIN_PASSWORD_LENGTH} characters",
+                f"新密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")])
+        if body["new_password"] == body["current_password"]:
+            raise Unprocessable("The new password is the current one", [field_error(
+                "new_password", "unchanged", "Choose a password other than the current one",
+                "新密码不能与当前密码相同")])
+        if not operations.change_password(user, body["current_password"], body["new_password"],
+                                          keep_token=api_token()):
+            raise Unprocessable("The current password is wrong", [field_error(
+                "current_password", "wrong", "The current password is wrong", "当前密码不正确")])
+        commit()
+
+
 @blp.route("/me")
 class MeResource(MethodView):
     """The caller."""
@@ -74,8 +119,22 @@ class OrganisationsResource(MethodView):
     @blp.response(200, OrganisationSchema(many=True))
     @blp.alt_response(401, description="No valid token")
     def get(self, query):
-        """List organisations, e.g. `?kind=assessor` for the bodies an enterprise may name at submit."""
-        stmt = sa.select(Organisation).order_by(Organisation.name)
+        """List the organisations the caller may name, e.g. `?kind=assessor` for the bodies an enterprise may name at
+        submit. An enterprise or an assessor body sees the assessor bodies and itself, never another enterprise; a
+        provincial official also the authorities and its province's enterprises; an admin every organisation."""
+        stmt = sa.select(Organisation).where(_nameable_by(api_user())).order_by(Organisation.name)
         if "kind" in query:
             stmt = stmt.where(Organisation.kind == query["kind"])
         return db.session.scalars(stmt).all()
+
+
+def _nameable_by(user) -> sa.ColumnElement[bool]:
+    """The organisations `user` may know of by name (least knowledge: no enterprise learns of another)."""
+    if user.role == Role.admin:
+        return sa.true()
+    visible = sa.or_(Organisation.kind == OrganisationKind.assessor, Organisation.id == user.organisation_id)
+    if user.role == Role.provincial_official:
+        province = user.organisation.province
+        return sa.or_(visible, Organisation.kind == OrganisationKind.authority,
+                      sa.and_(Organisation.kind == OrganisationKind.enterprise, Organisation.province == province))
+    return visible

@@ -61,9 +61,31 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
-    def set_password(self, password: str) -> None:
-        """Store a salted hash of `password` (werkzeug's scrypt), never the password."""
+    def set_password(self, password: str, *, keep_token: ApiToken | None = None,
+                     keep_session: UserSession | None = None) -> None:
+        """Store a salted hash of `password` (werkzeug's scrypt), never the password; for an existing user, every
+        token and web session ends with the old password (but `keep_token` / `keep_session`, the caller's own)."""
         self.password_hash = generate_password_hash(password)
+        if self.id is not None:
+            self.revoke_credentials(keep_token=keep_token, keep_session=keep_session)
+
+    def deactivate(self) -> None:
+        """Stop the user from signing in, and end every token and web session they hold now."""
+        self.active = False
+        self.revoke_credentials()
+
+    def revoke_credentials(self, *, keep_token: ApiToken | None = None,
+                           keep_session: UserSession | None = None) -> None:
+        """Revoke the user's bearer tokens and end their web sessions (in this transaction), except those kept."""
+        now = utcnow()
+        tokens = sa.update(ApiToken).where(ApiToken.user_id == self.id, ApiToken.revoked_at.is_(None))
+        sessions = sa.delete(UserSession).where(UserSession.user_id == self.id)
+        if keep_token is not None:
+            tokens = tokens.where(ApiToken.id != keep_token.id)
+        if keep_session is not None:
+            sessions = sessions.where(UserSession.id != keep_session.id)
+        db.session.execute(tokens.values(revoked_at=now).execution_options(synchronize_session="fetch"))
+        db.session.execute(sessions.execution_options(synchronize_session="fetch"))
 
     def check_password(self, password: str) -> bool:
         """True when `password` matches the stored hash."""
@@ -96,3 +118,22 @@ class ApiToken(db.Model):
         """A token is valid until it expires or is revoked."""
         now = now or utcnow()
         return self.revoked_at is None and as_utc(self.expires_at) > now
+
+
+class UserSession(db.Model):
+    """A signed-in browser: the session cookie carries a random id whose hash is this row, so signing out, a new
+    password or deactivation ends the session on the server — a copy of the old cookie no longer signs anyone in."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+    def is_valid(self, now: dt.datetime | None = None) -> bool:
+        """A session is valid until it expires (or its row is deleted)."""
+        return as_utc(self.expires_at) > (now or utcnow())

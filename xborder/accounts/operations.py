@@ -6,19 +6,26 @@ import datetime as dt
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, session
 from sqlalchemy.orm import joinedload
 
-from xborder.accounts.models import ApiToken, User, hash_token
+from xborder.accounts.models import ApiToken, User, UserSession, hash_token
+from xborder.core.auth import SESSION_ID_KEY
 from xborder.core.timeutil import utcnow
 from xborder.extensions import db
 
 
 def load_session_user(user_id: str) -> User | None:
-    """The active user a login session names by id, or None (Flask-Login's user loader)."""
-    user = (db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
-            if user_id.isdigit() else None)
-    return user if user is not None and user.active else None
+    """The active user of a web session whose server-side row still exists, or None (Flask-Login's user loader):
+    signing out, a new password or deactivation deletes the row, so a saved copy of the cookie signs nobody in."""
+    sid = session.get(SESSION_ID_KEY)
+    if not user_id.isdigit() or not isinstance(sid, str) or not sid:
+        return None
+    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(sid))
+                            .options(joinedload(UserSession.user).joinedload(User.organisation)))
+    if row is None or row.user_id != int(user_id) or not row.is_valid() or not row.user.active:
+        return None
+    return row.user
 
 
 def find_token(secret: str) -> ApiToken | None:
@@ -56,3 +63,41 @@ def revoke_token(row: ApiToken) -> None:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
     db.session.flush()
+
+
+def start_session(user: User) -> str:
+    """Open a web session for `user` (its expired sessions are dropped); the clear id goes into the session cookie
+    and only its hash is stored."""
+    now = utcnow()
+    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
+                       .execution_options(synchronize_session=False))
+    sid = secrets.token_urlsafe(32)
+    hours = current_app.config["XBORDER"].session_hours
+    db.session.add(UserSession(user_id=user.id, token_hash=hash_token(sid), expires_at=now + dt.timedelta(hours=hours)))
+    db.session.flush()
+    return sid
+
+
+def session_row(sid: str | None) -> UserSession | None:
+    """The live session row a cookie's session id names, or None."""
+    if not sid:
+        return None
+    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(sid)))
+    return row if row is not None and row.is_valid() else None
+
+
+def end_session(sid: str | None) -> None:
+    """End the web session a cookie's session id names (signing out)."""
+    if sid:
+        db.session.execute(sa.delete(UserSession).where(UserSession.token_hash == hash_token(sid))
+                           .execution_options(synchronize_session=False))
+
+
+def change_password(user: User, current_password: str, new_password: str, keep_token: ApiToken | None = None,
+                    keep_session: UserSession | None = None) -> bool:
+    """Set a new password if `current_password` is right (False otherwise); every other token and session ends."""
+    if not user.check_password(current_password):
+        return False
+    user.set_password(new_password, keep_token=keep_token, keep_session=keep_session)
+    db.session.flush()
+    return True

@@ -12,6 +12,16 @@ class TokenRequestSchema(ma.Schema):
     password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=1, max=1024))
 
 
+MIN_PASSWORD_LENGTH = 10
+
+
+class PasswordChangeSchema(ma.Schema):
+    """The current password and the new one."""
+
+    current_password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=1, max=1024))
+    new_password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=1, max=1024))
+
+
 class TokenSchema(ma.Schema):
     """A freshly issued bearer token."""
 

@@ -11,7 +11,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from xborder.accounts import operations
 from xborder.accounts.forms import LoginForm, LogoutForm
 from xborder.config import LOCALES
+from xborder.core.auth import SESSION_ID_KEY
 from xborder.core.security import sign_in_limited
+from xborder.core.unit_of_work import commit
 
 bp = Blueprint("accounts", __name__)
 
@@ -35,7 +37,9 @@ def login():
         if user is not None:
             session.clear()
             session.permanent = True
+            session[SESSION_ID_KEY] = operations.start_session(user)
             login_user(user)
+            commit()
             return redirect(_safe_next(request.args.get("next")))
         flash(_("Wrong email or password, or the account is deactivated."), "error")
         return render_template("accounts/login.html", form=form), 401
@@ -49,6 +53,8 @@ def logout():
     form = LogoutForm()
     if form.validate_on_submit():
         lang = session.get("lang")
+        operations.end_session(session.get(SESSION_ID_KEY))  # the cookie's copies stop working, not just this one
+        commit()
         logout_user()
         session.clear()
         if lang:

@@ -56,7 +56,15 @@ class AuditEntry(db.Model):
 
 
 def record(case, action: str, payload: dict[str, Any], actor=None) -> AuditEntry:
-    """Append an entry for `case` in the current transaction (the caller's commit makes both durable together)."""
+    """Append an entry for `case` in the current transaction (the caller's commit makes both durable together).
+
+    Appends to one case are serialised on the case's row (FOR NO KEY UPDATE, held to the commit): two requests that
+    read the same last entry would otherwise both take its next `seq`, and the loser's commit would fail with a
+    unique violation. NO KEY UPDATE rather than UPDATE, because the rows a request inserts first (evidence, builds)
+    hold a KEY SHARE lock on the case that UPDATE would wait on — two such requests would deadlock. SQLite has no
+    row locks; there every write transaction begins IMMEDIATE and so holds the database's one write lock already."""
+    cases = case.__table__
+    db.session.execute(sa.select(cases.c.id).where(cases.c.id == case.id).with_for_update(key_share=True))
     last = db.session.execute(
         sa.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.case_id == case.id)
         .order_by(AuditEntry.seq.desc()).limit(1)

@@ -24,6 +24,8 @@ class Unauthorised(ApiError):
 
 
 _FIND_TOKEN = "xborder.find_token"
+# The session cookie's key for the server-side session id (accounts.models.UserSession).
+SESSION_ID_KEY = "_sid"
 
 
 def init_app(app: Flask, *, load_user: Callable[[str], Any], find_token: Callable[[str], Any]) -> None:

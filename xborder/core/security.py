@@ -5,7 +5,8 @@
 - The session cookie is HttpOnly, SameSite=Lax, and Secure whenever the request is served over TLS.
 - Signing in (`POST /api/v1/auth/token` and `POST /login`) is limited per account (failed attempts) and per
   address (all attempts), in buckets shared by the API and the web form; 429 answers carry `Retry-After`.
-  The counters live in Redis when `REDIS_URL` is set, so several app servers share them.
+  The counters live in Redis when `REDIS_URL` is set, else in the database, so several workers and app servers
+  share them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from xborder.core import ratelimit_storage, request_limits
 
 CSP = "; ".join((
     "default-src 'self'",
@@ -114,9 +117,13 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.session_interface = _TlsAwareSessions()
     app.after_request(_add_headers)
+    request_limits.init_app(app)  # before the limiter, whose key function reads the body
     # One limiter per process (its storage is bound by the first app it meets); the limits themselves are read from
     # the current app's settings at each request.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
+    # Without Redis the counters are rows in the database (ratelimit_storage.py): per-process memory would let every
+    # worker allow its own five wrong passwords.
+    app.config.setdefault("RATELIMIT_STORAGE_URI",
+                          settings.redis_url or f"{ratelimit_storage.SCHEME}://{settings.database_url}")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "xborder")
     limiter.init_app(app)
 

@@ -7,7 +7,7 @@ import io
 
 from flask import Response, send_file
 
-from xborder.core import audit
+from xborder.core import audit, database
 from xborder.core.errors import NotFound
 from xborder.core.unit_of_work import commit
 from xborder.dossiers import builds, stages
@@ -15,6 +15,7 @@ from xborder.dossiers import builds, stages
 
 def dossier_response(case, user, *, waiting) -> Response:
     """200 with the ZIP when the build is ready (audited), else what `waiting(build)` renders for a build under way."""
+    database.will_write()  # a GET that writes (the build row, the audit entry): SQLite's write lock up front
     build = builds.request_build(case, user)
     if build is None:
         raise NotFound("No dossier yet: the enterprise signs stage 1 when it submits the case")

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from xborder.cases.evidence import evidence_list
 from xborder.cases.keypoints import key_point_status
@@ -39,8 +40,11 @@ def store_blob(data: bytes) -> str:
     """Store bytes under their SHA-256 (once) and return the address."""
     digest = bundle.sha256_hex(data)
     if db.session.get(Blob, digest) is None:
-        db.session.add(Blob(sha256=digest, size=len(data), data=data))
-        db.session.flush()
+        # Two requests may store the same bytes at once (parallel downloads build the same bundle): the address
+        # is the content, so the second insert is a no-op instead of a unique violation.
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
+        db.session.execute(insert(Blob).values(sha256=digest, size=len(data), data=data, created_at=utcnow())
+                           .on_conflict_do_nothing(index_elements=["sha256"]))
     return digest
 
 
