@@ -3,7 +3,7 @@ points, what changed since the last round, and signing."""
 
 from __future__ import annotations
 
-from tests.web.conftest import csrf_token
+from tests.helpers.web import csrf_token
 
 
 def test_queue_lists_only_cases_naming_the_assessor(people):
