@@ -168,6 +168,7 @@ class ProblemApi(Api):
         errors = ma.fields.List(ma.fields.Dict())
 
     ERROR_SCHEMA = ProblemSchema
+    DEFAULT_RESPONSE_CONTENT_TYPE: str  # flask-smorest's class attribute (declared for mypy; the value is inherited)
 
     def _init_spec(self, *, extra_plugins=None, **kwargs):
         from xborder.core.openapi import ProblemResponsesPlugin
@@ -184,7 +185,7 @@ class ProblemApi(Api):
         finally:
             self.DEFAULT_RESPONSE_CONTENT_TYPE = content_type
 
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException):
         """Answer any HTTP error as problem+json (API) or an HTML page (browser)."""
         return handle_http_exception(error)
 
@@ -197,7 +198,7 @@ def handle_http_exception(error: HTTPException):
     if status == 400 and not errors and request.is_json is False and request.method in ("POST", "PUT", "PATCH"):
         detail = "Body must be JSON (Content-Type: application/json)"
     else:
-        detail = data.get("message") or (error.description if status != 500 else "")
+        detail = data.get("message") or ((error.description or "") if status != 500 else "")
     headers = dict(data.get("headers") or {})
     if status == 405 and error.get_response().headers.get("Allow"):
         headers["Allow"] = error.get_response().headers["Allow"]
