@@ -13,17 +13,8 @@ import sqlalchemy.orm
 from tests.helpers import services
 from tests.helpers.app import TEST_PASSPHRASE, TEST_SECRET, empty_database, fresh_g
 
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item, call):
-    """With XBORDER_REQUIRE_SERVICES=1 (CI) a test skipped for a missing service is an error, not a skip."""
-    report = yield
-    if report.skipped and services.required() and not hasattr(report, "wasxfail"):
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        if services.MISSING in reason:
-            report.outcome = "failed"
-            report.longrepr = f"XBORDER_REQUIRE_SERVICES=1 but {reason.removeprefix('Skipped: ')}"
-    return report
+# The hook that makes a skip for a missing service a failure under XBORDER_REQUIRE_SERVICES=1 (CI).
+pytest_runtest_makereport = services.pytest_runtest_makereport
 
 
 def database_url(tmp_root: pathlib.Path) -> str:

@@ -90,3 +90,16 @@ def chromium() -> str:
 # The dossier bundles are checked with the openssl command, as README tells anyone to.
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None,
                                    reason=f"{MISSING} openssl: the openssl command is not on PATH")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With XBORDER_REQUIRE_SERVICES=1 a test skipped for a missing service is reported failed (an error when the
+    skip came from a fixture), with the skip's reason; other skips are left alone. Installed by tests/conftest.py."""
+    report = yield
+    if report.skipped and required() and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if MISSING in reason:
+            report.outcome = "failed"
+            report.longrepr = f"XBORDER_REQUIRE_SERVICES=1 but {reason.removeprefix('Skipped: ')}"
+    return report
