@@ -83,7 +83,11 @@ def pki() -> Pki:
     ca_key, ca = signing.create_ca("xborder test deployment CA", not_before=NOW - 3 * 365 * DAY)
     other_key, other = signing.create_ca("xborder test deployment CA")  # same name, different key: a forgery
     partial = Pki(ca_key, ca, {}, other_key, other)
-    return dataclasses.replace(partial, signers={role: partial.issue(role) for role in ORGANISATIONS})
+    # Valid from just before NOW, when the session's stages are signed: issued with the default start (the moment
+    # this fixture first runs, less 5 minutes) they would postdate those signatures once collection and the tests
+    # before the dossiers' took longer than that, as on a busy machine.
+    signers = {role: partial.issue(role, not_before=NOW - dt.timedelta(minutes=5)) for role in ORGANISATIONS}
+    return dataclasses.replace(partial, signers=signers)
 
 
 def _sign_stages(
