@@ -70,6 +70,10 @@ class Pki:
 
     def issue(self, role: str, *, by_other_ca: bool = False, **kwargs) -> Signer:
         """A fresh signer for the role's demo organisation, from the deployment CA or the untrusted one."""
+        # Valid from just before NOW, when the session's stages are signed: from the default start (the moment of
+        # issue, less 5 minutes) a certificate postdates those signatures once collection and the tests before the
+        # dossiers' took longer than that, as on a busy machine.
+        kwargs.setdefault("not_before", NOW - dt.timedelta(minutes=5))
         ca_key, ca = (self.other_ca_key, self.other_ca) if by_other_ca else (self.ca_key, self.ca)
         name, uscc = ORGANISATIONS[role]
         key, cert = signing.issue_signing_certificate(ca_key, ca, organisation_name=name, uscc=uscc, role=role,
@@ -81,13 +85,10 @@ class Pki:
 def pki() -> Pki:
     """One PKI for the session: key generation is cheap, but there is no reason to repeat it."""
     ca_key, ca = signing.create_ca("xborder test deployment CA", not_before=NOW - 3 * 365 * DAY)
-    other_key, other = signing.create_ca("xborder test deployment CA")  # same name, different key: a forgery
+    # Same name, different key: a forgery.
+    other_key, other = signing.create_ca("xborder test deployment CA", not_before=NOW - 3 * 365 * DAY)
     partial = Pki(ca_key, ca, {}, other_key, other)
-    # Valid from just before NOW, when the session's stages are signed: issued with the default start (the moment
-    # this fixture first runs, less 5 minutes) they would postdate those signatures once collection and the tests
-    # before the dossiers' took longer than that, as on a busy machine.
-    signers = {role: partial.issue(role, not_before=NOW - dt.timedelta(minutes=5)) for role in ORGANISATIONS}
-    return dataclasses.replace(partial, signers=signers)
+    return dataclasses.replace(partial, signers={role: partial.issue(role) for role in ORGANISATIONS})
 
 
 def _sign_stages(
