@@ -43,8 +43,8 @@ def main() -> None:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from tests.factories import make_uscc
-    from tests.inventory.builders import flows, workbook
+    from tests.helpers.factories import make_uscc
+    from tests.helpers.inventory import flows, workbook
     from xborder import create_app
     from xborder.accounts.models import Organisation
     from xborder.extensions import db

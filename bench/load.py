@@ -25,7 +25,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from bench.assess import GUNICORN_SETTINGS, HOST, Server, _percentile  # noqa: E402
 from bench.seed_scale import NAME, PG, app_for  # noqa: E402
-from tests.factories import declaration, make_uscc  # noqa: E402
+from tests.helpers.factories import declaration, make_uscc  # noqa: E402
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 

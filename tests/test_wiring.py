@@ -10,7 +10,7 @@ import textwrap
 
 import sqlalchemy as sa
 
-from tests.factories import auth, declaration
+from tests.helpers.factories import auth, declaration
 from xborder.accounts.demo import DEMO_PASSWORD, seed_demo_accounts
 
 ENTERPRISE_USCC = "9131011552601815X1"

@@ -12,28 +12,13 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import auth, declaration
+from tests.helpers.app import delete_rows as _delete_rows
+from tests.helpers.factories import auth, declaration
 
 ENTERPRISE_USCC = "9131011552601815X1"
 ASSESSOR_USCC = "91320500131860916B"
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-
-
-def _delete_rows(db, column: str, ids: list) -> None:
-    """Delete every row that points at these ids through a foreign key (e.g. on "cases.id"), and first the rows
-    that point at those (another feature's tables included), however deep."""
-    table_name, key = column.split(".")
-    if not ids:
-        return
-    for table in db.metadata.sorted_tables:
-        for fk in table.foreign_keys:
-            if fk.column.table.name != table_name or fk.column.name != key or table.name == table_name:
-                continue
-            pk = list(table.primary_key.columns)
-            if len(pk) == 1:
-                child_ids = list(db.session.scalars(sa.select(pk[0]).where(fk.parent.in_(ids))))
-                _delete_rows(db, f"{table.name}.{pk[0].name}", child_ids)
-            db.session.execute(sa.delete(table).where(fk.parent.in_(ids)))
+# The suite's own Redis (tests/conftest.py gives it to the app); without it the jobs run in-process.
+REDIS_URL = os.environ.get("REDIS_URL", "")
 
 
 @pytest.fixture
@@ -218,7 +203,7 @@ def test_a_transition_is_mailed_by_a_job_after_the_commit(app, app_env, live):
     from email import message_from_bytes
     from email.policy import default
 
-    from tests.smtp_helpers import smtp_inbox
+    from tests.helpers.smtp import smtp_inbox
 
     client, tokens = live
     with smtp_inbox(app) as inbox:

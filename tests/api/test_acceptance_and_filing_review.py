@@ -7,10 +7,12 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from tests.api.test_next_due import stored
-from tests.api.test_workflow import act, answered_case, assessor_id, review_all
-from tests.api.test_workflow_deadlines import _set_start, _snapshot, get
-from tests.factories import auth
+from tests.helpers.api import act, answered_case, assessor_id, review_all
+from tests.helpers.api import case_as as get
+from tests.helpers.api import case_snapshot as _snapshot
+from tests.helpers.api import set_deadline_start as _set_start
+from tests.helpers.api import stored_next_due as stored
+from tests.helpers.factories import auth
 from xborder.core.timeutil import china_today
 
 

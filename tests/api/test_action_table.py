@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 import wtforms
 
-from tests.factories import auth, declaration
+from tests.helpers.factories import auth, declaration
 from xborder.cases.transitions import ACTIONS, FieldKind, TransitionSchema, audit_payload, fields_by_name
 from xborder.cases.web_forms import FIELD_LABELS, ActionForm
 from xborder.core.audit import AuditEntry

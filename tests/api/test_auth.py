@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.factories import auth
+from tests.helpers.factories import auth
 from xborder.accounts.models import ApiToken, hash_token
 
 

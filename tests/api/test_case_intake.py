@@ -7,7 +7,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import auth, declaration
+from tests.helpers.factories import auth, declaration
 from xborder.cases.models import AnswerVersion, DeclarationVersion
 from xborder.core.audit import AuditEntry
 

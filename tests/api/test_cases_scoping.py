@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.factories import auth
+from tests.helpers.factories import auth
 from xborder.cases.queries import get_case
 from xborder.core.errors import NotFound
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from tests.factories import auth, declaration
+from tests.helpers.factories import auth, declaration
 from xborder.cases.models import AnswerVersion, Case
 from xborder.core.audit import AuditEntry
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from tests.factories import declaration
+from tests.helpers.factories import declaration
 from xborder.cases import counting, operations
 from xborder.cases.models import Case, CaseTransfer, CaseTransferTotal
 

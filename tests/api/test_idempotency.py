@@ -12,7 +12,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import Factory, auth, declaration
+from tests.helpers.factories import Factory, auth, declaration
 from xborder.cases.models import Case, Evidence
 from xborder.core.audit import AuditEntry
 from xborder.core.idempotency import IdempotencyKey
@@ -291,7 +291,7 @@ def test_expired_keys_are_forgotten_and_purged_by_the_sweep(app, client, exporte
 @pytest.fixture
 def committed(app):
     """An enterprise with a token, committed; everything it made is deleted afterwards."""
-    from tests.test_workflow_committed import _delete_rows
+    from tests.helpers.app import delete_rows as _delete_rows
     from xborder.accounts.models import Organisation, User
     from xborder.extensions import db
 

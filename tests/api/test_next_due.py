@@ -11,17 +11,14 @@ import pathlib
 import pytest
 import sqlalchemy as sa
 
-from tests.api.test_workflow import act, answered_case, assessor_id, review_all
-from tests.factories import Factory, auth, declaration
+from tests.helpers.api import act, answered_case, assessor_id, review_all
+from tests.helpers.api import stored_next_due as stored
+from tests.helpers.factories import Factory, auth, declaration
 from xborder.cases.models import Case
 from xborder.core.timeutil import china_today, utcnow
 
 ENTERPRISE_USCC = "9131011552601815X1"
 MIGRATION = pathlib.Path(__file__).resolve().parents[2] / "migrations/versions/e7a9499eb3d0_case_next_due.py"
-
-
-def stored(db, case_id: int) -> tuple[dt.date | None, int]:
-    return tuple(db.session.execute(sa.select(Case.next_due, Case.version).where(Case.id == case_id)).one())
 
 
 def nearest(case: dict) -> dt.date | None:

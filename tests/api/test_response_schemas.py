@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.factories import auth, declaration
+from tests.helpers.factories import auth, declaration
 from xborder.cases.schemas import CaseDetailSchema
 from xborder.law.schemas import DeterminationSchema
 

@@ -4,36 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.factories import auth, declaration
+from tests.helpers.api import act, answered_case, assessor_id, review_all
+from tests.helpers.factories import auth
 from xborder.core.audit import AuditEntry
-
-ENTERPRISE_USCC = "9131011552601815X1"
-
-
-def act(client, token, case, action, **fields):
-    return client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token),
-                       json={"action": action, "version": case["version"], **fields})
-
-
-def answered_case(client, roles, **decl):
-    case = client.post("/api/v1/cases", headers=auth(roles["enterprise"]),
-                       json={"title": "路线测试", "declaration": declaration(ENTERPRISE_USCC, **decl)}).json
-    answers = [{"key_point": kp["id"], "answer": f"{kp['id']} 的回答"} for kp in case["key_points"]]
-    return client.put(f"/api/v1/cases/{case['id']}/self-assessment", headers=auth(roles["enterprise"]),
-                      json={"version": case["version"], "answers": answers}).json
-
-
-def assessor_id(client, roles):
-    orgs = client.get("/api/v1/organisations?kind=assessor", headers=auth(roles["enterprise"])).json
-    return next(o["id"] for o in orgs if o["uscc"] == "91320500131860916B")
-
-
-def review_all(client, roles, case):
-    reviews = [{"key_point": kp["id"], "finding": "satisfied", "comment": "符合"} for kp in case["key_points"]]
-    response = client.put(f"/api/v1/cases/{case['id']}/review", headers=auth(roles["assessor"]),
-                          json={"version": case["version"], "reviews": reviews})
-    assert response.status_code == 200, response.json
-    return response.json
 
 
 def test_standard_contract_route_with_rectification(client, roles):

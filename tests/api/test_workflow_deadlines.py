@@ -6,29 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import sqlalchemy as sa
 
-from tests.api.test_workflow import act, answered_case, assessor_id, review_all
-from tests.factories import auth, declaration
-from xborder.core.audit import AuditEntry
+from tests.helpers.api import act, answered_case, assessor_id, notifications, review_all
+from tests.helpers.api import case_as as get
+from tests.helpers.api import case_snapshot as _snapshot
+from tests.helpers.api import set_deadline_start as _set_start
+from tests.helpers.factories import auth, declaration
 
 ENTERPRISE_USCC = "9131011552601815X1"
-
-
-def get(client, token, case_id):
-    return client.get(f"/api/v1/cases/{case_id}", headers=auth(token)).json
-
-
-def notifications(client, token, **query):
-    return client.get("/api/v1/notifications", headers=auth(token), query_string=query).json
-
-
-def _set_start(db, case_id, **starts):
-    from xborder.cases.models import Case
-
-    case = db.session.get(Case, case_id)
-    case.workflow = {**case.workflow, "deadline_starts": {**(case.workflow.get("deadline_starts") or {}), **starts}}
-    db.session.flush()
 
 
 def test_actions_come_from_body_independent_checks_only(client, roles):
@@ -175,18 +160,6 @@ def test_shown_deadlines_match_the_hand_count(client, roles, db):
                decision="rejected", decision_number="国网信评〔2026〕3号", decision_date="2025-09-30").json
     # Tue 30 Sep 2025 + 15: 1-8 Oct off; 9, 10, Sat 11 worked (3), 13-17 (8), 20-24 (13), 27 (14), Tue 28 Oct (15).
     assert [(d["kind"], d["due"]) for d in case["deadlines"]] == [("reassessment_request", "2025-10-28")]
-
-
-def _snapshot(db, case_id):
-    from xborder.cases.models import Case
-    from xborder.notifications.models import Notification
-
-    db.session.expire_all()
-    case = db.session.get(Case, case_id)
-    count = sa.select(sa.func.count())
-    return (case.status, case.version, dict(case.workflow),
-            db.session.scalar(count.select_from(AuditEntry).where(AuditEntry.case_id == case_id)),
-            db.session.scalar(count.select_from(Notification).where(Notification.case_id == case_id)))
 
 
 REFUSALS = [

@@ -16,7 +16,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import auth, declaration, make_uscc
+from tests.helpers.factories import auth, declaration, make_uscc
 
 PASSWORD = "correct horse battery"
 

@@ -49,7 +49,7 @@ def test_columns_store_the_same_value(document):
 
 
 def test_a_huge_integer_survives_a_json_column(db):
-    from tests.factories import Factory
+    from tests.helpers.factories import Factory
 
     make = Factory(db)
     case = make.case(make.organisation())

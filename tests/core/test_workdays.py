@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.forms_helpers import plain
+from tests.helpers.forms import plain
 from xborder.core.workdays import (
     Deadline,
     add_working_days,

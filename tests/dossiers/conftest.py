@@ -1,4 +1,5 @@
-"""Fixtures for dossiers: a deployment CA, the three demo organisations' certificates, and three-stage bundles."""
+"""Fixtures for dossiers: a deployment CA, the three demo organisations' certificates, three-stage bundles, and a
+submitted case committed for real (for a worker in another process)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 
 import pytest
+import sqlalchemy as sa
 from cryptography import x509
 
+from tests.helpers.factories import declaration, make_uscc
 from xborder.dossiers import bundle, signing
 
 NOW = dt.datetime.now(dt.UTC)
@@ -75,6 +78,10 @@ class Pki:
 
     def issue(self, role: str, *, by_other_ca: bool = False, **kwargs) -> Signer:
         """A fresh signer for the role's demo organisation, from the deployment CA or the untrusted one."""
+        # Valid from just before NOW, when the session's stages are signed: from the default start (the moment of
+        # issue, less 5 minutes) a certificate postdates those signatures once collection and the tests before the
+        # dossiers' took longer than that, as on a busy machine.
+        kwargs.setdefault("not_before", NOW - dt.timedelta(minutes=5))
         ca_key, ca = (self.other_ca_key, self.other_ca) if by_other_ca else (self.ca_key, self.ca)
         name, uscc = ORGANISATIONS[role]
         key, cert = signing.issue_signing_certificate(ca_key, ca, organisation_name=name, uscc=uscc, role=role,
@@ -86,7 +93,8 @@ class Pki:
 def pki() -> Pki:
     """One PKI for the session: key generation is cheap, but there is no reason to repeat it."""
     ca_key, ca = signing.create_ca("xborder test deployment CA", not_before=NOW - 3 * 365 * DAY)
-    other_key, other = signing.create_ca("xborder test deployment CA")  # same name, different key: a forgery
+    # Same name, different key: a forgery.
+    other_key, other = signing.create_ca("xborder test deployment CA", not_before=NOW - 3 * 365 * DAY)
     partial = Pki(ca_key, ca, {}, other_key, other)
     return dataclasses.replace(partial, signers={role: partial.issue(role) for role in ORGANISATIONS})
 
@@ -195,3 +203,59 @@ def add_raw_entry() -> Callable[..., bytes]:
 def now() -> dt.datetime:
     """The moment the session's dossiers were signed."""
     return NOW
+
+
+@pytest.fixture
+def submitted_case(app):
+    """A case submitted (stage 1 signed) and committed for real, so a worker process sees it; removed afterwards."""
+    from flask import g
+
+    from xborder.accounts.models import Organisation, User
+    from xborder.cases import operations, workflow
+    from xborder.cases.keypoints import key_point_status
+    from xborder.cases.models import AnswerVersion, Case, DeclarationVersion
+    from xborder.core.audit import AuditEntry
+    from xborder.dossiers import models
+    from xborder.extensions import db
+
+    with app.app_context():
+        uscc = make_uscc(990_101)
+        exporter = Organisation(kind="enterprise", name="卷宗任务测试企业", uscc=uscc, province="330000")
+        assessor = Organisation(kind="assessor", name="卷宗任务测试评估机构", uscc=make_uscc(990_102),
+                                province="330000")
+        db.session.add_all([exporter, assessor])
+        db.session.flush()
+        user = User(email="dossier-job@example.test", role="enterprise", organisation=exporter)
+        user.set_password("x")
+        db.session.add(user)
+        db.session.flush()
+        case = operations.create_case(user, "任务测试", declaration(uscc, pi=0, important=True, province="330000"))
+        answers = [{"key_point": kp["id"], "answer": "已评估"} for kp in key_point_status(case)]
+        operations.save_answers(user, case, case.version, answers)
+        workflow.transition(case, user, "submit", {"version": case.version, "assessor_org_id": assessor.id})
+        db.session.commit()
+        ids = {"case": case.id, "user": user.id, "orgs": (exporter.id, assessor.id)}
+        yield ids
+        g.pop("after_commit", None)
+        db.session.rollback()
+        stage_ids = sa.select(models.Stage.id).where(models.Stage.case_id == ids["case"])
+        tables = db.metadata.tables
+        # Other features' rows about the case (notifications of the submission, counted transfers), if present.
+        others = [sa.delete(tables[name]).where(tables[name].c.case_id == ids["case"])
+                  for name in ("notifications", "case_transfers", "evidence") if name in tables]
+        for statement in (
+            *others,
+            sa.delete(models.DossierBuild).where(models.DossierBuild.case_id == ids["case"]),
+            sa.delete(models.StageFile).where(models.StageFile.stage_id.in_(stage_ids)),
+            sa.delete(models.Stage).where(models.Stage.case_id == ids["case"]),
+            sa.delete(models.SigningCertificate).where(models.SigningCertificate.organisation_id.in_(ids["orgs"])),
+            sa.delete(AuditEntry).where(AuditEntry.case_id == ids["case"]),
+            sa.delete(AnswerVersion).where(AnswerVersion.case_id == ids["case"]),
+            sa.delete(DeclarationVersion).where(DeclarationVersion.case_id == ids["case"]),
+            sa.delete(Case).where(Case.id == ids["case"]),
+            sa.delete(User).where(User.id == ids["user"]),
+            sa.delete(Organisation).where(Organisation.id.in_(ids["orgs"])),
+        ):
+            db.session.execute(statement)
+        db.session.commit()
+        db.session.remove()

@@ -14,9 +14,8 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from tests.api.conftest import roles  # noqa: F401  (fixture)
-from tests.api.test_workflow import act, answered_case, assessor_id, review_all
-from tests.dossiers.workflow_helpers import (
+from tests.helpers.api import act, answered_case, assessor_id, review_all
+from tests.helpers.dossiers import (
     entries,
     fetch_dossier,
     openssl_verifies,
@@ -25,7 +24,7 @@ from tests.dossiers.workflow_helpers import (
     upload_to_verify,
     web_login,
 )
-from tests.factories import auth
+from tests.helpers.factories import auth
 from xborder.dossiers import bundle, signing
 from xborder.dossiers import pki as deployment
 from xborder.dossiers.verify import format_report, verify_bundle

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import json
 import re
-import shutil
 import struct
 import subprocess
 import zipfile
@@ -15,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers.services import needs_openssl
 from xborder.dossiers import bundle, signing
 from xborder.dossiers.verify import OTHER_CA, TRUSTED, UNANCHORED, Limits, format_report, verify_bundle
 
 MiB = 1024 * 1024
 DAY = dt.timedelta(days=1)
-needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
 
 
 def failed(report) -> dict[str, str]:

@@ -15,16 +15,15 @@ import sqlalchemy as sa
 from docx import Document
 from docx.oxml.ns import qn
 
-from tests.api.conftest import roles  # noqa: F401  (fixture)
-from tests.api.test_workflow import act, answered_case, assessor_id, review_all
-from tests.dossiers.workflow_helpers import (
+from tests.helpers.api import act, answered_case, assessor_id, review_all
+from tests.helpers.dossiers import (
     entries,
     fetch_dossier,
     openssl_verifies,
     security_assessment_case,
     unpack,
 )
-from tests.factories import auth
+from tests.helpers.factories import auth
 from xborder.dossiers import bundle, signing
 from xborder.dossiers.pki import verification_anchors
 from xborder.dossiers.verify import verify_bundle

@@ -8,10 +8,9 @@ import re
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from tests.api.conftest import roles  # noqa: F401  (fixture)
-from tests.api.test_workflow import act, answered_case, assessor_id
-from tests.dossiers.workflow_helpers import entries, fetch_dossier, security_assessment_case
-from tests.factories import auth
+from tests.helpers.api import act, answered_case, assessor_id
+from tests.helpers.dossiers import entries, fetch_dossier, security_assessment_case
+from tests.helpers.factories import auth
 from xborder.dossiers import bundle, signing
 from xborder.dossiers.pki import verification_anchors
 from xborder.dossiers.verify import verify_bundle

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 
 import pytest
@@ -12,11 +11,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from tests.helpers.services import needs_openssl
 from xborder.dossiers import signing, verify
 
 PASSPHRASE = b"test-key-passphrase-0123456789"
 DAY = dt.timedelta(days=1)
-needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
 
 
 def openssl_verify(tmp_path, content: bytes, signature: bytes, ca_pem: bytes) -> subprocess.CompletedProcess:

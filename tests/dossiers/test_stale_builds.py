@@ -9,8 +9,6 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from tests.dossiers.test_dossier_job import submitted_case  # noqa: F401  (fixture)
-
 
 @pytest.fixture
 def dead_build(app, submitted_case):  # noqa: F811

@@ -1,40 +1,55 @@
-"""A live xborder on its own committed database (PostgreSQL when $DATABASE_URL says so, else a SQLite file), with
-the demo data, served by werkzeug in a thread; and Debian's Chromium driven by Playwright."""
+"""A live xborder on its own committed database (PostgreSQL when $DATABASE_URL says so, made for the run and dropped
+after it; else a SQLite file), with the demo data, served by werkzeug in a thread; and Debian's Chromium
+($XBORDER_CHROMIUM, default /usr/bin/chromium; without it the journeys are skipped) driven by Playwright."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import threading
+import uuid
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from tests.helpers import services
+from tests.helpers.browser import CHROMIUM_ARGS
 
 
-def _own_database(tmp: pathlib.Path) -> str:
-    """A fresh database for the browser tests: `<name>_e2e` next to $DATABASE_URL's, or a SQLite file."""
+@contextlib.contextmanager
+def _own_database(tmp: pathlib.Path) -> Iterator[str]:
+    """A fresh database for the browser tests: `<name>_e2e_<random>` next to $DATABASE_URL's (dropped afterwards),
+    or a SQLite file in the run's temporary folder."""
     url = os.environ.get("DATABASE_URL")
     if not url or not url.startswith("postgresql"):
-        return f"sqlite:///{tmp / 'e2e.sqlite3'}"
+        yield f"sqlite:///{tmp / 'e2e.sqlite3'}"
+        return
     base = sa.engine.make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{base.database}_e2e"
+    name = f"{base.database}_e2e_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return url.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @pytest.fixture(scope="package")
 def live_server(tmp_path_factory):
     """The base URL of a running xborder with the demo organisations, accounts and cases."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    with _own_database(tmp) as url:
+        yield from _serve(url, tmp)
+
+
+def _serve(url: str, tmp: pathlib.Path) -> Iterator[str]:
+    """Migrate and seed the database at `url`, serve the app in a thread and yield its base URL until done."""
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
@@ -42,9 +57,8 @@ def live_server(tmp_path_factory):
     from xborder.demo import seed_demo
     from xborder.extensions import db
 
-    tmp = tmp_path_factory.mktemp("e2e")
     env = {
-        "DATABASE_URL": _own_database(tmp),
+        "DATABASE_URL": url,
         "XBORDER_INSTANCE_PATH": str(tmp / "instance"),
         "XBORDER_SECRET_KEY": "e2e-secret-key-not-for-production-0123456789",
         "XBORDER_KEY_PASSPHRASE": "e2e-key-passphrase-0123456789",
@@ -70,11 +84,12 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(scope="package")
 def browser():
-    """Headless Debian Chromium (Playwright's own browser download is not used)."""
+    """Headless Debian Chromium (Playwright's own browser download is not used), or a skip without one."""
     from playwright.sync_api import sync_playwright
 
+    executable = services.chromium()
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -95,9 +110,3 @@ def page(browser, live_server):
     context.close()
     assert not errors, f"browser errors: {errors}"
 
-
-def shoot(page, name: str) -> None:
-    """Save what the window shows, and the whole page, under artifacts/screenshots/ (kept out of the repository)."""
-    (SCREENSHOTS / "full").mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-    page.screenshot(path=str(SCREENSHOTS / "full" / f"{name}.png"), full_page=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e import journeys
-from tests.e2e.conftest import shoot
+from tests.helpers import journeys
+from tests.helpers.browser import shoot
 
 ENTERPRISE, ASSESSOR, OFFICIAL = "enterprise@demo.xborder", "assessor@demo.xborder", "official@demo.xborder"
 

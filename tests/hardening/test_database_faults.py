@@ -1,77 +1,75 @@
 """PostgreSQL going away under traffic: requests fail cleanly with 503 problem+json and Retry-After, nothing
 acknowledged is lost, and the same app (no restart) answers again once the database is back.
 
-The shared PostgreSQL is never restarted: the app reaches its own database through a proxy this test cuts, or
-has its backends terminated with pg_terminate_backend on that database only. The test runs on every suite run
-(also the SQLite one), since the machine and CI always have PostgreSQL."""
+The shared PostgreSQL is never restarted: the app reaches its own database (made for the module, dropped after it)
+through a proxy this test cuts, or has its backends terminated with pg_terminate_backend on that database only.
+The server is $XBORDER_TEST_POSTGRES_URL (else $DATABASE_URL when it is PostgreSQL); without one the tests are
+skipped. CI sets it for both suite runs, the SQLite one too."""
 
 from __future__ import annotations
 
 import gc
-import os
 import threading
-import urllib.parse
+import uuid
 import warnings
 
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import auth, declaration
-from tests.hardening.proxy import CuttableProxy
-
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-def _fault_database() -> str:
-    """A database of its own next to the suite's (…_faults), so committed rows never meet other tests."""
-    url = os.environ.get("DATABASE_URL") or ""
-    name = urllib.parse.urlparse(url).path.lstrip("/") if url.startswith("postgresql") else "xborder"
-    return f"{name}_faults"
+from tests.helpers.app import TEST_PASSPHRASE, TEST_SECRET, empty_database
+from tests.helpers.factories import auth, declaration
+from tests.helpers.proxy import CuttableProxy
 
 
 @pytest.fixture(scope="module")
-def pg_app(tmp_path_factory):
-    """An app on its own PostgreSQL database reached through a cuttable proxy; schema built by the migrations."""
+def pg_app(postgres_url, tmp_path_factory):
+    """An app on a PostgreSQL database of its own (a unique name, dropped afterwards) reached through a cuttable
+    proxy; schema built by the migrations."""
     from flask_migrate import upgrade
 
-    from tests.conftest import TEST_SECRET, _empty_database
     from xborder import create_app
     from xborder.accounts.demo import seed_demo_accounts
     from xborder.extensions import db
 
-    name = _fault_database()
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    server = sa.engine.make_url(postgres_url)
+    name = f"xborder_faults_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    proxy = CuttableProxy(5432)
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    proxy = CuttableProxy(server.port or 5432, server.host or "127.0.0.1")
     root = tmp_path_factory.mktemp("faults")
-    app = create_app({"DATABASE_URL": f"postgresql://postgres@127.0.0.1:{proxy.port}/{name}",
+    through_proxy = server.set(host="127.0.0.1", port=proxy.port, database=name)
+    app = create_app({"DATABASE_URL": through_proxy.render_as_string(hide_password=False),
                       "XBORDER_INSTANCE_PATH": str(root), "XBORDER_SECRET_KEY": TEST_SECRET,
-                      "XBORDER_KEY_PASSPHRASE": "test-key-passphrase-0123456789",
+                      "XBORDER_KEY_PASSPHRASE": TEST_PASSPHRASE,
                       "XBORDER_LOGIN_LIMIT_ACCOUNT": "10000 per minute",
                       "XBORDER_LOGIN_LIMIT_ADDRESS": "10000 per minute"}, TESTING=True)
-    with app.app_context():
-        _empty_database(db.engine)
-        upgrade(revision="heads")
-        from xborder.accounts.operations import issue_token
+    try:
+        with app.app_context():
+            empty_database(db.engine)
+            upgrade(revision="heads")
+            from xborder.accounts.operations import issue_token
 
-        enterprise = seed_demo_accounts()[0]
-        token = issue_token(enterprise)[0]
-        uscc = enterprise.organisation.uscc
-        db.session.commit()
-        db.session.remove()
-    app.extensions["test_fault"] = {"proxy": proxy, "token": token, "uscc": uscc, "name": name}
-    yield app
-    proxy.close()
-    with app.app_context():
-        db.engine.dispose()
-    # Connections whose socket the proxy cut are dropped by the pool without a clean close; collect them here so
-    # psycopg's ResourceWarning about them is not raised later inside an unrelated test.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
+            enterprise = seed_demo_accounts()[0]
+            token = issue_token(enterprise)[0]
+            uscc = enterprise.organisation.uscc
+            db.session.commit()
+            db.session.remove()
+        app.extensions["test_fault"] = {"proxy": proxy, "token": token, "uscc": uscc, "name": name,
+                                        "admin": admin}
+        yield app
+    finally:
+        proxy.close()
+        with app.app_context():
+            db.engine.dispose()
+        # Connections whose socket the proxy cut are dropped by the pool without a clean close; collect them here
+        # so psycopg's ResourceWarning about them is not raised later inside an unrelated test.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def _assert_unavailable(response) -> None:
@@ -175,10 +173,8 @@ def test_terminated_backends_are_replaced_transparently(pg_app):
     client = pg_app.test_client()
     headers = auth(fault["token"])
     assert client.get("/api/v1/cases", headers=headers).status_code == 200
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    with fault["admin"].connect() as conn:
         killed = conn.scalar(sa.text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                                      "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": fault["name"]})
-    admin.dispose()
     assert killed >= 1
     assert client.get("/api/v1/cases", headers=headers).status_code == 200

@@ -4,34 +4,31 @@ the test cuts (the machine's Redis stays up for everyone else)."""
 
 from __future__ import annotations
 
-import os
 import urllib.parse
 
 import pytest
 
-from tests.factories import auth, declaration
-from tests.hardening.proxy import CuttableProxy
-
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+from tests.helpers.app import fresh_g
+from tests.helpers.factories import auth, declaration
+from tests.helpers.proxy import CuttableProxy
 
 
 @pytest.fixture(scope="module")
-def redis_proxy():
-    target = urllib.parse.urlparse(REDIS_URL)
+def redis_proxy(redis_url):
+    target = urllib.parse.urlparse(redis_url)
     proxy = CuttableProxy(target.port or 6379, target.hostname or "127.0.0.1")
     yield proxy
     proxy.close()
 
 
 @pytest.fixture(scope="module")
-def app(app, app_env, redis_proxy):
+def app(redis_url, app, app_env, redis_proxy):
     """The suite's app (schema built), but with Redis behind the proxy; `db` and `client` use this one."""
-    from tests.conftest import _fresh_g
     from xborder import create_app
 
-    db_number = urllib.parse.urlparse(REDIS_URL).path or "/0"
+    db_number = urllib.parse.urlparse(redis_url).path or "/0"
     proxied = create_app({**app_env, "REDIS_URL": f"redis://127.0.0.1:{redis_proxy.port}{db_number}"}, TESTING=True)
-    proxied.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
+    proxied.before_request_funcs.setdefault(None, []).insert(0, fresh_g)
     yield proxied
     from xborder.extensions import db
 

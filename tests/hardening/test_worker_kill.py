@@ -14,11 +14,9 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_uscc
-from tests.hardening.slow_jobs import rename_case_in_one_transaction
+from tests.helpers.factories import make_uscc
+from tests.helpers.slow_jobs import rename_case_in_one_transaction
 from xborder import ROOT
-
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
@@ -65,28 +63,30 @@ def _children(pid: int) -> list[int]:
         return [int(child) for child in listing.read().split()]
 
 
-def _worker(app_env, queue_name: str, *, burst: bool) -> subprocess.Popen:
-    env = {**os.environ, **app_env, "REDIS_URL": REDIS_URL, "XBORDER_QUEUES": queue_name}
+def _worker(app_env, redis_url: str, queue_name: str, *, burst: bool) -> subprocess.Popen:
+    env = {**os.environ, **app_env, "REDIS_URL": redis_url, "XBORDER_QUEUES": queue_name}
     args = [sys.executable, "-m", "xborder", "worker"] + (["--burst"] if burst else [])
     # Its own process group, so the work-horse it forks dies with it, as when a machine or container goes.
     return subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
 
-def test_killed_worker_leaves_nothing_half_done_and_the_job_is_retried(app, app_env, committed_case):
+def test_killed_worker_leaves_nothing_half_done_and_the_job_is_retried(redis_url, app, app_env, committed_case):
     from redis import Redis
     from rq import Queue, Retry
     from rq.registry import StartedJobRegistry
 
-    connection = Redis.from_url(REDIS_URL)
+    connection = Redis.from_url(redis_url)
     run = uuid.uuid4().hex[:8]
     queue_name, started_key, gate_key = f"xborder-kill-{run}", f"xborder-kill-{run}:started", f"xborder-kill-{run}:gate"
     queue = Queue(queue_name, connection=connection)
-    job = queue.enqueue(rename_case_in_one_transaction, committed_case, "新标题", REDIS_URL, started_key, gate_key,
+    job = queue.enqueue(rename_case_in_one_transaction, committed_case, "新标题", redis_url, started_key, gate_key,
                         retry=Retry(max=2))
-    worker = _worker(app_env, queue_name, burst=False)
+    worker = _worker(app_env, redis_url, queue_name, burst=False)
     try:
-        assert connection.blpop([started_key], timeout=120) is not None, "the job never started"
+        # Short blocking reads, for at most two minutes: redis-py's socket timeout is shorter than one long BLPOP,
+        # and a worker starting on a busy machine can take longer than that.
+        assert any(connection.blpop([started_key], timeout=1) for _ in range(120)), "the job never started"
         # Half-way: the title is changed inside the job's open transaction, the audit entry not yet written.
         # The work-horse runs in a session of its own (RQ calls setsid), so it is killed by its pid, after the worker.
         horses = _children(worker.pid)
@@ -108,7 +108,7 @@ def test_killed_worker_leaves_nothing_half_done_and_the_job_is_retried(app, app_
     assert job.get_status(refresh=True) == "queued"
     # More than one "go": the killed work-horse's BLPOP may still be registered with Redis for a moment.
     connection.rpush(gate_key, "go", "go", "go")
-    again = _worker(app_env, queue_name, burst=True)
+    again = _worker(app_env, redis_url, queue_name, burst=True)
     output, _ = again.communicate(timeout=120)
     assert again.returncode == 0, output[-3000:]
     assert job.get_status(refresh=True) == "finished", output[-3000:]

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.inventory.builders import flow, workbook
-from tests.inventory.conftest import run_jobs_inline, upload
+from tests.helpers.inventory import flow, run_jobs_inline, upload, workbook
 
 ROWS = [
     flow("D1", 80_000, group="客户", purpose="售后服务"),

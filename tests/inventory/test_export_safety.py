@@ -7,8 +7,7 @@ import csv
 import io
 import zipfile
 
-from tests.inventory.builders import csv_file, flow, workbook
-from tests.inventory.conftest import run_jobs_inline, upload
+from tests.helpers.inventory import csv_file, flow, run_jobs_inline, upload, workbook
 
 FORMULA = '=HYPERLINK("https://evil.example/","x")'
 

@@ -8,8 +8,7 @@ import json
 import openpyxl
 import sqlalchemy as sa
 
-from tests.inventory.builders import csv_file, flow, flows, workbook
-from tests.inventory.conftest import run_jobs_inline, upload
+from tests.helpers.inventory import csv_file, flow, flows, run_jobs_inline, upload, workbook
 
 
 def _run(client, headers, run_id):
@@ -180,7 +179,7 @@ def test_another_enterprise_cannot_see_or_apply_your_import(app, client, db, ent
 
 
 def test_other_roles_get_403_and_uploads_need_a_file(client, db, factory, enterprise):
-    from tests.factories import auth
+    from tests.helpers.factories import auth
 
     assessor = factory.user("assessor")
     response = client.get("/api/v1/inventory/flows", headers=auth(factory.token(assessor)))
@@ -207,7 +206,7 @@ def test_case_lists_export_in_each_format_scoped_to_the_caller(client, db, facto
                                                         headers=headers).data))
     assert book.active["B2"].value == "我的案件"
     assessor = factory.user("assessor")
-    from tests.factories import auth
+    from tests.helpers.factories import auth
 
     body = client.get("/api/v1/inventory/exports/cases?format=json", headers=auth(factory.token(assessor)))
     assert body.get_json()["cases"] == []

@@ -15,8 +15,7 @@ import zipfile
 
 import pytest
 
-from tests.inventory.builders import csv_file, flows, headers, workbook
-from tests.inventory.conftest import run_jobs_inline, upload
+from tests.helpers.inventory import csv_file, flows, headers, run_jobs_inline, upload, workbook
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -78,7 +77,7 @@ SERVER = textwrap.dedent("""
     from flask_migrate import upgrade
     from xborder import create_app
     from xborder.extensions import db
-    from tests.factories import Factory, auth
+    from tests.helpers.factories import Factory, auth
     resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))  # a runaway must not take the shared machine down
     app = create_app()
     with app.app_context():

@@ -10,10 +10,9 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_uscc
-from tests.inventory.builders import flows, workbook
+from tests.helpers.factories import make_uscc
+from tests.helpers.inventory import flows, workbook
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 ROWS = 50_000
 
 
@@ -71,7 +70,7 @@ def _outcome(app, org_id: int, run_id: int):
     return outcome
 
 
-def test_a_50000_row_import_on_a_real_rq_worker(app, app_env, committed_run):
+def test_a_50000_row_import_on_a_real_rq_worker(redis_url, app, app_env, committed_run):
     from redis import Redis
     from rq import Queue
 
@@ -79,9 +78,9 @@ def test_a_50000_row_import_on_a_real_rq_worker(app, app_env, committed_run):
 
     org_id, _, run_id = committed_run
     queue_name = f"xborder-inventory-test-{os.getpid()}"
-    queue = Queue(queue_name, connection=Redis.from_url(REDIS_URL))
+    queue = Queue(queue_name, connection=Redis.from_url(redis_url))
     job = queue.enqueue(preview_import, run_id, job_timeout=900)
-    env = {**os.environ, **app_env, "REDIS_URL": REDIS_URL, "XBORDER_QUEUES": queue_name}
+    env = {**os.environ, **app_env, "REDIS_URL": redis_url, "XBORDER_QUEUES": queue_name}
     worker = subprocess.run([sys.executable, "-m", "xborder", "worker", "--burst"], env=env, capture_output=True,
                             text=True, timeout=900)
     assert worker.returncode == 0, worker.stderr[-2000:]

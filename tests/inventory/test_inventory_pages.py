@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tests.inventory.builders import flow, workbook
-from tests.web.conftest import ENTERPRISE_USCC, People, csrf_token
+from tests.helpers.inventory import flow, workbook
+from tests.helpers.web import ENTERPRISE_USCC, People, csrf_token
 
 
 @pytest.fixture

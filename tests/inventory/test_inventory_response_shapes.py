@@ -9,7 +9,7 @@ import json
 
 import sqlalchemy as sa
 
-from tests.inventory.builders import flow, workbook
+from tests.helpers.inventory import flow, workbook
 from xborder.inventory import links, spec
 from xborder.inventory.schemas import FlagSchema, ImportErrorSchema
 

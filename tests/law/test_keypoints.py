@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.forms_helpers import plain
+from tests.helpers.forms import plain
 from xborder.law.formsdata import FORMS_DIR
 from xborder.law.keypoints import applicable_key_points, case_facts, catalogue, validate_answers
 

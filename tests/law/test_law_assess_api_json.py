@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from law_builders import declaration, transfer
-
+from tests.helpers.law import declaration, transfer
 from xborder.assess.api import assess_payload
 
 

@@ -10,8 +10,8 @@ import pathlib
 from typing import Any
 
 import pytest
-from law_builders import USCC, declaration, error_pairs, norm_path, prior, transfer
 
+from tests.helpers.law import USCC, declaration, error_pairs, norm_path, prior, transfer
 from xborder.law.declaration import MESSAGES, DeclarationInvalid, validate_declaration
 
 EX08 = pathlib.Path(os.environ.get("XBORDER_SPEC_EXAMPLES", "/work/shared/spec/examples"),

@@ -10,8 +10,8 @@ import marshmallow as ma
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from law_builders import declaration, prior, transfer
 
+from tests.helpers.law import declaration, prior, transfer
 from xborder.law.checker import compile_schema
 from xborder.law.declaration import DeclarationInvalid, validate_declaration, validate_declaration_reference
 

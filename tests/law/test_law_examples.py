@@ -8,8 +8,8 @@ import pathlib
 from typing import Any
 
 import pytest
-from law_builders import bases, norm_path
 
+from tests.helpers.law import bases, norm_path
 from xborder.law.declaration import DeclarationInvalid, validate_declaration
 from xborder.law.pathway import determine_pathway
 

@@ -56,7 +56,7 @@ def test_the_corrected_gists() -> None:
 
 
 def test_cac_2022_important_data_reason_counts_what_the_processor_should_identify() -> None:
-    from law_builders import declaration, determine, transfer
+    from tests.helpers.law import declaration, determine, transfer
 
     old = determine(declaration(transfer(10, important=True), as_of="2023-09-01"))
     reason = next(r for r in old["transfers"][0]["reasons"] if r["code"] == "important_data")

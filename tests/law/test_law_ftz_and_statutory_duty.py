@@ -6,8 +6,17 @@ import datetime as dt
 import time
 
 import pytest
-from law_builders import cites, declaration, determine, error_pairs, obligation_codes, pathways, reason_codes, transfer
 
+from tests.helpers.law import (
+    cites,
+    declaration,
+    determine,
+    error_pairs,
+    obligation_codes,
+    pathways,
+    reason_codes,
+    transfer,
+)
 from xborder.law import zones
 from xborder.law.declaration import DeclarationInvalid, validate_declaration
 

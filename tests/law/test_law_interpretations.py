@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
-from law_builders import declaration, determine, interpretation_ids, pathways, prior, transfer
 
+from tests.helpers.law import declaration, determine, interpretation_ids, pathways, prior, transfer
 from xborder.law import catalogue, formsdata
 
 CAC_2024 = "regimes/2024-03-22-cac-2024.yaml"

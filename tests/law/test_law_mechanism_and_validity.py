@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from law_builders import declaration, determine, transfer
 
+from tests.helpers.law import declaration, determine, transfer
 from xborder.law import catalogue
 from xborder.law.declaration import validate_declaration
 from xborder.law.mechanism import certification_bodies, judge_mechanism, mechanism_allowed

@@ -8,7 +8,8 @@ import json
 from typing import Any
 
 import pytest
-from law_builders import (
+
+from tests.helpers.law import (
     cites,
     declaration,
     determine,
@@ -20,7 +21,6 @@ from law_builders import (
     reason_codes,
     transfer,
 )
-
 from xborder.law.declaration import validate_declaration
 from xborder.law.pathway import determine_pathway
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from law_builders import declaration, determine, prior, transfer
 
+from tests.helpers.law import declaration, determine, prior, transfer
 from xborder.law.summary import render_text
 
 

@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.forms_helpers import plain
+from tests.helpers.forms import plain
 from xborder.law.formsdata import FORMS_DIR
 from xborder.law.keypoints import applicable_key_points, catalogue
 from xborder.law.risk import assess_risk, curated_countries, risk_method, validate_overrides

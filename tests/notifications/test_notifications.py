@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import auth
-from tests.smtp_helpers import smtp_inbox
-from tests.web.test_login import csrf_token
+from tests.helpers.factories import auth
+from tests.helpers.smtp import smtp_inbox
+from tests.helpers.web import csrf_token
 
 
 @pytest.fixture

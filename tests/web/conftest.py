@@ -1,89 +1,10 @@
-"""Fixtures for the pages: the demo accounts signed in, each in its own test client, and cases built through the
-same operations the pages call."""
+"""Fixtures for the pages: the demo accounts signed in, each in its own test client (tests/helpers/web.py)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-import sqlalchemy as sa
 
-from tests.factories import declaration
-
-ENTERPRISE_USCC = "9131011552601815X1"
-
-
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form on a page."""
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
-
-
-def sign_in(app, email: str, password: str = "demo-password"):
-    """A test client signed in as `email` through the login form."""
-    client = app.test_client()
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return client
-
-
-class People:
-    """The three demo users, signed in, and helpers to build cases for them."""
-
-    def __init__(self, app, db):
-        from xborder.accounts.demo import seed_demo_accounts
-        from xborder.accounts.models import User
-
-        seed_demo_accounts()
-        self.db = db
-        users = {u.role: u for u in db.session.scalars(sa.select(User).where(User.email.like("%@demo.xborder")))}
-        self.enterprise_user, self.assessor_user, self.official_user = (
-            users["enterprise"], users["assessor"], users["provincial_official"])
-        self.enterprise = sign_in(app, "enterprise@demo.xborder")
-        self.assessor = sign_in(app, "assessor@demo.xborder")
-        self.official = sign_in(app, "official@demo.xborder")
-
-    @property
-    def assessor_org_id(self) -> int:
-        return self.assessor_user.organisation_id
-
-    def case(self, *, answered: bool = False, title: str = "页面测试案件", **decl):
-        """A draft case of the demo enterprise, optionally with every key point answered."""
-        from xborder.cases import operations, presenters
-
-        decl.setdefault("pi", 150_000)  # a standard-contract case: twelve key points to answer
-        case = operations.create_case(self.enterprise_user, title, declaration(ENTERPRISE_USCC, **decl))
-        if answered:
-            answers = [{"key_point": kp["id"], "answer": f"{kp['id']} 的回答"}
-                       for kp in presenters.key_point_status(case)]
-            operations.save_answers(self.enterprise_user, case, case.version, answers)
-        self.db.session.flush()
-        return case
-
-    def act(self, case, user, action: str, **body):
-        """Take a workflow action through the workflow (to set a case up for a page under test)."""
-        from xborder.cases import workflow
-
-        workflow.transition(case, user, action, {"version": case.version, **body})
-        self.db.session.flush()
-        return case
-
-    def submitted(self, **decl):
-        """A case in third-party review with the demo assessor."""
-        case = self.case(answered=True, **decl)
-        return self.act(case, self.enterprise_user, "submit", assessor_org_id=self.assessor_org_id)
-
-    def signed(self, **decl):
-        """A case in provincial review: every key point found satisfied and the opinion signed."""
-        from xborder.cases import operations, presenters
-
-        case = self.submitted(**decl)
-        reviews = [{"key_point": kp["id"], "finding": "satisfied"} for kp in presenters.key_point_status(case)]
-        operations.save_review(self.assessor_user, case, case.version, reviews)
-        return self.act(case, self.assessor_user, "sign_opinion")
+from tests.helpers.web import People
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ points, what changed since the last round, and signing."""
 
 from __future__ import annotations
 
-from tests.web.conftest import csrf_token
+from tests.helpers.web import csrf_token
 
 
 def test_queue_lists_only_cases_naming_the_assessor(people):
@@ -67,12 +67,12 @@ def test_rectification_names_key_points_and_the_next_round_shows_what_changed(pe
 
 
 def test_sign_opinion_after_findings_for_every_key_point(people):
-    from xborder.cases import operations, presenters
+    from xborder.cases import keypoints, operations
 
     case = people.submitted()
     html = people.assessor.get(f"/cases/{case.id}/review").get_data(as_text=True)
     assert 'id="action-sign_opinion"' not in html  # not offered before every key point has a finding
-    reviews = [{"key_point": kp["id"], "finding": "satisfied"} for kp in presenters.key_point_status(case)]
+    reviews = [{"key_point": kp["id"], "finding": "satisfied"} for kp in keypoints.key_point_status(case)]
     operations.save_review(people.assessor_user, case, case.version, reviews)
     html = people.assessor.get(f"/cases/{case.id}/review").get_data(as_text=True)
     response = people.assessor.post(f"/cases/{case.id}/actions", data={

@@ -7,20 +7,8 @@ import io
 
 import sqlalchemy as sa
 
-from tests.web.conftest import csrf_token
+from tests.helpers.web import csrf_token, wizard_data
 from xborder.cases.models import Case
-
-
-def wizard_data(token: str, **overrides) -> dict:
-    data = {
-        "csrf_token": token, "title": "网页申报", "as_of": "2025-06-30", "sector": "manufacturing",
-        "pi_subjects_processed": "1,200,000",
-        "transfers-0-purpose": "售后", "transfers-0-recipient_name": "Example GmbH", "transfers-0-country": "DE",
-        "transfers-0-pi_individuals": "150,000", "transfers-0-sensitive_pi_individuals": "0",
-        "transfers-0-categories": "contact，device", "transfers-0-exemption": "", "save": "1",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_wizard_is_prefilled_from_the_organisation_and_lists_countries_in_chinese(people):

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
+from tests.helpers.web import csrf_token
 
 
 def test_login_page_is_served_in_chinese(client):

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.factories import Factory
+from tests.helpers.factories import Factory
 from xborder.core.timeutil import china_today, utcnow
 
 

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 
-from tests.web.conftest import csrf_token
+from tests.helpers.web import csrf_token
 
 
 def test_dashboard_searches_by_reference_exporter_and_uscc_and_filters(people):

@@ -9,8 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.web.conftest import csrf_token
-from tests.web.test_enterprise_pages import wizard_data
+from tests.helpers.web import csrf_token, wizard_data
 from xborder.cases.models import Case
 from xborder.law.declaration import validate_declaration
 from xborder.law.pathway import determine_pathway

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.web.conftest import csrf_token
+from tests.helpers.web import csrf_token
 
 
 def test_quick_check_runs_the_engine_without_an_account(client):
@@ -41,7 +41,7 @@ def test_quick_check_in_english(client):
 
 
 def test_others_cases_are_404_and_wrong_roles_403(people, factory, app):
-    from tests.web.conftest import sign_in
+    from tests.helpers.web import sign_in
 
     case = people.case()
     other = factory.user(email="other@example.test", password="pw")

@@ -8,7 +8,7 @@ import pathlib
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from tests.web.conftest import csrf_token
+from tests.helpers.web import csrf_token
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "xborder" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from xborder.accounts import operations
-from xborder.accounts.models import Organisation, OrganisationKind, Role
+from xborder.accounts.models import Organisation
 from xborder.accounts.schemas import (
     MIN_PASSWORD_LENGTH,
     MeSchema,
@@ -130,11 +130,11 @@ class OrganisationsResource(MethodView):
 
 def _nameable_by(user) -> sa.ColumnElement[bool]:
     """The organisations `user` may know of by name (least knowledge: no enterprise learns of another)."""
-    if user.role == Role.admin:
+    if user.role == "admin":
         return sa.true()
-    visible = sa.or_(Organisation.kind == OrganisationKind.assessor, Organisation.id == user.organisation_id)
-    if user.role == Role.provincial_official:
+    visible = sa.or_(Organisation.kind == "assessor", Organisation.id == user.organisation_id)
+    if user.role == "provincial_official":
         province = user.organisation.province
-        return sa.or_(visible, Organisation.kind == OrganisationKind.authority,
-                      sa.and_(Organisation.kind == OrganisationKind.enterprise, Organisation.province == province))
+        return sa.or_(visible, Organisation.kind == "authority",
+                      sa.and_(Organisation.kind == "enterprise", Organisation.province == province))
     return visible

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import marshmallow as ma
 import orjson
@@ -80,7 +81,8 @@ def _json_response(payload: dict) -> Response:
     try:
         return Response(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS), mimetype="application/json")
     except orjson.JSONEncodeError:  # an integer beyond 64 bits (a count can be any size): the stdlib writes it
-        return current_app.json.response(payload)
+        # Flask types its JSON provider's answer as werkzeug's sans-IO Response; it is the app's response_class.
+        return cast(Response, current_app.json.response(payload))
 
 
 def register_schemas(spec) -> None:

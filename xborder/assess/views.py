@@ -21,7 +21,8 @@ def quick_check():
 
     form = DeclarationForm()
     wizard_choices(form)
-    result, errors, status = None, {}, 200
+    errors: dict[str, list[str]] = {}
+    result, status = None, 200
     if request.method == "GET":
         form.as_of.data = china_today()
         form.exporter_province.data = "310000"

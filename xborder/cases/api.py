@@ -9,7 +9,7 @@ from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from xborder.cases import evidence, operations, presenters, queries
+from xborder.cases import evidence, keypoints, operations, presenters, queries
 from xborder.cases.models import DeclarationVersion, Evidence
 from xborder.cases.schemas import (
     AuditTrailSchema,
@@ -139,7 +139,7 @@ class SelfAssessmentResource(MethodView):
     def get(self, case_id: int):
         """The questionnaire: applicable key points, questions, evidence hints, and the current answers."""
         case = queries.get_case(api_user(), case_id)
-        return {"version": case.version, "key_points": presenters.applicable_key_points(case),
+        return {"version": case.version, "key_points": keypoints.applicable_key_points(case),
                 "answers": case.answers or []}
 
 
@@ -151,7 +151,7 @@ class EvidenceListResource(MethodView):
     @blp.response(200, EvidenceListSchema, description="The case's evidence, without the bytes")
     def get(self, case_id: int):
         """List the evidence (name, detected type, size, SHA-256, key point)."""
-        return {"items": presenters.evidence_list(queries.get_case(api_user(), case_id))}
+        return {"items": evidence.evidence_list(queries.get_case(api_user(), case_id))}
 
     @token_required("enterprise")
     @blp.arguments(EvidenceUploadSchema, location="form")
@@ -172,7 +172,7 @@ class EvidenceListResource(MethodView):
             upload.close()  # close the spooled temporary file whatever the outcome
         row = evidence.add_evidence(user, case, upload.filename or "file", data, form.get("key_point"))
         commit()
-        return presenters.evidence_summary(row)
+        return evidence.evidence_summary(row)
 
 
 @blp.route("/cases/<int:case_id>/evidence/<int:evidence_id>")

@@ -1,20 +1,15 @@
-"""The case as the API and the pages show it, computed from stored data and the caller.
-
-The domain helpers the views also use are re-exported here for them (`applicable_key_points`, `key_point_status`
-from `keypoints`, `evidence_list`, `evidence_summary` from `evidence`); domain modules never import this one.
-"""
+"""The case as the API and the pages show it, computed from stored data and the caller (domain modules never
+import this one: key points live in `keypoints`, evidence in `evidence`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from xborder.cases.deadlines import open_deadlines
-from xborder.cases.evidence import evidence_list, evidence_summary
-from xborder.cases.keypoints import applicable_key_points, key_point_status
+from xborder.cases.evidence import evidence_list
+from xborder.cases.keypoints import key_point_status
 from xborder.cases.models import Case
 from xborder.cases.workflow import available_actions
-
-__all__ = ["applicable_key_points", "case_detail", "evidence_list", "evidence_summary", "key_point_status"]
 
 
 def case_detail(case: Case, user) -> dict[str, Any]:

@@ -22,7 +22,8 @@ def canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
-class AuditEntry(db.Model):
+# mypy cannot see `db.Model` (a class made at run time by Flask-SQLAlchemy) as a base: python/mypy#8603.
+class AuditEntry(db.Model):  # type: ignore[name-defined]
     """One recorded change: who, which organisation, when, what, a digest of the payload, and the chain hashes."""
 
     __tablename__ = "audit_entries"

@@ -163,7 +163,7 @@ def handle_http_exception(error: HTTPException):
             and request.method in ("POST", "PUT", "PATCH"):
         detail = "Body must be JSON (Content-Type: application/json)"
     else:
-        detail = data.get("message") or (error.description if status != 500 else "")
+        detail = data.get("message") or ((error.description or "") if status != 500 else "")
     headers = dict(data.get("headers") or {})
     if status == 405 and error.get_response().headers.get("Allow"):
         headers["Allow"] = error.get_response().headers["Allow"]

@@ -15,7 +15,7 @@ import functools
 import hashlib
 import logging
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request
@@ -46,7 +46,14 @@ RETRY_AFTER_SECONDS = 1
 Reservation = tuple[int, dt.datetime]  # the key's row id and the time this request took it
 
 
-class IdempotencyKey(db.Model):
+def _rowcount(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched: its result is a CursorResult, though `Session.execute` is typed
+    with the general Result."""
+    return cast(sa.CursorResult[Any], result).rowcount
+
+
+# mypy cannot see `db.Model` (a class made at run time by Flask-SQLAlchemy) as a base: python/mypy#8603.
+class IdempotencyKey(db.Model):  # type: ignore[name-defined]
     """A caller's key, the request it was first used for, and once that committed, the response to replay."""
 
     __tablename__ = "idempotency_keys"
@@ -86,7 +93,7 @@ def fingerprint() -> tuple[str, str, str]:
         files = []
         for name, upload in request.files.items(multi=True):
             digest = hashlib.sha256()
-            for chunk in iter(lambda upload=upload: upload.stream.read(65536), b""):
+            for chunk in iter(functools.partial(upload.stream.read, 65536), b""):
                 digest.update(chunk)
             upload.stream.seek(0)  # the view reads the file after us
             files.append([name, upload.filename, upload.mimetype, digest.hexdigest()])
@@ -131,7 +138,7 @@ def reserve(user_id: int, key: str, request_print: tuple[str, str, str]) -> Rese
                 IdempotencyKey.id == row.id, IdempotencyKey.created_at == row.created_at, still).values(
                 **values, created_at=now, status_code=None, response_headers=None, response_body=None)
                 .execution_options(synchronize_session=False))
-            if taken.rowcount == 1:
+            if _rowcount(taken) == 1:
                 db.session.commit()
                 return row.id, now
             continue
@@ -197,7 +204,7 @@ def run_once(reservation: Reservation, view: Callable[..., Any], *args: Any, **k
             status_code=response.status_code, response_body=response.get_data(),
             response_headers={name: response.headers[name] for name in KEPT_HEADERS if name in response.headers})
             .execution_options(synchronize_session=False))
-        if stored.rowcount != 1:  # taken over as abandoned while we ran: the retry that took it does the work
+        if _rowcount(stored) != 1:  # taken over as abandoned while we ran: the retry that took it does the work
             raise Conflict(f"This request outlived its {HEADER}; retry with the same key", [field_error(
                 HEADER, "in_progress", "A retry took this key over", "该幂等键已被重试请求接管")],
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
@@ -231,17 +238,18 @@ def _guarded(view: Callable[..., Any]) -> Callable[..., Any]:
 def init_app(app: Flask) -> None:
     """Guard every API view that answers an unsafe method (once the blueprints are registered)."""
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(API_PREFIX) and rule.rule not in EXEMPT_PATHS and rule.methods & UNSAFE:
+        if rule.rule.startswith(API_PREFIX) and rule.rule not in EXEMPT_PATHS and (rule.methods or set()) & UNSAFE:
             view = app.view_functions[rule.endpoint]
             if not getattr(view, "idempotency_guarded", False):
-                app.view_functions[rule.endpoint] = _guarded(view)
-                app.view_functions[rule.endpoint].idempotency_guarded = True  # type: ignore[attr-defined]
+                guarded = _guarded(view)
+                guarded.idempotency_guarded = True  # type: ignore[attr-defined]  # a mark on the function object
+                app.view_functions[rule.endpoint] = guarded
 
 
 def purge_expired() -> int:
     """Delete the keys older than the retention (XBORDER_IDEMPOTENCY_HOURS); returns how many. Run by the sweep."""
     cutoff = utcnow() - _retention()
-    deleted = db.session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff)
-                                 .execution_options(synchronize_session=False)).rowcount
+    deleted = _rowcount(db.session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff)
+                                           .execution_options(synchronize_session=False)))
     db.session.commit()
     return deleted

@@ -96,6 +96,7 @@ class ProblemApi(Api):
         errors = ma.fields.List(ma.fields.Dict())
 
     ERROR_SCHEMA = ProblemSchema
+    DEFAULT_RESPONSE_CONTENT_TYPE: str  # flask-smorest's class attribute (declared for mypy; the value is inherited)
 
     def _init_spec(self, *, extra_plugins=None, **kwargs):
         super()._init_spec(extra_plugins=[*(extra_plugins or ()), ProblemResponsesPlugin()], **kwargs)
@@ -113,6 +114,6 @@ class ProblemApi(Api):
         super().register_blueprint(blp, parameters=parameters, **options)
         csrf.exempt(blp)
 
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException):
         """Answer any HTTP error as problem+json (API) or an HTML page (browser)."""
         return handle_http_exception(error)

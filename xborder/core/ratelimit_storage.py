@@ -27,7 +27,7 @@ SCHEME = "xborder-sql"
 _MAX_KEY = 200  # longer keys (an e-mail address is the caller's to choose) are stored as their SHA-256
 
 
-class RateLimitCounter(db.Model):
+class RateLimitCounter(db.Model):  # type: ignore[name-defined]
     """One fixed window of one limit for one key: how many hits, and when the window ends (epoch seconds)."""
 
     __tablename__ = "rate_limit_counters"

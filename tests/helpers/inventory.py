@@ -1,4 +1,4 @@
-"""Inventory files for tests: workbooks and CSV built with openpyxl and csv from plain rows."""
+"""Inventory files for tests (workbooks and CSV built with openpyxl and csv from plain rows) and their upload."""
 
 from __future__ import annotations
 
@@ -55,3 +55,24 @@ def csv_file(sheet_id: str, rows: list[tuple]) -> bytes:
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
     return out.getvalue().encode("utf-8")
+
+
+def upload(client, headers, files, apply: bool = False):
+    """POST files to the import API; returns the run (the job ran in-process or is queued)."""
+    import io
+
+    data = {"file": [(io.BytesIO(content), name) for name, content in files]}
+    if apply:
+        data["apply"] = "true"
+    response = client.post("/api/v1/inventory/imports", headers=headers, data=data,
+                           content_type="multipart/form-data")
+    assert response.status_code == 202, response.get_json()
+    return response.get_json()
+
+
+def run_jobs_inline(app, run_id: int, apply: bool = False) -> None:
+    """With Redis configured the API queued the job; run the same function here (the worker test covers RQ)."""
+    from xborder.inventory import tasks
+
+    if app.config["XBORDER"].redis_url:
+        (tasks.apply_import if apply else tasks.preview_import)(run_id)

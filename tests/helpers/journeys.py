@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import shoot
+from tests.helpers.browser import shoot
 
 PASSWORD = "demo-password"
 

@@ -1,4 +1,4 @@
-"""Take cases through the workflow by the API (as tests/api/test_workflow.py does) and fetch their dossiers."""
+"""Take cases through the workflow by the API and fetch their dossiers; unpack them and check them with openssl."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import io
 import subprocess
 import zipfile
 
-from tests.api.test_workflow import act, answered_case, assessor_id, review_all
-from tests.factories import auth
+from tests.helpers.api import act, answered_case, assessor_id, review_all
+from tests.helpers.factories import auth
 
 OPENSSL_VERIFY = ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any", "-out", "/dev/null"]
 

@@ -1,0 +1,20 @@
+"""Headless Chromium for the browser journeys: its arguments and the screenshots taken along the way."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def shoot(page, name: str) -> None:
+    """Take what the window shows and the whole page; kept as files only under $XBORDER_SCREENSHOTS (when set), so
+    a test run leaves nothing behind unless asked to."""
+    window, full = page.screenshot(), page.screenshot(full_page=True)
+    if target := os.environ.get("XBORDER_SCREENSHOTS"):
+        folder = pathlib.Path(target)
+        (folder / "full").mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.png").write_bytes(window)
+        (folder / "full" / f"{name}.png").write_bytes(full)
