@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import os
 import pathlib
+import threading
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
@@ -37,8 +39,25 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 WRITES = "xborder.sqlite_writes"  # set in the WSGI environ by `will_write`
 
 
+_thread = threading.local()
+
+
 def _writing_request() -> bool:
+    if getattr(_thread, "writer", False):
+        return True
     return has_request_context() and (request.method not in SAFE_METHODS or bool(request.environ.get(WRITES)))
+
+
+@contextlib.contextmanager
+def writer_thread() -> Iterator[None]:
+    """Mark the current thread as a writer (a job on a background thread of the embedded default): its SQLite
+    transactions begin IMMEDIATE, so they wait on the busy timeout instead of failing when the request that started
+    them, or another, is still writing."""
+    _thread.writer = True
+    try:
+        yield
+    finally:
+        _thread.writer = False
 
 
 def _sqlite_begin(connection) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from xborder.core import database
 from xborder.core.jobs import enqueue, job_app
 from xborder.core.timeutil import as_utc, utcnow
 from xborder.extensions import db
@@ -46,7 +47,7 @@ def start(job: Callable[[int], str | None], run_id: int) -> None:
 
 def _in_thread(app: Flask, job: Callable[[int], str | None], run_id: int) -> None:
     try:
-        with app.app_context():
+        with app.app_context(), database.writer_thread():
             job(run_id)
     except Exception:  # the job marked the run failed; a thread has nobody to raise to
         log.exception("inventory import %s failed on its thread", run_id)
