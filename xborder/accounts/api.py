@@ -10,6 +10,7 @@ from xborder.accounts import operations
 from xborder.accounts.models import Organisation
 from xborder.accounts.schemas import (
     MIN_PASSWORD_LENGTH,
+    LogoutSchema,
     MeSchema,
     OrganisationQuerySchema,
     OrganisationSchema,
@@ -61,9 +62,10 @@ class LogoutResource(MethodView):
     """Signing out of the API."""
 
     @token_required()
+    @blp.arguments(LogoutSchema, required=False)
     @blp.response(204)
     @blp.alt_response(401, description="No valid token")
-    def post(self):
+    def post(self, _body=None):
         """Revoke the token used for this request (as `DELETE /auth/token`)."""
         operations.revoke_token(api_token())
         commit()

@@ -22,6 +22,13 @@ class PasswordChangeSchema(ma.Schema):
     new_password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=1, max=1024))
 
 
+class LogoutSchema(ma.Schema):
+    """Signing out takes no fields; the body may be left out or be `{}` (anything else is refused)."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
 class TokenSchema(ma.Schema):
     """A freshly issued bearer token."""
 

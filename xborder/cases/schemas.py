@@ -108,7 +108,8 @@ class DeadlineSchema(ma.Schema):
     kind = ma.fields.String(required=True)
     label_zh = ma.fields.String(allow_none=True, required=True)
     label_en = ma.fields.String(allow_none=True, required=True)
-    starts = ma.fields.String(required=True)
+    starts = ma.fields.String(metadata={"description": "The day the period runs from; absent for a window counted back "
+                                                       "from an end (the extension window before expiry)"})
     due = ma.fields.String(required=True)
     provisional = ma.fields.Boolean(required=True)
     overdue = ma.fields.Boolean(required=True)
