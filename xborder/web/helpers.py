@@ -168,6 +168,74 @@ def join(items: Iterable[Any]) -> str:
     return ("、" if is_zh() else ", ").join(str(i) for i in items)
 
 
+@functools.lru_cache(maxsize=1)
+def _key_point_names() -> dict[str, dict[str, Any]]:
+    """Every key point, question and option of every catalogue in forms/key_points, by id."""
+    from xborder.law.formsdata import versions_of
+
+    names: dict[str, dict[str, Any]] = {}
+    for version in versions_of("key_points"):
+        for point in version.get("key_points") or []:
+            names.setdefault(point["id"], {"zh": point["title_zh"], "en": point["title_en"]})
+            for question in point.get("questions") or []:
+                names.setdefault(question["id"], {
+                    "zh": question["label_zh"], "en": question["label_en"],
+                    "options": {o["value"]: o for o in question.get("options") or []}})
+    return names
+
+
+def key_point_title(point_id: str | None) -> str:
+    """`PIA-2` as people read it: its title, with the id after it for reference."""
+    found = _key_point_names().get(point_id or "")
+    if not found:
+        return point_id or ""
+    return f"{point_id} {found[lang()]}"
+
+
+def change_field(path: str) -> str:
+    """The field of a key point's answer named in a diff (`answer`, `measures`, `responses/PIA-2.q4`)."""
+    from xborder.core.labels import FIELD_LABELS
+
+    last = path.split("/")[-1]
+    if last in FIELD_LABELS:
+        return str(FIELD_LABELS[last])
+    found = _key_point_names().get(last)
+    return found[lang()] if found else last
+
+
+def change_value(path: str, value: Any) -> str:
+    """A value in a diff: a question's option by its label, a missing value as a dash."""
+    if value is None:
+        return "—"
+    found = _key_point_names().get(path.split("/")[-1]) or {}
+    option = (found.get("options") or {}).get(value) if isinstance(value, str) else None
+    return option[lang()] if option else str(value)
+
+
+# Saves by one person closer together than this are one editing session in the history.
+EDITING_SESSION_MINUTES = 30
+FOLDED_EVENTS = {"self_assessment.saved", "review.saved", "declaration.updated"}
+
+
+def fold_history(entries: Iterable[Mapping[str, Any]], minutes: int = EDITING_SESSION_MINUTES) -> list[dict]:
+    """The case history for reading: consecutive saves of the same kind by the same person, each within `minutes`
+    of the next, shown as one entry with a count (a display fold only; the audit chain keeps every entry)."""
+    import datetime as dt
+
+    out: list[dict] = []
+    gap = dt.timedelta(minutes=minutes)
+    for entry in entries:  # newest first
+        last = out[-1] if out else None
+        if (last is not None and entry["action"] in FOLDED_EVENTS and last["action"] == entry["action"]
+                and last["actor"] == entry["actor"] and last["organisation"] == entry["organisation"]
+                and last["session_start"] - entry["at"] <= gap):
+            last["count"] += 1
+            last["session_start"] = entry["at"]
+            continue
+        out.append({**entry, "count": 1, "session_start": entry["at"]})
+    return out
+
+
 def register(bp: Blueprint) -> None:
     """Make the helpers available to every template once the blueprint is registered."""
 
@@ -176,4 +244,6 @@ def register(bp: Blueprint) -> None:
         return {"lt": localized, "cite": cite, "number": number,
                 "pathway_label": lambda code: catalogue_text("pathways", code),
                 "scenario_label": lambda code: catalogue_text("scenarios", code),
-                "level_label": level_label, "country_name": country_name, "join_list": join, "is_zh": is_zh}
+                "level_label": level_label, "country_name": country_name, "fold_history": fold_history,
+                "key_point_title": key_point_title, "change_field": change_field, "change_value": change_value,
+                "join_list": join, "is_zh": is_zh}
