@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from xborder.cases.transitions import ACTIONS, Field, FieldKind, fields_by_name
-from xborder.core.labels import category_label, sector_choices
+from xborder.core.labels import category_code, category_label, sector_choices
 from xborder.core.text import MESSAGES, normalise_newlines, unsafe_character
 from xborder.web.helpers import parse_count
 
@@ -189,7 +189,9 @@ class DeclarationForm(FlaskForm):
 
 
 def _transfer(form: TransferForm) -> dict[str, Any]:
-    categories = [c.strip() for c in (form.categories.data or "").replace("，", ",").split(",") if c.strip()]
+    # A category shown by its name (an older code, see fill_from) is stored as that code again: editing changes nothing.
+    categories = [category_code(c.strip()) for c in (form.categories.data or "").replace("，", ",").split(",")
+                  if c.strip()]
     return {
         "purpose": (form.purpose.data or "").strip() or None,
         "exemption": form.exemption.data or None,

@@ -111,6 +111,14 @@ def category_label(category: str) -> str:
     return str(CATEGORY_LABELS.get(category, category))
 
 
+def category_code(text: str) -> str:
+    """The code of a category shown by its name in this request's language (the text itself otherwise)."""
+    for code, label in CATEGORY_LABELS.items():
+        if text == str(label):
+            return code
+    return text
+
+
 def sector_choices(current: str | None = None) -> list[tuple[str, str]]:
     """The sector picker: none, the known sectors by name, and a value typed earlier that is not among them."""
     rows = [("", str(_l("Not stated")))] + [(code, str(label)) for code, label in SECTOR_LABELS.items()]

@@ -37,9 +37,37 @@ def localized(obj: Mapping[str, Any] | None, base: str) -> str:
     return str(obj.get(base) or "")
 
 
+# The engine's messages are written for API clients ("Expected an integer …", "as_of"); a page says the same to a
+# compliance officer in plain words. Keyed by the engine's English text (xborder/law/declaration.py MESSAGES).
+PLAIN_MESSAGES = {
+    "Expected an integer (not a boolean, fraction or string).": (
+        "Enter a whole number, for example 120000.", "请填写整数，例如 120000。"),
+    "May not be empty.": ("Please fill this in.", "请填写此项。"),
+    "This field is required.": ("Please fill this in.", "请填写此项。"),
+    "This field may not be null.": ("Please fill this in.", "请填写此项。"),
+    "Expected an ISO date string (YYYY-MM-DD).": ("Enter a date, for example 2025-06-30.",
+                                                  "请填写日期，例如 2025-06-30。"),
+    "Not a valid ISO date (YYYY-MM-DD).": ("Enter a date, for example 2025-06-30.", "请填写日期，例如 2025-06-30。"),
+    "Not an ISO 3166-1 alpha-2 country code.": ("Choose the recipient's country or region from the list.",
+                                                "请从列表中选择接收方所在的国家或地区。"),
+    "Not the GB/T 2260 code of one of the 31 province-level divisions.": (
+        "Choose the province from the list.", "请从列表中选择省份。"),
+    "A prior transfer cannot be dated after as_of.": (
+        "An earlier transfer cannot be dated after the planned transfer date.", "以往传输的日期不能晚于计划出境日期。"),
+    "Must be 0 or more.": ("Enter 0 or more persons.", "人数不能小于 0。"),
+}
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    plain = PLAIN_MESSAGES.get(str(error.get("message_en") or ""))
+    if plain:
+        return plain[1] if is_zh() else plain[0]
+    return str(error.get(f"message_{lang()}") or error.get("message_en") or "")
+
+
 def error_messages(error: ApiError) -> list[str]:
     """The error's field messages in the current language (or its detail when it has none)."""
-    messages = [str(e.get(f"message_{lang()}") or e.get("message_en") or "") for e in error.errors]
+    messages = [_message(e) for e in error.errors]
     return [m for m in messages if m] or [error.detail]
 
 
@@ -53,7 +81,30 @@ def field_errors(error: ApiError) -> dict[str, list[str]]:
     """Field messages keyed by the error's `/`-path, for showing next to form fields."""
     out: dict[str, list[str]] = {}
     for e in error.errors:
-        out.setdefault(str(e.get("path", "")), []).append(str(e.get(f"message_{lang()}") or e.get("message_en")))
+        out.setdefault(str(e.get("path", "")), []).append(_message(e))
+    return out
+
+
+def form_labels(form: Any) -> dict[str, str]:
+    """Each field's id and the label a person sees, transfers numbered ("Transfer 2 · Country"), so that an error
+    summary names the field it links to."""
+    from flask_babel import gettext
+    from wtforms import FieldList, FormField
+
+    out: dict[str, str] = {}
+
+    def walk(fields: Iterable[Any], prefix: str) -> None:
+        for field in fields:
+            if isinstance(field, FieldList):
+                for index, entry in enumerate(field.entries):
+                    name = gettext("Transfer") if field.name == "transfers" else gettext("Earlier transfer")
+                    walk(entry if isinstance(entry, FormField) else [entry], f"{prefix}{name} {index + 1} · ")
+            elif isinstance(field, FormField):
+                walk(field, prefix)
+            elif getattr(field, "label", None) is not None and field.type not in ("HiddenField", "CSRFTokenField"):
+                out[field.id] = f"{prefix}{field.label.text}"
+
+    walk(form, "")
     return out
 
 
@@ -246,4 +297,4 @@ def register(bp: Blueprint) -> None:
                 "scenario_label": lambda code: catalogue_text("scenarios", code),
                 "level_label": level_label, "country_name": country_name, "fold_history": fold_history,
                 "key_point_title": key_point_title, "change_field": change_field, "change_value": change_value,
-                "join_list": join, "is_zh": is_zh}
+                "join_list": join, "is_zh": is_zh, "form_labels": form_labels}
