@@ -100,3 +100,13 @@ def test_sector_is_a_picker_of_names(people):
     case = people.case()
     html = people.enterprise.get(f"/cases/{case.id}/declaration").get_data(as_text=True)
     assert '<select id="sector" name="sector"' in html and ">制造业</option>" in html
+
+
+def test_country_names_come_from_cldr_without_the_old_misspellings(app):
+    from xborder.web.helpers import country_name
+
+    with app.test_request_context("/?lang=zh_CN"):
+        assert [country_name(c) for c in ("KH", "MT", "GT", "TW")] == [
+            "柬埔寨（KH）", "马耳他（MT）", "危地马拉（GT）", "中国台湾（TW）"]
+    with app.test_request_context("/?lang=en"):
+        assert country_name("KH") == "Cambodia (KH)"

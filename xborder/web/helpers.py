@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gettext
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -141,17 +140,25 @@ def parse_count(raw: str | None) -> int | str | None:
     return int(text) if text.isdigit() else raw
 
 
+# How Chinese official documents name Taiwan (CLDR's zh_Hans has 台湾); HK and MO are CLDR's SAR names already.
+_ZH_OVERRIDES = {"TW": "中国台湾"}
+
+
 @functools.lru_cache(maxsize=4)
 def _countries(locale: str) -> tuple[tuple[str, str], ...]:
+    """Every ISO 3166-1 country but CN, named by CLDR (Babel's checked, maintained names: pycountry's zh_CN
+    translations misspell some, e.g. 柬埔塞 for 柬埔寨)."""
+    import babel
     import pycountry
 
-    zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
+    names = babel.Locale.parse("zh_Hans_CN" if locale == "zh_CN" else "en").territories
     rows = []
     for country in pycountry.countries:
         if country.alpha_2 == "CN":
             continue  # a recipient in mainland China is not abroad
-        english = getattr(country, "common_name", None) or country.name
-        name = zh.gettext(country.name) if locale == "zh_CN" else english
+        fallback = getattr(country, "common_name", None) or country.name
+        name = (_ZH_OVERRIDES.get(country.alpha_2) if locale == "zh_CN" else None) or names.get(country.alpha_2,
+                                                                                             fallback)
         label = f"{name}（{country.alpha_2}）" if locale == "zh_CN" else f"{name} ({country.alpha_2})"
         rows.append((country.alpha_2, label))
     return tuple(sorted(rows, key=lambda row: row[0]))
