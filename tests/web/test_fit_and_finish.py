@@ -110,3 +110,21 @@ def test_country_names_come_from_cldr_without_the_old_misspellings(app):
             "柬埔寨（KH）", "马耳他（MT）", "危地马拉（GT）", "中国台湾（TW）"]
     with app.test_request_context("/?lang=en"):
         assert country_name("KH") == "Cambodia (KH)"
+
+
+def test_signing_with_a_not_satisfied_finding_asks_for_a_confirmation_and_decisions_have_no_default(people):
+    from xborder.cases import operations, presenters
+
+    case = people.submitted()
+    points = [kp["id"] for kp in presenters.key_point_status(case)]
+    reviews = [{"key_point": kp, "finding": "not_satisfied" if kp == points[0] else "satisfied"} for kp in points]
+    operations.save_review(people.assessor_user, case, case.version, reviews)
+    html = people.assessor.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "以下评估重点被认定为不符合" in html and 'name="confirm_unmet" value="y" required' in html
+    # The enterprise reads its answers; it is not asked to "answer" a case it can no longer edit.
+    enterprise = people.enterprise.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "查看自评估" in enterprise and f'href="/cases/{case.id}/review"' not in enterprise
+    decided = people.signed(pi=0, important=True)
+    people.act(decided, people.official_user, "forward_to_regulator", completeness_confirmed=True)
+    html = people.official.get(f"/cases/{decided.id}").get_data(as_text=True)
+    assert '<option value="" selected disabled>请选择…</option>' in html

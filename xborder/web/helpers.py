@@ -304,4 +304,5 @@ def register(bp: Blueprint) -> None:
                 "scenario_label": lambda code: catalogue_text("scenarios", code),
                 "level_label": level_label, "country_name": country_name, "fold_history": fold_history,
                 "key_point_title": key_point_title, "change_field": change_field, "change_value": change_value,
-                "join_list": join, "is_zh": is_zh, "form_labels": form_labels}
+                "join_list": join, "is_zh": is_zh, "form_labels": form_labels,
+                "unmet_titles": lambda ids: [key_point_title(i) for i in ids]}
