@@ -128,3 +128,41 @@ def test_signing_with_a_not_satisfied_finding_asks_for_a_confirmation_and_decisi
     people.act(decided, people.official_user, "forward_to_regulator", completeness_confirmed=True)
     html = people.official.get(f"/cases/{decided.id}").get_data(as_text=True)
     assert '<option value="" selected disabled>请选择…</option>' in html
+
+
+def test_rectification_is_guided_point_by_point_and_the_resubmit_action_says_what_remains(people):
+    from xborder.cases import operations
+
+    case = people.submitted()
+    operations.save_review(people.assessor_user, case, case.version, [
+        {"key_point": "PIA-2", "finding": "not_satisfied", "comment": "请说明敏感个人信息的范围"},
+        {"key_point": "PIA-3", "finding": "not_satisfied", "comment": "请补充接收方承诺书"}])
+    people.act(case, people.assessor_user, "request_rectification", comment="两项需整改",
+               key_points=["PIA-2", "PIA-3"])
+    page = people.enterprise.get(f"/cases/{case.id}/self-assessment?kp=PIA-2").get_data(as_text=True)
+    assert "对本评估重点的整改要求" in page and "请说明敏感个人信息的范围" in page and "两项需整改" in page
+    assert page.count("尚待修改") == 3  # beside this point, and both named points in the list
+    operations.save_answers(people.enterprise_user, case, case.version,
+                            [{"key_point": "PIA-2", "answer": "修改后的回答"}])
+    page = people.enterprise.get(f"/cases/{case.id}/self-assessment?kp=PIA-2").get_data(as_text=True)
+    assert "自提出要求以来的修改" in page and page.count("尚待修改") == 1
+    html = people.enterprise.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "以下评估重点自提出要求以来尚未修改：PIA-3 " in html
+    assert f'href="/cases/{case.id}/self-assessment?kp=PIA-3"' in html
+    operations.save_answers(people.enterprise_user, case, case.version,
+                            [{"key_point": "PIA-3", "answer": "已补充承诺书"}])
+    assert "要求中列出的评估重点均已修改" in people.enterprise.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_the_review_page_marks_the_points_changed_since_the_request(people):
+    from xborder.cases import operations
+
+    case = people.submitted()
+    people.act(case, people.assessor_user, "request_rectification", comment="请补充", key_points=["PIA-2", "PIA-3"])
+    operations.save_answers(people.enterprise_user, case, case.version,
+                            [{"key_point": "PIA-2", "answer": "修改后的回答"}])
+    people.act(case, people.enterprise_user, "resubmit")
+    html = people.assessor.get(f"/cases/{case.id}/review").get_data(as_text=True)
+    assert html.count("自您提出要求以来已修改") == 1
+    section = html[html.index('id="rp-PIA-2"'):html.index('id="rp-PIA-3"')]
+    assert "自您提出要求以来已修改" in section

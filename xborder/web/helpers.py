@@ -294,6 +294,18 @@ def fold_history(entries: Iterable[Mapping[str, Any]], minutes: int = EDITING_SE
     return out
 
 
+def _request_guide(case: Any) -> dict | None:
+    from xborder.web.guide import request_guide
+
+    return request_guide(case)
+
+
+def _changed_points(case: Any) -> set[str]:
+    from xborder.web.guide import changed_points
+
+    return changed_points(case)
+
+
 def register(bp: Blueprint) -> None:
     """Make the helpers available to every template once the blueprint is registered."""
 
@@ -305,4 +317,5 @@ def register(bp: Blueprint) -> None:
                 "level_label": level_label, "country_name": country_name, "fold_history": fold_history,
                 "key_point_title": key_point_title, "change_field": change_field, "change_value": change_value,
                 "join_list": join, "is_zh": is_zh, "form_labels": form_labels,
-                "unmet_titles": lambda ids: [key_point_title(i) for i in ids]}
+                "unmet_titles": lambda ids: [key_point_title(i) for i in ids],
+                "request_guide": _request_guide, "changed_points": _changed_points}
