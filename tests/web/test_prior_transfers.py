@@ -69,8 +69,9 @@ def test_an_exempt_earlier_transfer_is_left_out_of_the_count(people, db):
 
 
 @pytest.mark.parametrize(("lang", "after_as_of", "negative"), [
-    ("zh_CN", "以往传输的日期不能晚于 as_of。", "不能小于 0。"),
-    ("en", "A prior transfer cannot be dated after as_of.", "Must be 0 or more."),
+    # Plain words on the page (issue 18), not the API's "as_of".
+    ("zh_CN", "以往传输的日期不能晚于计划出境日期。", "人数不能小于 0。"),
+    ("en", "An earlier transfer cannot be dated after the planned transfer date.", "Enter 0 or more persons."),
 ])
 def test_an_invalid_earlier_transfer_comes_back_with_its_messages_and_nothing_is_created(
         people, db, lang, after_as_of, negative):
@@ -103,7 +104,7 @@ def test_a_missing_date_is_required_and_empty_rows_are_left_out(people, db):
     assert response.status_code == 422 and _count_cases(db) == 0
     # the empty row is gone and the other is row 0 now, with its message beside it
     assert 'name="prior_transfers-1-date"' not in html and 'name="prior_transfers-3-date"' not in html
-    assert '<p class="error" id="prior_transfers-0-date-error">必填字段缺失。</p>' in html
+    assert '<p class="error" id="prior_transfers-0-date-error">请填写此项。</p>' in html
 
 
 def test_earlier_transfers_are_added_and_removed_without_javascript(people):

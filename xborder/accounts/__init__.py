@@ -13,10 +13,12 @@ def init_app(app: Flask, api: Api) -> None:
     """Register the accounts' API and pages, and tell authentication how to find a user and a token."""
     from xborder.accounts import api as accounts_api
     from xborder.accounts import models, operations, views  # noqa: F401  (models: for migrations and queries)
-    from xborder.core import auth
+    from xborder.core import auth, labels
     from xborder.extensions import login_manager
 
     auth.init_app(app, load_user=operations.load_session_user, find_token=operations.find_token)
     login_manager.login_view = "accounts.login"
+    # Lazy: the flash is written in the language of the page that asked for a sign-in, not Flask-Login's English.
+    login_manager.login_message = labels.LOGIN_MESSAGE
     api.register_blueprint(accounts_api.blp)
     app.register_blueprint(views.bp)

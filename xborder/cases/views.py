@@ -9,6 +9,7 @@ from xborder.cases import presenters, queries, web_presenters
 from xborder.cases.blueprint import bp
 from xborder.cases.models.status import ALL as ALL_STATUSES
 from xborder.cases.web_forms import ActionForm
+from xborder.web.helpers import key_point_title
 
 __all__ = ["bp"]
 
@@ -36,7 +37,7 @@ def case_page(case_id: int):
     detail = presenters.case_detail(case, current_user)
     form = ActionForm(version=case.version)
     form.assessor_org_id.choices = [(o.id, o.name) for o in web_presenters.assessor_bodies()]
-    form.key_points.choices = [(kp["id"], kp["id"]) for kp in detail["key_points"]]
+    form.key_points.choices = [(kp["id"], key_point_title(kp["id"])) for kp in detail["key_points"]]
     return render_template(
         "cases/case.html", case=case, detail=detail, form=form, timeline=web_presenters.timeline(case),
         changes=web_presenters.changes_since_last_round(case),

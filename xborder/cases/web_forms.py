@@ -27,6 +27,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from xborder.cases.transitions import ACTIONS, Field, FieldKind, fields_by_name
+from xborder.core.labels import category_code, category_label, sector_choices
 from xborder.core.text import MESSAGES, normalise_newlines, unsafe_character
 from xborder.web.helpers import parse_count
 
@@ -93,7 +94,8 @@ class DeclarationForm(FlaskForm):
     exporter_name = StringField(_l("Exporter"), validators=[Optional(), Length(max=200)])
     exporter_uscc = StringField(_l("Unified social credit code"), validators=[Optional(), Length(max=18)])
     exporter_province = SelectField(_l("Province"), validate_choice=False)
-    sector = StringField(_l("Sector"), validators=[Optional(), Length(max=100)])
+    # A picker of named sectors (the rules read the code; people read the name), see core/labels.py.
+    sector = SelectField(_l("Sector"), validators=[Optional(), Length(max=100)], validate_choice=False)
     is_ciio = BooleanField(_l("We operate critical information infrastructure"))
     pi_subjects_processed = StringField(_l("Persons whose personal information we process in total"),
                                         validators=[Optional(), Length(max=20)])
@@ -105,6 +107,7 @@ class DeclarationForm(FlaskForm):
                       provinces: list[tuple[str, str]]) -> None:
         """Fill the pickers (they depend on the language of the request)."""
         self.exporter_province.choices = provinces
+        self.sector.choices = sector_choices(self.sector.data)
         self._scenarios = scenarios
         for entry in self.transfers:
             entry.form.exemption.choices = [("", str(_l("None")))] + scenarios
@@ -157,6 +160,7 @@ class DeclarationForm(FlaskForm):
         self.exporter_uscc.data = exporter.get("uscc")
         self.exporter_province.data = exporter.get("province")
         self.sector.data = exporter.get("sector")
+        self.sector.choices = sector_choices(self.sector.data)
         self.is_ciio.data = bool(exporter.get("is_ciio"))
         count = exporter.get("pi_subjects_processed")
         self.pi_subjects_processed.data = f"{count:,}" if isinstance(count, int) else ""
@@ -172,7 +176,7 @@ class DeclarationForm(FlaskForm):
                 "sensitive_pi_individuals": f"{data.get('sensitive_pi_individuals', 0):,}",
                 "important_data": bool(data.get("important_data")), "core_data": bool(data.get("core_data")),
                 "transit_only": bool(data.get("transit_only")),
-                "categories": ", ".join(data.get("categories") or []),
+                "categories": ", ".join(category_label(c) for c in data.get("categories") or []),
             })
         while len(self.prior_transfers.entries):
             self.prior_transfers.pop_entry()
@@ -185,7 +189,9 @@ class DeclarationForm(FlaskForm):
 
 
 def _transfer(form: TransferForm) -> dict[str, Any]:
-    categories = [c.strip() for c in (form.categories.data or "").replace("，", ",").split(",") if c.strip()]
+    # A category shown by its name (an older code, see fill_from) is stored as that code again: editing changes nothing.
+    categories = [category_code(c.strip()) for c in (form.categories.data or "").replace("，", ",").split(",")
+                  if c.strip()]
     return {
         "purpose": (form.purpose.data or "").strip() or None,
         "exemption": form.exemption.data or None,

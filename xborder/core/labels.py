@@ -1,6 +1,9 @@
-"""Translatable names of roles and statuses, and role-specific page texts."""
+"""Translatable names of everything a page shows that the code keeps as an identifier: roles, statuses, history
+events, sectors, import states, regimes, dossier verification details; and role-specific page texts."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
@@ -42,8 +45,138 @@ EMPTY_HINTS = {
 }
 
 
+# Every audit action the history shows (`xborder/core/audit.py` `record` calls and `transition.<action>`).
+EVENT_LABELS = {
+    "case.created": _l("Case opened"), "declaration.updated": _l("Declaration changed"),
+    "self_assessment.saved": _l("Self-assessment saved"), "evidence.added": _l("Evidence added"),
+    "review.saved": _l("Findings recorded"),
+    "transition.submit": _l("Submitted for third-party assessment"),
+    "transition.record_exemption": _l("Exemption recorded"),
+    "transition.request_rectification": _l("Rectification requested"), "transition.resubmit": _l("Resubmitted"),
+    "transition.sign_opinion": _l("Assessment opinion signed"),
+    "transition.request_supplement": _l("Supplement requested"),
+    "transition.forward_to_regulator": _l("Forwarded to the regulator"),
+    "transition.record_filing": _l("Filing recorded"),
+    "transition.record_acceptance": _l("Acceptance notice recorded"),
+    "transition.record_decision": _l("Decision recorded"), "transition.withdraw": _l("Withdrawn"),
+    "dossier.stage_signed": _l("Dossier stage signed"), "dossier.downloaded": _l("Dossier downloaded"),
+    "job.reminder": _l("Deadline reminder sent"), "job.overdue": _l("Deadline passed"),
+    "job.extension_window_opened": _l("Extension window opened"), "job.expired": _l("Approval expired"),
+    "inventory.declared": _l("Declared from the data inventory"),
+    "inventory.changed": _l("Data inventory changed"),
+    "inventory.acknowledged": _l("Data inventory change acknowledged"),
+}
+
+# The sectors the pathway rules and the free-trade-zone lists read (`forms/regimes/*` miit_sectors, `forms/ftz`).
+SECTOR_LABELS = {
+    "manufacturing": _l("Manufacturing"), "industry": _l("Industry"),
+    "telecommunications": _l("Telecommunications"), "radio": _l("Radio"), "software": _l("Software"),
+    "information_technology": _l("Information technology"), "automotive": _l("Automotive"),
+    "pharmaceutical": _l("Pharmaceuticals"), "retail": _l("Retail"), "services": _l("Services"),
+    "civil_aviation": _l("Civil aviation"), "artificial_intelligence": _l("Artificial intelligence"),
+    "finance": _l("Finance"), "healthcare": _l("Healthcare"), "logistics": _l("Logistics"),
+    "energy": _l("Energy"), "education": _l("Education"),
+}
+
+# Data categories are free text; these are the codes older declarations (and the demo) used for common ones.
+CATEGORY_LABELS = {
+    "contact": _l("Contact details"), "device": _l("Device information"), "employment": _l("Employment records"),
+    "equipment_telemetry": _l("Equipment telemetry"), "production_data": _l("Production data"),
+    "process_parameters": _l("Process parameters"), "purchase": _l("Purchase records"),
+}
+
+IMPORT_LABELS = {
+    "queued": _l("Queued"), "validating": _l("Validating"), "invalid": _l("Errors found, nothing written"),
+    "previewed": _l("Valid, waiting for your confirmation"), "applying": _l("Applying"), "applied": _l("Applied"),
+    "stale": _l("The inventory changed; upload again"), "failed": _l("Import failed"), "discarded": _l("Discarded"),
+}
+
+LOGIN_MESSAGE = _l("Please sign in to see this page.")
+
+FIELD_LABELS = {"answer": _l("Your answer"), "measures": _l("Measures taken")}
+
+
+def event_label(action: str) -> str:
+    """A history event's name; an action without a label yet reads as a plain "Case updated", never as its code."""
+    return str(EVENT_LABELS.get(action) or _l("Case updated"))
+
+
+def sector_label(code: str | None) -> str:
+    """A sector's name (a sector typed by hand is shown as typed)."""
+    return str(SECTOR_LABELS.get((code or "").strip().lower(), code or ""))
+
+
+def category_label(category: str) -> str:
+    """A data category as people write it (a code from an older declaration by its name)."""
+    return str(CATEGORY_LABELS.get(category, category))
+
+
+def category_code(text: str) -> str:
+    """The code of a category shown by its name in this request's language (the text itself otherwise)."""
+    for code, label in CATEGORY_LABELS.items():
+        if text == str(label):
+            return code
+    return text
+
+
+def sector_choices(current: str | None = None) -> list[tuple[str, str]]:
+    """The sector picker: none, the known sectors by name, and a value typed earlier that is not among them."""
+    rows = [("", str(_l("Not stated")))] + [(code, str(label)) for code, label in SECTOR_LABELS.items()]
+    if current and current not in SECTOR_LABELS:
+        rows.append((current, current))
+    return rows
+
+
+def regime_label(regime_id: str | None) -> str:
+    """A regime's title from forms/regimes (`cac-2024` → 2024 年起适用的规则的标题)."""
+    from xborder.core.i18n import current_locale
+    from xborder.law.catalogue import regime
+
+    try:
+        found = regime(regime_id or "")
+    except (KeyError, ValueError, LookupError):
+        return regime_id or ""
+    return found.title_zh if current_locale() == "zh_CN" else found.title_en
+
+
+def verification_detail(detail: str) -> str:
+    """A dossier check's detail in the page's language: the sentences `dossiers/verify.py` writes on success are
+    translated; a failure's detail (which names files and values) is shown as written."""
+    import re
+
+    from flask_babel import gettext
+
+    if match := re.fullmatch(r"(\d+) files, each present and unchanged", detail):
+        return gettext("%(count)s files, each present and unchanged", count=match[1])
+    if match := re.fullmatch(r"valid (\S+) to (\S+), at signing and now", detail):
+        return gettext("Valid from %(start)s to %(end)s, at signing and now", start=match[1], end=match[2])
+    if match := re.fullmatch(r"(.+), from outside the bundle", detail):
+        return gettext("%(subject)s, given from outside the bundle", subject=match[1])
+    fixed = {
+        "every fact is in a signed stage": _l("Every fact is in a signed stage"),
+        "nothing before or after the ZIP": _l("Nothing before or after the ZIP"),
+        "lists exactly the archive's files and stages": _l("Lists exactly the archive's files and stages"),
+        "every file but the index and anchors is signed by stage 4":
+            _l("Every file but the index and anchors is signed by stage 4"),
+    }
+    for role, label in ROLE_LABELS.items():
+        fixed[role] = label
+    if detail in fixed:
+        return str(fixed[detail])
+    # A signer line ("… as provincial_official"): the role by its name.
+    for role, label in ROLE_LABELS.items():
+        detail = re.sub(rf"\b{role}\b", str(label), detail)
+    return detail
+
+
 def init_app(app: Flask) -> None:
-    """Expose the label helpers to every template."""
+    """Expose the label helpers to every template, and serve the favicon where browsers look for it."""
+
+    icon = (Path(app.static_folder) / "favicon.svg").read_bytes()
+
+    @app.route("/favicon.ico")
+    def favicon():
+        return icon, 200, {"Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400"}
 
     @app.context_processor
     def _labels() -> dict[str, object]:
@@ -52,4 +185,9 @@ def init_app(app: Flask) -> None:
             "status_label": lambda status: STATUS_LABELS.get(status, status),
             "home_heading": lambda role: HOME_HEADINGS.get(role, HOME_HEADINGS["admin"]),
             "empty_hint": lambda role: EMPTY_HINTS.get(role, EMPTY_HINTS["admin"]),
+            "event_label": event_label, "sector_label": sector_label, "sector_choices": sector_choices,
+            "category_label": category_label, "regime_label": regime_label,
+            "import_label": lambda state: IMPORT_LABELS.get(state, state),
+            "field_label": lambda path: FIELD_LABELS.get(path.split("/")[-1], path.split("/")[-1]),
+            "verification_detail": verification_detail,
         }

@@ -61,6 +61,21 @@ def mark_read(user, notification_id: int) -> Notification:
     return row
 
 
+def unread_count(user) -> int:
+    """How many of the user's notifications are unread (the badge in the navigation)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                             .where(addressed_to(user), Notification.read_at.is_(None))) or 0
+
+
+def mark_all_read(user) -> int:
+    """Mark every unread notification of the user read at once; returns how many were unread."""
+    ids = sa.select(Notification.id).where(addressed_to(user), Notification.read_at.is_(None))
+    done = db.session.execute(sa.update(Notification).where(Notification.id.in_(ids))
+                              .values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    db.session.flush()
+    return done or 0
+
+
 def as_json(row: Notification) -> dict:
     """One notification as the API shows it."""
     return {"id": row.id, "kind": row.kind, "case_id": row.case_id, "text_zh": row.text_zh, "text_en": row.text_en,

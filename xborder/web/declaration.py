@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xborder.web.helpers import catalogue_text, country_choices, is_zh, lang
+from xborder.web.helpers import PLAIN_MESSAGES, catalogue_text, country_choices, is_zh, lang
 
 
 def wizard_choices(form: Any) -> None:
@@ -26,4 +26,6 @@ def preview_config() -> dict[str, object]:
         "pathways": {p: catalogue_text("pathways", p) for p in
                      ("exempt", "standard_contract_or_certification", "security_assessment")},
         "instruments": {i.id: (i.short_zh if is_zh() else i.short_en) for i in catalogue.instruments()},
+        # The engine's messages in plain words, as the server-side summary says them (en, zh by engine text).
+        "plain": PLAIN_MESSAGES,
     }

@@ -129,12 +129,36 @@
     });
   }
 
+  // Errors only for fields the user has touched (or all once the form was sent): no red on an untouched form.
+  var touched = {}, sent = !!summary;
+  function fieldFor(path) {
+    var segs = String(path || "").split("/"), prefix = "";
+    if (segs[0] === "transfers" || segs[0] === "prior_transfers") { prefix = segs[0] + "-" + segs[1] + "-"; segs = segs.slice(2); }
+    else if (segs[0] === "exporter") { segs = segs.slice(1); }
+    var candidates = [prefix + segs.join("_"), prefix + segs[segs.length - 1], "exporter_" + segs.join("_")];
+    for (var i = 0; i < candidates.length; i++) { if (form.elements[candidates[i]]) { return candidates[i]; } }
+    return null;
+  }
+  function shown(e) {
+    if (sent) { return true; }
+    var name = fieldFor(e.path);
+    return name ? !!touched[name] : Object.keys(touched).length > 0;
+  }
   function showErrors(problem) {
     var errors = document.getElementById("preview-errors");
     document.getElementById("preview-body").hidden = true;
     errors.textContent = "";
-    (problem.errors || []).slice(0, 8).forEach(function (e) {
-      errors.appendChild(el("li", (zh ? e.message_zh : e.message_en) || e.path));
+    (problem.errors || []).filter(shown).slice(0, 8).forEach(function (e) {
+      var name = fieldFor(e.path), label = name && form.querySelector("label[for='" + name + "']");
+      var plain = (config.plain || {})[e.message_en];
+      var text = plain ? plain[zh ? 1 : 0] : (zh ? e.message_zh : e.message_en) || e.path;
+      var li = el("li", "");
+      if (name) {
+        var a = el("a", (label ? label.textContent.trim() + (zh ? "：" : ": ") : "") + text);
+        a.setAttribute("href", "#" + name);
+        li.appendChild(a);
+      } else { li.textContent = text; }
+      errors.appendChild(li);
     });
     errors.hidden = !errors.firstChild;
     document.getElementById("preview-empty").hidden = !!errors.firstChild;
@@ -231,8 +255,10 @@
 
   var add = document.getElementById("add-transfer");
   if (add) { add.addEventListener("click", addTransfer); }
-  form.addEventListener("input", schedule);
-  form.addEventListener("change", schedule);
+  function touch(event) { if (event.target && event.target.name) { touched[event.target.name] = true; } schedule(); }
+  form.addEventListener("input", touch);
+  form.addEventListener("change", touch);
+  form.addEventListener("submit", function () { sent = true; });
   form.addEventListener("focusout", function (event) {
     if (event.target.classList && event.target.classList.contains("count")) { formatCount(event.target); }
   });

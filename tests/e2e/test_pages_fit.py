@@ -1,0 +1,86 @@
+"""Issue 18 in the browser: the wizard stays quiet until a field is touched and then speaks plainly; the main
+pages of the three roles at 1280 px and 390 px (screenshots under artifacts/screenshots/fit-*)."""
+
+from __future__ import annotations
+
+import pathlib
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.journeys import login, logout
+
+MAIN_PAGES = {
+    "enterprise@demo.xborder": ["/", "/cases/new", "/inventory", "/notifications/"],
+    "assessor@demo.xborder": ["/", "/notifications/"],
+    "official@demo.xborder": ["/", "/statistics", "/notifications/"],
+}
+
+
+def test_the_wizard_shows_no_error_until_a_field_is_touched_then_a_plain_one_naming_its_field(page: Page):
+    login(page, "enterprise@demo.xborder", "zh")
+    page.goto("/cases/new")
+    panel = page.locator("#preview")
+    expect(panel).to_have_attribute("data-state", "invalid")  # the engine has answered: facts are missing
+    expect(page.locator("#preview-errors li")).to_have_count(0)
+    expect(page.locator(".error, [aria-invalid=true]")).to_have_count(0)
+    page.fill("#transfers-0-pi_individuals", "很多")
+    error = page.locator("#preview-errors li a[href='#transfers-0-pi_individuals']")
+    expect(error).to_contain_text("请填写整数，例如 120000")
+    expect(error).to_contain_text("：")  # the field's label, then the message
+    expect(page.locator("#preview-errors")).not_to_contain_text("ISO 3166")
+
+
+def test_main_pages_at_desktop_and_phone_widths(page: Page):
+    (SCREENSHOTS / "fit").mkdir(parents=True, exist_ok=True)
+    for email, paths in MAIN_PAGES.items():
+        login(page, email, "zh")
+        for path in paths:
+            for width in (1280, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                response = page.goto(path)
+                assert response is not None and response.status == 200, (email, path)
+                # Nothing wider than the window at phone width: no sideways scrolling.
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                name = f"{email.split('@')[0]}{path.replace('/', '_') or '_'}-{width}"
+                page.screenshot(path=str(SCREENSHOTS / "fit" / f"{name}.png"), full_page=True)
+                wide = page.evaluate("[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect()"
+                                     ".right > window.innerWidth + 1).slice(0, 1).map(e => { var out = []; "
+                                     "for (var n = e; n; n = n.parentElement) { var r = n.getBoundingClientRect(); "
+                                     "out.push(n.tagName + '.' + n.className + ' ' + Math.round(r.left) + '-' + "
+                                     "Math.round(r.right) + ' ' + getComputedStyle(n).display); } return out; })")
+                assert overflow <= 1, (email, path, width, overflow, wide)
+        logout(page)
+
+
+AXE = (pathlib.Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+
+
+def _axe_serious(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page shown (run through evaluate: no inline script)."""
+    page.evaluate(AXE + "\n;void 0")
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                           ".filter(v => ['serious', 'critical'].includes(v.impact))"
+                           ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))")
+    return list(result)
+
+
+def test_no_serious_or_critical_accessibility_violation_on_the_pages_of_the_three_roles(page: Page):
+    problems: dict[str, list[str]] = {}
+    for email, paths in MAIN_PAGES.items():
+        login(page, email, "zh")
+        page.goto("/")
+        cases = page.eval_on_selector_all("main a[href^='/cases/']", "as => [...new Set(as.map(a => "
+                                          "a.getAttribute('href')).filter(h => /^\\/cases\\/\\d+$/.test(h)))]")
+        extra = [f"{c}/self-assessment" if email.startswith("enterprise") else c for c in cases[:4]] + cases[:4]
+        if email.startswith("assessor"):
+            extra += [f"{c}/review" for c in cases[:2]]
+        for path in [*paths, *extra, "/verify", "/quick-check"]:
+            response = page.goto(path)
+            if response is None or response.status != 200:
+                continue
+            found = _axe_serious(page)
+            if found:
+                problems[f"{email} {path}"] = found
+        logout(page)
+    assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
