@@ -215,7 +215,7 @@ def test_a_malformed_version_on_the_web_forms_is_400_with_a_message(people):
         "csrf_token": csrf_token(html), "version": "abc", "answer": "回答"})
     assert response.status_code == 400 and "版本号" in response.get_data(as_text=True)
     html = people.enterprise.get(f"/cases/{case.id}/declaration").get_data(as_text=True)
-    from tests.web.test_enterprise_pages import wizard_data
+    from tests.helpers.web import wizard_data
 
     response = people.enterprise.post(f"/cases/{case.id}/declaration", data=wizard_data(csrf_token(html),
                                                                                         version="abc"))

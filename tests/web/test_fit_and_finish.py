@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.web.conftest import csrf_token
+from tests.helpers.web import csrf_token
 from xborder.web.helpers import fold_history
 
 

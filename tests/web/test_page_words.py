@@ -11,7 +11,7 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from tests.web.conftest import csrf_token
+from tests.helpers.web import csrf_token
 
 SNAKE = re.compile(r"(?<![\w./@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@])")
 DOTTED = re.compile(r"(?<![\w./@-])[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+(?![\w@/])")
@@ -139,7 +139,7 @@ def _pages(client, db, role: str) -> list[str]:
 
 def _upload_inventory(app, people) -> int:
     """An import run with a good and a refused row, so the preview shows both states."""
-    from tests.inventory.builders import flow, workbook
+    from tests.helpers.inventory import flow, workbook
 
     page = people.enterprise.get("/inventory").get_data(as_text=True)
     content = workbook([flow("W1", 150_000, purpose="售后服务"), flow("W2", "很多", purpose="人事")])
