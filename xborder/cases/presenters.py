@@ -38,6 +38,7 @@ def case_detail(case: Case, user) -> dict[str, Any]:
         "evidence": evidence_list(case),
         "deadlines": open_deadlines(case),
         "valid_until": case.valid_until.isoformat() if case.valid_until else None,
+        "mechanism": case.mechanism,
         "actions": available_actions(case, user),
         "created_at": case.created_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),

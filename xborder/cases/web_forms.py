@@ -259,6 +259,11 @@ FIELD_LABELS = {
     "decision_date": _l("Decision date"),
     "result_received_date": _l("Date the result was received"),
     "acceptance_date": _l("Date of the acceptance notice"),
+    "mechanism": _l("Route"),
+    "certificate_number": _l("Certificate number"),
+    "certification_body": _l("Certification body"),
+    "issued_on": _l("Date the certificate was issued"),
+    "valid_until": _l("Valid until (after the extension)"),
 }
 
 
