@@ -12,6 +12,7 @@ from xborder.cases.deadlines import open_deadlines
 from xborder.cases.evidence import evidence_list, evidence_summary
 from xborder.cases.keypoints import applicable_key_points, key_point_status
 from xborder.cases.models import Case
+from xborder.cases.routes import route_obligations
 from xborder.cases.workflow import available_actions
 
 __all__ = ["applicable_key_points", "case_detail", "evidence_list", "evidence_summary", "key_point_status"]
@@ -39,6 +40,7 @@ def case_detail(case: Case, user) -> dict[str, Any]:
         "deadlines": open_deadlines(case),
         "valid_until": case.valid_until.isoformat() if case.valid_until else None,
         "mechanism": case.mechanism,
+        "obligations": route_obligations(case),
         "actions": available_actions(case, user),
         "created_at": case.created_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),

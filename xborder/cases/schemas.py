@@ -146,6 +146,8 @@ class CaseDetailSchema(ma.Schema):
     valid_until = ma.fields.String(allow_none=True, required=True)
     mechanism = ma.fields.String(allow_none=True, metadata={
         "description": "standard_contract | certification, chosen at submit in the standard-contract band"})
+    obligations = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "The determination's obligations, with those of the route the case took at submit"})
     actions = ma.fields.List(ma.fields.String(), required=True)
     created_at = ma.fields.String(required=True)
     updated_at = ma.fields.String(required=True)

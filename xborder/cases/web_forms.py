@@ -239,6 +239,13 @@ class AnswerForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
 
 
+class ExtensionCheckForm(FlaskForm):
+    """The extension check's answers; the six conditions' fields are read by id from the request (they are data,
+    forms/extension.yaml), the version the page was built on is here."""
+
+    version = HiddenField(validators=[DataRequired()])
+
+
 class EvidenceForm(FlaskForm):
     """An evidence file, optionally for a key point."""
 
