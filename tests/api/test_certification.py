@@ -127,3 +127,53 @@ def test_the_standard_contract_stays_the_default_and_certification_files_no_cont
     assert case["mechanism"] == "standard_contract"
     assert act(client, roles["enterprise"], case, "record_certificate", certificate_number="X",
                certification_body="cesi-cert", issued_on="2026-01-05").status_code == 422  # not pending
+
+
+def test_a_standard_contract_is_filed_only_with_the_day_it_takes_effect(client, roles):
+    case = answered_case(client, roles, declaration(ENTERPRISE_USCC, pi=150_000))
+    assert case["deadlines"] == []  # the day is not known yet: no filing deadline to show
+    case = act(client, roles["enterprise"], case, "submit", assessor_org_id=assessor_id(client, roles)).json
+    case = act(client, roles["assessor"], reviewed(client, roles, case), "sign_opinion").json
+    official = get(client, roles["official"], case)
+    assert "record_filing" not in official["actions"]
+    refused = act(client, roles["official"], official, "record_filing", filing_number="沪备2026-0001")
+    assert refused.status_code == 422
+    assert [(e["path"], e["code"]) for e in refused.json["errors"]] == [
+        ("declaration/contract_effective_date", "required")]
+    # The official asks for it; the enterprise gives the day; then the filing is recorded.
+    case = act(client, roles["official"], official, "request_supplement", comment="请补充标准合同生效日期").json
+    mine = get(client, roles["enterprise"], case)
+    raw = {**mine["declaration"], "contract_effective_date": "2025-07-01"}
+    mine = client.put(f"/api/v1/cases/{case['id']}/declaration", headers=auth(roles["enterprise"]),
+                      json={"version": mine["version"], "declaration": raw}).json
+    mine = act(client, roles["enterprise"], mine, "resubmit").json
+    filed = act(client, roles["official"], get(client, roles["official"], mine), "record_filing",
+                filing_number="沪备2026-0001")
+    assert filed.status_code == 200, filed.json
+    assert filed.json["status"] == "filed"
+
+
+def test_the_filing_deadline_shows_from_day_one_for_a_standard_contract_only(client, roles):
+    # Declared once the certification measures are in force (2026-01-01): renewal is a duty (art 8).
+    decl = declaration(ENTERPRISE_USCC, as_of="2026-03-01", pi=150_000, contract_effective_date="2026-03-02")
+    case = answered_case(client, roles, decl)
+    [filing] = case["deadlines"]  # in the draft already, whatever the stage
+    assert (filing["kind"], filing["starts"]) == ("standard_contract_filing", "2026-03-02")
+    assert {(b["instrument"], b["article"]) for b in filing["legal_basis"]} == {("sc-measures-2023", "7")}
+    case = act(client, roles["enterprise"], case, "submit", assessor_org_id=assessor_id(client, roles),
+               mechanism="certification").json
+    assert case["deadlines"] == []  # certification is not filed
+    codes = [o["code"] for o in case["obligations"]]
+    assert "apply_for_certification" in codes and "renew_certificate" in codes
+    assert "file_standard_contract" not in codes and "conclude_standard_contract_or_certify" not in codes
+
+
+def test_months_are_counted_as_calendar_months():
+    from xborder.core.workdays import add_months, deadline_for
+
+    assert add_months(dt.date(2029, 8, 31), -6) == dt.date(2029, 2, 28)
+    assert add_months(dt.date(2028, 8, 31), -6) == dt.date(2028, 2, 29)
+    assert add_months(dt.date(2029, 1, 15), -6) == dt.date(2028, 7, 15)
+    assert add_months(dt.date(2029, 11, 30), 3) == dt.date(2030, 2, 28)
+    renewal = deadline_for("certification_renewal", dt.date(2029, 1, 5), "cac-2024")
+    assert (renewal.due, renewal.provisional, renewal.opens) == (dt.date(2028, 7, 5), False, None)

@@ -11,6 +11,7 @@ import re
 import sqlalchemy as sa
 
 from tests.factories import declaration
+from xborder.cases.deadlines import open_deadlines
 from xborder.cases.models import Case
 from xborder.core.timeutil import china_today
 
@@ -128,3 +129,28 @@ def test_the_extension_check_from_the_case_page(app, db):
     assert case.workflow["extension_check"]["outcome"] == "declare_anew"
     outcome = html[html.index('id="extension-outcome"'):]
     assert "数据处理者和境外接收方未发生变化" in outcome[:outcome.index("</div>")]
+
+
+def test_the_wizard_takes_the_zone_and_the_contract_day_and_warns_of_the_filing_deadline(app, db):
+    users(db)
+    enterprise = sign_in(app, "enterprise@demo.xborder")
+    html = enterprise.get("/cases/new").get_data(as_text=True)
+    # The demo exporter is in Shanghai: only Shanghai's zone is offered, by name.
+    assert 'name="ftz"' in html and '<option value="shanghai">' in html and 'value="beijing"' not in html
+    assert 'name="contract_effective_date"' in html
+    response = enterprise.post("/cases/new", data={
+        "csrf_token": csrf_token(html), "title": "自贸区与合同", "as_of": "2026-03-01", "sector": "manufacturing",
+        "pi_subjects_processed": "1,200,000", "ftz": "shanghai", "contract_effective_date": "2026-03-02",
+        "transfers-0-purpose": "售后", "transfers-0-recipient_name": "Example GmbH", "transfers-0-country": "DE",
+        "transfers-0-pi_individuals": "150,000", "transfers-0-sensitive_pi_individuals": "0",
+        "transfers-0-categories": "contact", "transfers-0-exemption": "", "save": "1"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    case = db.session.scalar(sa.select(Case).where(Case.title == "自贸区与合同"))
+    assert case.declaration["exporter"]["ftz"] == "shanghai"
+    assert case.declaration["contract_effective_date"] == "2026-03-02"
+    [filing] = open_deadlines(case)
+    assert f"标准合同应于 {filing['due']} 前备案" in page  # the warning names the filing's due date
+    assert "标准合同备案" in page  # and the deadline shows on the case from day one
+    edit = enterprise.get(f"/cases/{case.id}/declaration").get_data(as_text=True)
+    assert '<option selected value="shanghai">' in edit or 'value="shanghai" selected' in edit
+    assert 'value="2026-03-02"' in edit

@@ -332,6 +332,16 @@ def _files_a_contract(case: Case, body: dict, user) -> list[dict[str, str]]:
                   "选择认证的案件应登记认证证书，无需备案标准合同")
 
 
+def _contract_date_known(case: Case, body: dict, user) -> list[dict[str, str]]:
+    if mechanism_of(case) != STANDARD_CONTRACT or (case.declaration or {}).get("contract_effective_date"):
+        return []
+    # The filing is due within 10 working days of the contract taking effect (sc-measures-2023 art 7): the day must
+    # be on the case before it is filed (ask for it with request_supplement).
+    return _error("declaration/contract_effective_date", "required",
+                  "The declaration must give the day the standard contract takes effect before the filing is recorded",
+                  "记录备案前，申报须填写标准合同生效日期")
+
+
 def _extension_may_apply(case: Case, body: dict, user) -> list[dict[str, str]]:
     check = (case.workflow or {}).get("extension_check") or {}
     if check.get("outcome") == validity.MAY_APPLY and check.get("valid_until") == (
@@ -503,7 +513,8 @@ ACTIONS: dict[str, Action] = {
                                    (COMPLETENESS_CONFIRMED, comment()), (_pathway("security_assessment"),),
                                    deadlines=("regulator_acceptance",)),
     "record_filing": Action(PROVINCIAL_OFFICIAL, (S.PROVINCIAL_REVIEW,), S.FILED, (FILING_NUMBER, comment()),
-                            (_pathway("standard_contract_or_certification"), _files_a_contract),
+                            (_pathway("standard_contract_or_certification"), _files_a_contract,
+                             _contract_date_known),
                             (_keep_filing_number,)),
     # The national CAC's written acceptance notice (sa-measures-2022 art 12): the 45 working days run from it.
     "record_acceptance": Action(PROVINCIAL_OFFICIAL, (S.SUBMITTED_TO_REGULATOR,), S.SUBMITTED_TO_REGULATOR,
