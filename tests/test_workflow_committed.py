@@ -151,7 +151,7 @@ def test_both_routes_end_to_end_with_the_jobs_on_a_worker(app, app_env, live):
     get = lambda t, c: client.get(f"/api/v1/cases/{c['id']}", headers=auth(tokens[t])).json  # noqa: E731
 
     # Standard contract: rectification round, then filed.
-    sc = answered(client, tokens, pi=150_000)
+    sc = answered(client, tokens, pi=150_000, contract_effective_date="2025-07-01")  # filed: needs the day
     sc = act(client, tokens["enterprise"], sc, "submit", assessor_org_id=assessor(client, tokens)).json
     sc = act(client, tokens["assessor"], get("assessor", sc), "request_rectification", comment="请补充",
              key_points=[sc["key_points"][0]["id"]]).json

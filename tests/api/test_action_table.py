@@ -127,7 +127,10 @@ def test_a_web_post_becomes_the_api_body_of_its_action_only(app):
     filled = {"comment": " 说明 ", "assessor_org_id": "7", "key_points": ["PIA-1", "PIA-2"], "due_date": "2099-01-31",
               "completeness_confirmed": "y", "filing_number": " 沪备-1 ", "decision": "approved",
               "decision_number": "国网信评〔2025〕1号", "decision_date": "2025-07-15",
-              "result_received_date": "2025-07-20", "acceptance_date": "2025-06-01"}
+              "result_received_date": "2025-07-20", "acceptance_date": "2025-06-01",
+              # issue 15: the route at submit, the certificate, the extension's new end of validity
+              "mechanism": "certification", "certificate_number": " CCRC-1 ", "certification_body": "cesi-cert",
+              "issued_on": "2026-01-05", "valid_until": "2030-01-05"}
     for name, action in ACTIONS.items():
         with app.test_request_context(method="POST", data={"action": name, "version": "3", **filled}):
             form = ActionForm(meta={"csrf": False})
@@ -173,7 +176,7 @@ def test_a_transition_records_the_tables_audit_entry(client, roles, db):
     entry = _last_transition(db, case["id"])
     assert entry.action == "transition.submit"
     assert entry.payload == {"from": "draft", "to": "third_party_review", "assessor_org_id": case["assessor_org_id"],
-                             "comment": "提交"}
+                             "mechanism": None, "comment": "提交"}  # mechanism not sent: the standard contract
     assessor_view = client.get(f"/api/v1/cases/{case['id']}", headers=auth(roles["assessor"])).json
     case = _act(client, roles["assessor"], assessor_view, "request_rectification", comment="请补充",
                 key_points=[assessor_view["key_points"][0]["id"]]).json

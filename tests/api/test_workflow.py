@@ -10,7 +10,8 @@ from xborder.core.audit import AuditEntry
 
 
 def test_standard_contract_route_with_rectification(client, roles):
-    case = answered_case(client, roles, pi=150_000)
+    # The filing needs the day the contract takes effect (issue 15; without it: tests/api/test_certification.py).
+    case = answered_case(client, roles, pi=150_000, contract_effective_date="2025-07-01")
     assert case["determination"]["pathway"] == "standard_contract_or_certification"
     assert "submit" in case["actions"]
     case = act(client, roles["enterprise"], case, "submit", assessor_org_id=assessor_id(client, roles)).json

@@ -23,7 +23,8 @@ def test_actions_come_from_body_independent_checks_only(client, roles):
     from xborder.cases.workflow import ACTIONS, reads_body
 
     assert {c.__name__ for a in ACTIONS.values() for c in a.checks if not reads_body(c)} == {
-        "check", "_not_exempt", "_all_answered", "_changed_since_request", "_all_reviewed", "_acceptance_not_recorded"}
+        "check", "_not_exempt", "_all_answered", "_changed_since_request", "_all_reviewed", "_acceptance_not_recorded",
+        "_files_a_contract", "_contract_date_known", "_extension_may_apply"}  # issue 15
     fresh = client.post("/api/v1/cases", headers=auth(roles["enterprise"]),
                         json={"title": "未答", "declaration": declaration(ENTERPRISE_USCC, pi=150_000)}).json
     assert fresh["actions"] == ["withdraw"]  # submit waits for every key point to be answered

@@ -170,7 +170,7 @@ def test_no_dossier_before_submission(client, roles):  # noqa: F811
 def test_standard_contract_route_with_rectification_signs_a_new_round(client, roles, db):  # noqa: F811
     from xborder.dossiers.models import Stage
 
-    case = answered_case(client, roles, pi=150_000)
+    case = answered_case(client, roles, pi=150_000, contract_effective_date="2025-07-01")  # filed: issue 15
     case = act(client, roles["enterprise"], case, "submit", assessor_org_id=assessor_id(client, roles)).json
     seen = client.get(f"/api/v1/cases/{case['id']}", headers=auth(roles["assessor"])).json
     case = act(client, roles["assessor"], seen, "request_rectification", comment="请补充保存期限",

@@ -76,9 +76,12 @@ def auth(token: str) -> dict[str, str]:
 
 def declaration(uscc: str, *, as_of: str = "2025-06-30", pi: int = 80_000, sensitive: int = 0,
                 important: bool = False, onward: bool = False, country: str = "DE", province: str = "310000",
-                exemption: str | None = None, prior: list | None = None) -> dict:
-    """A one-transfer declaration for the exporter with this USCC."""
-    return {
+                exemption: str | None = None, prior: list | None = None,
+                contract_effective_date: str | None = None) -> dict:
+    """A one-transfer declaration for the exporter with this USCC (with the standard contract's effective day when
+    given: a filing needs it, issue 15)."""
+    extra = {"contract_effective_date": contract_effective_date} if contract_effective_date else {}
+    return {**extra,
         "as_of": as_of,
         "exporter": {"name": "测试企业", "uscc": uscc, "province": province, "sector": "manufacturing",
                      "is_ciio": False, "pi_subjects_processed": 250_000},

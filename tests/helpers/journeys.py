@@ -48,6 +48,8 @@ def declare(page: Page, lang: str, tag: str) -> int:
     page.fill("#transfers-0-sensitive_pi_individuals", "0")
     page.fill("#transfers-0-categories", "contact, device")
     page.locator("#transfers-0-categories").blur()
+    # The day the standard contract takes effect: the filing needs it (issue 15).
+    page.fill("#contract_effective_date", page.input_value("#as_of"))
     expect(page.locator("#transfers-0-pi_individuals")).to_have_value("150,000")
     expected = "订立个人信息出境标准合同" if lang == "zh" else "Standard contract"
     expect(page.locator("#preview-pathway")).to_contain_text(expected)

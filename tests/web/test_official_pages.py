@@ -36,7 +36,7 @@ def test_dashboard_puts_overdue_cases_first(people, db):
 
 
 def test_completeness_check_and_filing_number(people):
-    case = people.signed()
+    case = people.signed(contract_effective_date="2025-07-01")  # a filing needs the contract's day (issue 15)
     html = people.official.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "完备性检查" in html and 'id="action-record_filing"' in html
     assert 'id="action-forward_to_regulator"' not in html  # a standard contract is filed, not forwarded

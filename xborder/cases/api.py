@@ -9,7 +9,7 @@ from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from xborder.cases import evidence, keypoints, operations, presenters, queries
+from xborder.cases import evidence, extension, keypoints, operations, presenters, queries
 from xborder.cases.models import DeclarationVersion, Evidence
 from xborder.cases.schemas import (
     AuditTrailSchema,
@@ -260,3 +260,29 @@ class ChangesResource(MethodView):
         from xborder.cases.changes import round_changes
 
         return round_changes(queries.get_case(api_user(), case_id))
+
+
+@blp.route("/cases/<int:case_id>/extension-check")
+class ExtensionCheckResource(MethodView):
+    """The extension check of an approved case (cbdf-2024 art 9; six conditions, forms/extension.yaml)."""
+
+    @token_required()
+    @blp.response(200, extension.ExtensionStateSchema)
+    @blp.alt_response(404, description="No such case visible to the caller")
+    def get(self, case_id: int):
+        """The questions, the extension window, whether it is open today, and the last check for this period."""
+        return extension.state(queries.get_case(api_user(), case_id))
+
+    @token_required("enterprise")
+    @blp.arguments(extension.ExtensionCheckSchema)
+    @blp.response(200, extension.ExtensionStateSchema, description="The state with the new check")
+    @blp.alt_response(409, description="Stale version")
+    @blp.alt_response(422, description="Not approved, outside the window, or an answer breaks a rule")
+    def put(self, body, case_id: int):
+        """Answer the six conditions: `may_apply` (the official may then `record_extension`) or `declare_anew`
+        with the failed conditions."""
+        user = api_user()
+        case = queries.get_case(user, case_id)
+        extension.answer_extension_check(user, case, body["version"], body["answers"])
+        commit(expire=False)
+        return extension.state(case)

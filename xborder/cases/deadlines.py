@@ -70,7 +70,7 @@ def open_deadlines(case: Case) -> list[dict[str, Any]]:
             due_set_by_authority=bool(set_by_official)))
     contract = (case.declaration or {}).get("contract_effective_date")
     if (case.pathway == "standard_contract_or_certification" and contract and case.reached_provincial_at is None
-            and case.status in BEFORE_PROVINCE):
+            and case.status in BEFORE_PROVINCE and case.mechanism != "certification"):
         # Filed once the materials reach the provincial authority (sign_opinion hands them over).
         entries.append(_deadline_entry("standard_contract_filing", dt.date.fromisoformat(contract), case.regime))
     decision = workflow.get("decision") or {}
@@ -84,4 +84,11 @@ def open_deadlines(case: Case) -> list[dict[str, Any]]:
         if window is not None:
             window.pop("starts", None)
             entries.append(window)
+    if case.status == CaseStatus.CERTIFIED and case.valid_until:
+        # Apply again no later than six months before the certificate expires (pi-cert-measures-2025 art 8).
+        renewal = _deadline_entry("certification_renewal", case.valid_until, case.regime,
+                                  valid_until=case.valid_until.isoformat())
+        if renewal is not None:
+            renewal.pop("starts", None)
+            entries.append(renewal)
     return [entry for entry in entries if entry is not None]

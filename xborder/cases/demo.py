@@ -117,7 +117,12 @@ def seed_demo_cases() -> None:
                                                             Case.title == title))
         if exists is not None:
             continue
-        case = operations.create_case(user, title, _declaration(transfers))
+        declaration = _declaration(transfers)
+        if any(what == "record_filing" for _, what, _ in steps):
+            # A standard contract is filed within 10 working days of taking effect (sc-measures-2023 art 7): the
+            # filing needs the day (issue 15).
+            declaration["contract_effective_date"] = declaration["as_of"]
+        case = operations.create_case(user, title, declaration)
         if answers:
             operations.save_answers(user, case, case.version, answers)
         if steps and None in users.values():

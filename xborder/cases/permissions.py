@@ -29,6 +29,9 @@ WRITES: dict[str, Write] = {
     # reviewed (issue 17).
     "add_evidence": Write(ENTERPRISE, EDITABLE, "Only the exporter attaches evidence"),
     "review": Write(ASSESSOR, UNDER_ASSESSMENT, "Only the assessment body named for this case reviews it"),
+    # The six extension conditions are the exporter's to answer (cases/extension.py), for an approved case.
+    "extension_check": Write(ENTERPRISE, frozenset({CaseStatus.APPROVED}), "Only the exporter answers the extension "
+                             "check"),
 }
 
 

@@ -9,6 +9,7 @@ from xborder.cases.deadlines import open_deadlines
 from xborder.cases.evidence import evidence_list
 from xborder.cases.keypoints import key_point_status
 from xborder.cases.models import Case
+from xborder.cases.routes import route_obligations
 from xborder.cases.workflow import available_actions
 
 
@@ -33,6 +34,8 @@ def case_detail(case: Case, user) -> dict[str, Any]:
         "evidence": evidence_list(case),
         "deadlines": open_deadlines(case),
         "valid_until": case.valid_until.isoformat() if case.valid_until else None,
+        "mechanism": case.mechanism,
+        "obligations": route_obligations(case),
         "actions": available_actions(case, user),
         "created_at": case.created_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),

@@ -118,6 +118,7 @@ class DeadlineSchema(ma.Schema):
     xborder_default = ma.fields.Boolean(metadata={"description": "True: a period xborder assumes, not the law's"})
     start_estimated = ma.fields.Boolean()
     due_set_by_authority = ma.fields.Boolean()
+    valid_until = ma.fields.String(metadata={"description": "The end of validity a renewal deadline counts back from"})
 
 
 class CaseDetailSchema(ma.Schema):
@@ -144,6 +145,10 @@ class CaseDetailSchema(ma.Schema):
     evidence = ma.fields.List(ma.fields.Nested(lambda: EvidenceSummarySchema()), required=True)
     deadlines = ma.fields.List(ma.fields.Nested(DeadlineSchema), required=True)
     valid_until = ma.fields.String(allow_none=True, required=True)
+    mechanism = ma.fields.String(allow_none=True, metadata={
+        "description": "standard_contract | certification, chosen at submit in the standard-contract band"})
+    obligations = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "The determination's obligations, with those of the route the case took at submit"})
     actions = ma.fields.List(ma.fields.String(), required=True)
     created_at = ma.fields.String(required=True)
     updated_at = ma.fields.String(required=True)

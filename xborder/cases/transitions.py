@@ -20,14 +20,18 @@ from xborder.accounts.models import Organisation
 from xborder.cases.deadlines import deadline_start
 from xborder.cases.keypoints import key_point_status, unanswered
 from xborder.cases.models import ASSESSOR, ENTERPRISE, PROVINCIAL_OFFICIAL, Case
-from xborder.cases.models.status import DECISIONS, LIVE, CaseStatus
+from xborder.cases.models.status import AWAITING_CERTIFICATE, DECISIONS, LIVE, CaseStatus
 from xborder.core.errors import Unprocessable, field_error, flatten_marshmallow
 from xborder.core.text import SafeText
 from xborder.core.timeutil import china_today, utcnow
-from xborder.core.workdays import add_years
 from xborder.extensions import db
+from xborder.law import validity
+from xborder.law.declaration import validate_declaration
+from xborder.law.mechanism import MECHANISMS, certification_bodies, mechanism_allowed
 
 S = CaseStatus
+BAND = "standard_contract_or_certification"
+STANDARD_CONTRACT, CERTIFICATION = MECHANISMS
 Check = Callable[[Case, dict, Any], list[dict[str, str]]]
 Effect = Callable[[Case, dict, Any], None]
 
@@ -214,6 +218,49 @@ def _acceptance_date(case: Case, body: dict, user) -> list[dict[str, str]]:
     return errors
 
 
+def mechanism_of(case: Case) -> str | None:
+    """The route a case takes in the standard-contract band (`standard_contract` unless it chose certification at
+    submit), None for the other pathways."""
+    if case.pathway != BAND:
+        return None
+    return case.mechanism or STANDARD_CONTRACT
+
+
+def _mechanism(case: Case, body: dict, user) -> list[dict[str, str]]:
+    chosen = body.get("mechanism")
+    if chosen in (None, "") or (chosen == STANDARD_CONTRACT and case.pathway == BAND):
+        return []  # the default route of the band; absent outside it
+    if chosen not in MECHANISMS:
+        return _error("mechanism", "one_of", "mechanism is standard_contract or certification",
+                      "mechanism 须为 standard_contract 或 certification")
+    # Certification only for a non-CIIO in the band without important data (cbdf-2024 arts 7-8; pi-cert art 5).
+    judged = mechanism_allowed(validate_declaration(case.declaration), case.determination or {}, chosen)
+    if judged["allowed"]:
+        return []
+    return [field_error("mechanism", "not_allowed", " ".join(r["message_en"] for r in judged["reasons"]),
+                        "".join(r["message_zh"] for r in judged["reasons"]))]
+
+
+def _certification_body(case: Case, body: dict, user) -> list[dict[str, str]]:
+    bodies = certification_bodies()
+    if body.get("certification_body") in bodies:
+        return []
+    names = "、".join(f"{b['name_zh']}（{key}）" for key, b in bodies.items())
+    return _error("certification_body", "one_of", f"certification_body is one of the bodies filed with the CAC: "
+                  f"{', '.join(bodies)}", f"认证机构须为已向国家网信办备案的机构之一：{names}")
+
+
+def _new_valid_until(case: Case, body: dict, user) -> list[dict[str, str]]:
+    try:
+        until = dt.date.fromisoformat(str(body.get("valid_until")))
+    except ValueError:
+        return _error("valid_until", "format", "valid_until is a date YYYY-MM-DD", "valid_until 须为 YYYY-MM-DD 日期")
+    if case.valid_until and until <= case.valid_until:
+        return _error("valid_until", "not_later", f"The extension must end after {case.valid_until.isoformat()}",
+                      f"延长后的有效期须晚于 {case.valid_until.isoformat()}")
+    return []
+
+
 ASSESSOR_ORG = Field("assessor_org_id", FieldKind.REF, check=_assessor_named)
 KEY_POINTS = Field("key_points", FieldKind.IDS, check=_key_points_listed)
 DUE_DATE = Field("due_date", FieldKind.DATE, check=_due_date)
@@ -226,6 +273,13 @@ DECISION_DATE = Field("decision_date", FieldKind.DATE, check=_past_date_check("d
 RESULT_RECEIVED_DATE = Field("result_received_date", FieldKind.DATE,
                              check=_past_date_check("result_received_date", "收到评估结果的日期", False))
 ACCEPTANCE_DATE = Field("acceptance_date", FieldKind.DATE, check=_acceptance_date)
+MECHANISM = Field("mechanism", FieldKind.CHOICE, check=_mechanism, choices=MECHANISMS, max_length=30)
+CERTIFICATE_NUMBER = Field("certificate_number", FieldKind.LINE,
+                           ("certificate_number is required", "须填写认证证书编号"))
+CERTIFICATION_BODY = Field("certification_body", FieldKind.CHOICE, check=_required_check(_certification_body),
+                           choices=tuple(certification_bodies()), max_length=30)
+ISSUED_ON = Field("issued_on", FieldKind.DATE, check=_past_date_check("issued_on", "证书颁发日期", True))
+NEW_VALID_UNTIL = Field("valid_until", FieldKind.DATE, check=_required_check(_new_valid_until))
 
 
 # --- Checks on the case (answerable before the request) and across fields ----------------------------------------
@@ -271,6 +325,34 @@ def _all_reviewed(case: Case, body: dict, user) -> list[dict[str, str]]:
                   f"以下评估重点尚无评估结论：{'、'.join(missing)}")
 
 
+def _files_a_contract(case: Case, body: dict, user) -> list[dict[str, str]]:
+    if mechanism_of(case) != CERTIFICATION:
+        return []
+    return _error("mechanism", "certification", "A certification case is certified, not filed",
+                  "选择认证的案件应登记认证证书，无需备案标准合同")
+
+
+def _contract_date_known(case: Case, body: dict, user) -> list[dict[str, str]]:
+    if mechanism_of(case) != STANDARD_CONTRACT or (case.declaration or {}).get("contract_effective_date"):
+        return []
+    # The filing is due within 10 working days of the contract taking effect (sc-measures-2023 art 7): the day must
+    # be on the case before it is filed (ask for it with request_supplement).
+    return _error("declaration/contract_effective_date", "required",
+                  "The declaration must give the day the standard contract takes effect before the filing is recorded",
+                  "记录备案前，申报须填写标准合同生效日期")
+
+
+def _extension_may_apply(case: Case, body: dict, user) -> list[dict[str, str]]:
+    check = (case.workflow or {}).get("extension_check") or {}
+    if check.get("outcome") == validity.MAY_APPLY and check.get("valid_until") == (
+            case.valid_until.isoformat() if case.valid_until else None):
+        return []
+    return _error("extension_check", "not_passed",
+                  "The enterprise's extension check for this validity period does not say an extension may be "
+                  "applied for (PUT /cases/{id}/extension-check)",
+                  "企业尚未就本有效期完成延期核对，或核对结果为须重新申报")
+
+
 def _acceptance_not_recorded(case: Case, body: dict, user) -> list[dict[str, str]]:
     if deadline_start(case, "acceptance_notice") is None:
         return []
@@ -312,7 +394,33 @@ def _close_request(case: Case, body: dict, user) -> None:
 
 
 def _hand_to_province(case: Case, body: dict, user) -> None:
+    if mechanism_of(case) == CERTIFICATION:
+        return  # a certification case goes to a certification body, not to the provincial authority
     case.reached_provincial_at = case.reached_provincial_at or utcnow()
+
+
+def _keep_mechanism(case: Case, body: dict, user) -> None:
+    case.mechanism = (body.get("mechanism") or STANDARD_CONTRACT) if case.pathway == BAND else None
+
+
+def _keep_certificate(case: Case, body: dict, user) -> None:
+    dates = validity.certificate_dates(body["issued_on"])
+    case.valid_until = dt.date.fromisoformat(dates["valid_until"])
+    case.workflow = {**case.workflow, "certificate": {
+        "certificate_number": body["certificate_number"], "certification_body": body["certification_body"],
+        **dates}}
+
+
+def _keep_extension(case: Case, body: dict, user) -> None:
+    extensions = list(case.workflow.get("extensions") or [])
+    extensions.append({"decision_number": body["decision_number"], "previous_valid_until":
+                       case.valid_until.isoformat() if case.valid_until else None,
+                       "valid_until": body["valid_until"], "check": case.workflow.get("extension_check")})
+    workflow = {**case.workflow, "extensions": extensions}
+    workflow.pop("extension_check", None)  # answered for the period that just ended
+    workflow.pop("extension_window_opened", None)  # the new period's window opens (and is announced) in its time
+    case.workflow = workflow
+    case.valid_until = dt.date.fromisoformat(body["valid_until"])
 
 
 def _keep_filing_number(case: Case, body: dict, user) -> None:
@@ -325,12 +433,20 @@ def _start_assessment_period(case: Case, body: dict, user) -> None:
 
 
 def _keep_decision(case: Case, body: dict, user) -> None:
-    case.workflow = {**case.workflow, "decision": {k: body[k] for k in (
-        "decision", "decision_number", "decision_date", "result_received_date") if body.get(k)}}
+    decision = {k: body[k] for k in ("decision", "decision_number", "decision_date", "result_received_date")
+                if body.get(k)}
     if body["decision"] == S.APPROVED:
-        years = (case.determination.get("validity") or {}).get("years") or 0
-        # Same calendar day N years on (Civil Code arts 201-202), as the deadlines forms count it.
-        case.valid_until = add_years(dt.date.fromisoformat(body["decision_date"]), years)
+        # By the rules in force on the decision date, not the declaration's: a cac-2022 case approved from
+        # 2024-03-22 gets three years (cbdf-2024 art 9, prevailing by art 13).
+        decided = validity.valid_until(case.pathway or "", case.regime or "", body["decision_date"])
+        decision["validity"] = {k: decided[k] for k in ("years", "regime", "legal_basis")}
+        case.valid_until = dt.date.fromisoformat(decided["valid_until"])
+    case.workflow = {**case.workflow, "decision": decision}
+
+
+def _by_mechanism(case: Case, target: CaseStatus) -> CaseStatus:
+    # The opinion of a certification case goes with the application to a certification body (pi-cert art 7).
+    return S.CERTIFICATION_PENDING if mechanism_of(case) == CERTIFICATION else target
 
 
 # --- The table ----------------------------------------------------------------------------------------------------
@@ -348,6 +464,8 @@ class Action:
     effects: tuple[Effect, ...] = ()
     deadlines: tuple[str, ...] = ()  # deadline kinds (forms/deadlines) that start today
     decided_by: str | None = None
+    # The status after the action when the case decides it (e.g. its mechanism), given the table's target.
+    routed: Callable[[Case, CaseStatus], CaseStatus] | None = None
 
     def all_checks(self) -> tuple[Check, ...]:
         """The case's checks first, then each field's, in the order the fields are declared."""
@@ -355,13 +473,15 @@ class Action:
         return case_checks + tuple(c for f in self.fields for c in f.checks()) + tuple(
             c for c in self.checks if reads_body(c))
 
-    def target_for(self, source: str, body: Mapping[str, Any]) -> CaseStatus:
+    def target_for(self, source: str, body: Mapping[str, Any], case: Case | None = None) -> CaseStatus:
         """The status the case moves to from `source` with this (validated) body."""
         if self.decided_by is not None:
             return CaseStatus(body[self.decided_by])
         if isinstance(self.target, Mapping):
             return self.target[CaseStatus(source)]
         assert self.target is not None
+        if self.routed is not None and case is not None:
+            return self.routed(case, self.target)
         return self.target
 
     def field(self, name: str) -> Field | None:
@@ -371,8 +491,8 @@ class Action:
 
 ACTIONS: dict[str, Action] = {
     "record_exemption": Action(ENTERPRISE, (S.DRAFT,), S.EXEMPT_RECORDED, checks=(_pathway("exempt"),)),
-    "submit": Action(ENTERPRISE, (S.DRAFT,), S.THIRD_PARTY_REVIEW, (ASSESSOR_ORG, comment()),
-                     (_not_exempt, _all_answered), (_name_assessor,)),
+    "submit": Action(ENTERPRISE, (S.DRAFT,), S.THIRD_PARTY_REVIEW, (ASSESSOR_ORG, MECHANISM, comment()),
+                     (_not_exempt, _all_answered), (_name_assessor, _keep_mechanism)),
     "request_rectification": Action(ASSESSOR, (S.THIRD_PARTY_REVIEW,), S.RECTIFICATION,
                                     (comment(required=True), KEY_POINTS),
                                     effects=(_open_request("request_rectification"),)),
@@ -380,7 +500,12 @@ ACTIONS: dict[str, Action] = {
                        {S.RECTIFICATION: S.THIRD_PARTY_REVIEW, S.SUPPLEMENT_REQUESTED: S.PROVINCIAL_REVIEW},
                        checks=(_changed_since_request,), effects=(_close_request,)),
     "sign_opinion": Action(ASSESSOR, (S.THIRD_PARTY_REVIEW,), S.PROVINCIAL_REVIEW, checks=(_all_reviewed,),
-                           effects=(_hand_to_province,), deadlines=("provincial_completeness_check",)),
+                           effects=(_hand_to_province,), deadlines=("provincial_completeness_check",),
+                           routed=_by_mechanism),
+    # The certificate from a body filed with the CAC: live three years, renewal due six months before (pi-cert art 8).
+    "record_certificate": Action(ENTERPRISE, tuple(AWAITING_CERTIFICATE), S.CERTIFIED,
+                                 (CERTIFICATE_NUMBER, CERTIFICATION_BODY, ISSUED_ON, comment()),
+                                 effects=(_keep_certificate,)),
     "request_supplement": Action(PROVINCIAL_OFFICIAL, (S.PROVINCIAL_REVIEW,), S.SUPPLEMENT_REQUESTED,
                                  (comment(required=True), DUE_DATE),
                                  effects=(_open_request("request_supplement"),), deadlines=("supplement",)),
@@ -388,7 +513,9 @@ ACTIONS: dict[str, Action] = {
                                    (COMPLETENESS_CONFIRMED, comment()), (_pathway("security_assessment"),),
                                    deadlines=("regulator_acceptance",)),
     "record_filing": Action(PROVINCIAL_OFFICIAL, (S.PROVINCIAL_REVIEW,), S.FILED, (FILING_NUMBER, comment()),
-                            (_pathway("standard_contract_or_certification"),), (_keep_filing_number,)),
+                            (_pathway("standard_contract_or_certification"), _files_a_contract,
+                             _contract_date_known),
+                            (_keep_filing_number,)),
     # The national CAC's written acceptance notice (sa-measures-2022 art 12): the 45 working days run from it.
     "record_acceptance": Action(PROVINCIAL_OFFICIAL, (S.SUBMITTED_TO_REGULATOR,), S.SUBMITTED_TO_REGULATOR,
                                 (ACCEPTANCE_DATE, comment()), (_acceptance_not_recorded,),
@@ -396,6 +523,11 @@ ACTIONS: dict[str, Action] = {
     "record_decision": Action(PROVINCIAL_OFFICIAL, (S.SUBMITTED_TO_REGULATOR,), None,
                               (DECISION, DECISION_NUMBER, DECISION_DATE, RESULT_RECEIVED_DATE, comment()),
                               (_received_after_decision,), (_keep_decision,), decided_by="decision"),
+    # The extension of a passed assessment (cbdf-2024 art 9), after the enterprise's extension check said it may
+    # be applied for: the authority's new end of validity.
+    "record_extension": Action(PROVINCIAL_OFFICIAL, (S.APPROVED,), S.APPROVED,
+                               (DECISION_NUMBER, NEW_VALID_UNTIL, comment()), (_extension_may_apply,),
+                               (_keep_extension,)),
     "withdraw": Action(ENTERPRISE, LIVE, S.WITHDRAWN, (comment(required=True),)),
 }
 

@@ -29,6 +29,8 @@ DONE_MESSAGES = {
     "record_filing": _l("Filing recorded."),
     "record_acceptance": _l("Acceptance notice recorded."),
     "record_decision": _l("Decision recorded."),
+    "record_certificate": _l("Certificate recorded."),
+    "record_extension": _l("Extension recorded."),
     "withdraw": _l("Case withdrawn."),
 }
 

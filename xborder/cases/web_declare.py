@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from xborder.cases import operations, queries
 from xborder.cases.blueprint import bp
-from xborder.cases.web_forms import MAX_PRIOR_TRANSFERS, MAX_TRANSFERS, DeclarationForm, field_id_for
+from xborder.cases.web_forms import MAX_PRIOR_TRANSFERS, MAX_TRANSFERS, DeclarationForm, field_id_for, ftz_choices
 from xborder.core.errors import ApiError
 from xborder.core.timeutil import china_today
 from xborder.core.unit_of_work import commit
@@ -40,6 +40,24 @@ def _grow_or_shrink(form: DeclarationForm) -> bool:
     return "remove_prior_transfer" in request.form
 
 
+def _warn_filing_deadline(case) -> None:
+    """Warn when a standard contract's filing deadline (10 working days from the contract taking effect,
+    sc-measures-2023 art 7) already runs: the third-party review must be finished and the materials with the province
+    by then, and a review takes longer than 10 working days."""
+    from xborder.cases.deadlines import open_deadlines
+
+    filing = next((d for d in open_deadlines(case) if d["kind"] == "standard_contract_filing"), None)
+    if filing is None:
+        return
+    if filing["overdue"]:
+        flash(_("The standard contract was due to be filed by %(due)s (10 working days after it took effect): "
+                "file it without delay.", due=filing["due"]), "error")
+    else:
+        flash(_("The standard contract must be filed by %(due)s (10 working days after it takes effect): the "
+                "third-party review will likely not be finished by then; plan the filing first.",
+                due=filing["due"]), "error")
+
+
 def _prefill(form: DeclarationForm) -> None:
     org = current_user.organisation
     form.exporter_name.data, form.exporter_uscc.data, form.exporter_province.data = org.name, org.uscc, org.province
@@ -48,6 +66,8 @@ def _prefill(form: DeclarationForm) -> None:
 def render_wizard(form: DeclarationForm, case=None, errors: dict | None = None, status: int = 200):
     """The wizard page, with the engine's field errors placed next to their inputs."""
     wizard_choices(form)
+    # Only the zones of the exporter's province can be its zone (declaration.md, exporter.ftz).
+    form.ftz.choices = ftz_choices(form.exporter_province.data or None)
     by_field: dict[str, list[str]] = {}
     for path, messages in (errors or {}).items():
         by_field.setdefault(field_id_for(path), []).extend(messages)
@@ -78,6 +98,7 @@ def new_case():
         return render_wizard(form, errors=field_errors(exc) or {"": [exc.detail]}, status=exc.status)
     commit()
     flash(_("Case %(ref)s opened. Next: answer the self-assessment.", ref=case.reference), "success")
+    _warn_filing_deadline(case)
     return redirect(url_for("cases.case_page", case_id=case.id))
 
 
@@ -105,4 +126,5 @@ def edit_declaration(case_id: int):
         return render_wizard(form, case, errors=field_errors(exc) or {"": [exc.detail]}, status=exc.status)
     commit()
     flash(_("Declaration saved; the pathway was determined again."), "success")
+    _warn_filing_deadline(case)
     return redirect(url_for("cases.case_page", case_id=case.id))

@@ -97,6 +97,10 @@ class DeclarationForm(FlaskForm):
     # A picker of named sectors (the rules read the code; people read the name), see core/labels.py.
     sector = SelectField(_l("Sector"), validators=[Optional(), Length(max=100)], validate_choice=False)
     is_ciio = BooleanField(_l("We operate critical information infrastructure"))
+    # Issue 15: the pilot free trade zone the exporter is registered in (forms/ftz/zones.yaml), and the day its
+    # standard contract takes effect (the filing is due 10 working days later, sc-measures-2023 art 7).
+    ftz = SelectField(_l("Pilot free trade zone"), validate_choice=False)
+    contract_effective_date = DateField(_l("Day the standard contract takes effect"), validators=[Optional()])
     pi_subjects_processed = StringField(_l("Persons whose personal information we process in total"),
                                         validators=[Optional(), Length(max=20)])
     transfers = FieldList(FormField(TransferForm), min_entries=1, max_entries=MAX_TRANSFERS)
@@ -108,6 +112,7 @@ class DeclarationForm(FlaskForm):
         """Fill the pickers (they depend on the language of the request)."""
         self.exporter_province.choices = provinces
         self.sector.choices = sector_choices(self.sector.data)
+        self.ftz.choices = ftz_choices(None)
         self._scenarios = scenarios
         for entry in self.transfers:
             entry.form.exemption.choices = [("", str(_l("None")))] + scenarios
@@ -137,7 +142,7 @@ class DeclarationForm(FlaskForm):
 
     def to_declaration(self) -> dict[str, Any]:
         """The declaration document the engine validates (the same one `POST /api/v1/cases` accepts)."""
-        return {
+        declaration: dict[str, Any] = {
             "as_of": self.as_of.data.isoformat() if isinstance(self.as_of.data, dt.date) else self.as_of.raw_data,
             "exporter": {
                 "name": (self.exporter_name.data or "").strip(),
@@ -151,6 +156,13 @@ class DeclarationForm(FlaskForm):
                                 if not entry.form.is_blank()],
             "transfers": [_transfer(entry.form) for entry in self.transfers],
         }
+        # Both optional and null by default (declaration.md): sent only when given, so a declaration without them
+        # reads as it always did.
+        if self.ftz.data:
+            declaration["exporter"]["ftz"] = self.ftz.data
+        if isinstance(self.contract_effective_date.data, dt.date):
+            declaration["contract_effective_date"] = self.contract_effective_date.data.isoformat()
+        return declaration
 
     def fill_from(self, declaration: dict[str, Any]) -> None:
         """Show an existing declaration in the form."""
@@ -162,6 +174,9 @@ class DeclarationForm(FlaskForm):
         self.sector.data = exporter.get("sector")
         self.sector.choices = sector_choices(self.sector.data)
         self.is_ciio.data = bool(exporter.get("is_ciio"))
+        self.ftz.data = exporter.get("ftz") or ""
+        contract = declaration.get("contract_effective_date")
+        self.contract_effective_date.data = dt.date.fromisoformat(contract) if contract else None
         count = exporter.get("pi_subjects_processed")
         self.pi_subjects_processed.data = f"{count:,}" if isinstance(count, int) else ""
         while len(self.transfers.entries):
@@ -186,6 +201,16 @@ class DeclarationForm(FlaskForm):
                 "pi_individuals": f"{prior.get('pi_individuals', 0):,}",
                 "sensitive_pi_individuals": f"{prior.get('sensitive_pi_individuals', 0):,}",
             })
+
+
+def ftz_choices(province: str | None) -> list[tuple[str, str]]:
+    """The pilot free trade zones with a negative list, those in `province` only when it is given, by name."""
+    from xborder.core.i18n import current_locale
+    from xborder.law.zones import zones
+
+    names = [(z.id, z.name_en if current_locale() == "en" else z.name_zh) for z in zones().values()
+             if province is None or z.province == province]
+    return [("", str(_l("None")))] + names
 
 
 def _transfer(form: TransferForm) -> dict[str, Any]:
@@ -245,6 +270,13 @@ class AnswerForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
 
 
+class ExtensionCheckForm(FlaskForm):
+    """The extension check's answers; the six conditions' fields are read by id from the request (they are data,
+    forms/extension.yaml), the version the page was built on is here."""
+
+    version = HiddenField(validators=[DataRequired()])
+
+
 class EvidenceForm(FlaskForm):
     """An evidence file, optionally for a key point."""
 
@@ -265,6 +297,11 @@ FIELD_LABELS = {
     "decision_date": _l("Decision date"),
     "result_received_date": _l("Date the result was received"),
     "acceptance_date": _l("Date of the acceptance notice"),
+    "mechanism": _l("Route"),
+    "certificate_number": _l("Certificate number"),
+    "certification_body": _l("Certification body"),
+    "issued_on": _l("Date the certificate was issued"),
+    "valid_until": _l("Valid until (after the extension)"),
 }
 
 

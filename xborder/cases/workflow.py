@@ -64,7 +64,7 @@ def transition(case: Case, user, name: str, body: Mapping[str, Any]) -> Case:
     if errors:
         raise Unprocessable(f"{name}: preconditions not met", errors)
     source = case.status
-    target = action.target_for(source, body)
+    target = action.target_for(source, body, case)
     for effect in action.effects:
         effect(case, body, user)
     case.status = target

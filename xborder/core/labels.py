@@ -23,12 +23,36 @@ STATUS_LABELS = {
     "supplement_requested": _l("Supplement requested"),
     "submitted_to_regulator": _l("Submitted to regulator"),
     "filed": _l("Filed"),
+    "certification_pending": _l("Certification pending"),
+    "certified": _l("Certified"),
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
     "exempt_recorded": _l("Exemption recorded"),
     "withdrawn": _l("Withdrawn"),
     "expired": _l("Expired"),
 }
+
+#: The routes of the standard-contract band (law/mechanism.py MECHANISMS), as the pages name them.
+MECHANISM_LABELS = {
+    "standard_contract": _l("Standard contract, filed with the provincial cyberspace administration"),
+    "certification": _l("PI protection certification by a certification body"),
+}
+
+
+def choice_label(field: str, value: str) -> str:
+    """The name a page shows for `value` of the action table's choice field `field` (never the code itself)."""
+    if field == "mechanism":
+        return str(MECHANISM_LABELS.get(value, value))
+    if field == "certification_body":
+        from xborder.core.i18n import current_locale
+        from xborder.law.mechanism import certification_bodies
+
+        body = certification_bodies().get(value)
+        if body is None:
+            return value
+        return body["name_en"] if current_locale() == "en" else body["name_zh"]
+    return str(STATUS_LABELS.get(value, value))
+
 
 HOME_HEADINGS = {
     "enterprise": _l("My outbound data transfer cases"),
@@ -172,7 +196,7 @@ def verification_detail(detail: str) -> str:
 def init_app(app: Flask) -> None:
     """Expose the label helpers to every template, and serve the favicon where browsers look for it."""
 
-    icon = (Path(app.static_folder) / "favicon.svg").read_bytes()
+    icon = (Path(app.static_folder or "static") / "favicon.svg").read_bytes()
 
     @app.route("/favicon.ico")
     def favicon():
@@ -183,6 +207,8 @@ def init_app(app: Flask) -> None:
         return {
             "role_label": lambda role: ROLE_LABELS.get(role, role),
             "status_label": lambda status: STATUS_LABELS.get(status, status),
+            "choice_label": choice_label,
+            "mechanism_label": lambda mechanism: MECHANISM_LABELS.get(mechanism, mechanism),
             "home_heading": lambda role: HOME_HEADINGS.get(role, HOME_HEADINGS["admin"]),
             "empty_hint": lambda role: EMPTY_HINTS.get(role, EMPTY_HINTS["admin"]),
             "event_label": event_label, "sector_label": sector_label, "sector_choices": sector_choices,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 import functools
@@ -76,6 +77,14 @@ def add_years(day: dt.date, n: int) -> dt.date:
         return dt.date(day.year + n, 2, 28)
 
 
+def add_months(day: dt.date, n: int) -> dt.date:
+    """Return the same calendar day n months later (or earlier, n < 0); with no such day, the month's last day."""
+    year, month = divmod(day.year * 12 + day.month - 1 + n, 12)
+    month += 1
+    # Civil Code art 202, as for years: a period ending on a day the month lacks ends on the month's last day.
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def deadline_rule(kind: str, on: dt.date, regime: str) -> dict[str, Any]:
     """Return the rule for deadline `kind` in force on `on` under `regime`: unit, count, window, labels, legal basis."""
     if regime not in REGIMES:
@@ -107,6 +116,10 @@ def deadline_for(kind: str, start: dt.date, regime: str) -> Deadline:
     count = rule["count"]
     if rule["unit"] == "years":
         return Deadline(due=add_years(start, count))
+    if rule["unit"] == "months":
+        # Calendar months (e.g. a certificate's renewal "6 months before expiry", pi-cert-measures-2025 art 8):
+        # no working-day count, so never provisional.
+        return Deadline(due=add_months(start, -count if rule["direction"] == "before" else count))
     if rule["direction"] == "after":
         return add_working_days(start, count)
     first = subtract_working_days(start, count)

@@ -17,6 +17,8 @@ ACTIONS = {
     "record_filing": ("已记录备案", "filing recorded"),
     "record_acceptance": ("已登记国家网信部门受理通知", "acceptance notice recorded"),
     "record_decision": ("已记录评估结果", "decision recorded"),
+    "record_certificate": ("已登记个人信息保护认证证书", "certificate recorded"),
+    "record_extension": ("已记录延长有效期的决定", "extension recorded"),
     "withdraw": ("已撤回", "withdrawn"),
 }
 

@@ -53,6 +53,9 @@ class Case(db.Model):
     risk: Mapped[Optional[dict]] = mapped_column(JSONType)  # noqa: UP045
     risk_level: Mapped[Optional[str]] = mapped_column(sa.String(10))  # noqa: UP045
     valid_until: Mapped[Optional[dt.date]] = mapped_column(sa.Date)  # noqa: UP045
+    # The route of the standard-contract band chosen at submit (`standard_contract` or `certification`,
+    # law/mechanism.py); None for the other pathways.
+    mechanism: Mapped[Optional[str]] = mapped_column(sa.String(30))  # noqa: UP045
     # The assessor's findings per key point, and the workflow's open requests, events and recorded decisions.
     review: Mapped[list] = mapped_column(JSONType, default=list, server_default=sa.text("'[]'"))
     workflow: Mapped[dict] = mapped_column(JSONType, default=dict, server_default=sa.text("'{}'"))
