@@ -41,15 +41,12 @@ def test_malformed_json_is_still_400_problem_json(client) -> None:
     assert {e["path"] for e in invalid.get_json()["errors"]} == {"transfers/0/data/pi_individuals"}
 
 
-def test_a_14_mb_declaration_of_40000_transfers_is_refused_quickly(client) -> None:
-    import time
-
+def test_a_14_mb_declaration_of_40000_transfers_is_refused_before_its_items_are_checked(client) -> None:
     one = transfer(1)
     one["purpose"] = "x" * 100  # ~350 bytes a transfer: 40,000 of them are about 14 MB, under the 16 MB body limit
+    one["data"]["pi_individuals"] = -1  # were the items checked, each would add an error; the cap answers first
     body = json.dumps(declaration(*[one] * 40_000)).encode()
     assert 14_000_000 < len(body) < 16 * 1024 * 1024
-    started = time.perf_counter()
     response = post(client, body)
-    assert time.perf_counter() - started < 3
     assert response.status_code == 422
     assert [(e["path"], e["code"]) for e in response.get_json()["errors"]] == [("transfers", "max_items")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
@@ -158,13 +157,13 @@ def test_crossing_the_assessment_line_brings_this_year_s_earlier_volume_into_sco
     assert "assessment_scope_includes_earlier" not in obligation_codes(below)
 
 
-# Issue 17: caps on one declaration (forms/limits.yaml), refused quickly with field paths.
-def test_too_many_transfers_are_refused_quickly() -> None:
-    raw = declaration(*[transfer(1) for _ in range(40_000)])
-    started = time.perf_counter()
+# Issue 17: caps on one declaration (forms/limits.yaml), refused with field paths before any item is looked at.
+def test_too_many_transfers_are_refused_before_any_item_is_checked() -> None:
+    broken = transfer(1)
+    broken["data"]["pi_individuals"] = -1  # 40,000 errors if the items were checked: the cap comes first
+    raw = declaration(*[broken for _ in range(40_000)])
     with pytest.raises(DeclarationInvalid) as caught:
         validate_declaration(raw)
-    assert time.perf_counter() - started < 0.5
     assert error_pairs(caught.value.errors) == {("transfers", "max_items")}
     assert len(validate_declaration(declaration(*[transfer(1) for _ in range(1_000)]))["transfers"]) == 1_000
 
