@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import auth, declaration
+from tests.materials_helpers import attach_materials
 
 ENTERPRISE_USCC = "9131011552601815X1"
 ASSESSOR_USCC = "91320500131860916B"
@@ -74,6 +75,8 @@ def live(app):
 
 
 def act(client, token, case, action, **fields):
+    if action == "submit":
+        attach_materials(client, token, case["id"])  # a submission carries its filing materials (issue 16)
     return client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token),
                        json={"action": action, "version": case["version"], **fields})
 

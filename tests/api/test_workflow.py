@@ -5,12 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests.factories import auth, declaration
+from tests.materials_helpers import attach_materials
 from xborder.core.audit import AuditEntry
 
 ENTERPRISE_USCC = "9131011552601815X1"
 
 
 def act(client, token, case, action, **fields):
+    if action == "submit":
+        attach_materials(client, token, case["id"])  # a submission carries its filing materials (issue 16)
     return client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token),
                        json={"action": action, "version": case["version"], **fields})
 
@@ -98,6 +101,7 @@ def _snapshot(db, case_id):
 
 def test_wrong_role_stale_version_and_unmet_precondition_change_nothing(client, roles, db):
     case = answered_case(client, roles, pi=150_000)
+    attach_materials(client, roles["enterprise"], case["id"])  # so that only the refusals below are under test
     before = _snapshot(db, case["id"])
     wrong_role = act(client, roles["assessor"], case, "submit", assessor_org_id=assessor_id(client, roles))
     assert wrong_role.status_code == 404  # the assessor may not even see a draft

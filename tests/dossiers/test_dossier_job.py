@@ -19,6 +19,7 @@ def submitted_case(app):
     """A case submitted (stage 1 signed) and committed for real, so a worker process sees it; removed afterwards."""
     from flask import g
 
+    from tests.materials_helpers import attach_materials_db
     from xborder.accounts.models import Organisation, User
     from xborder.cases import operations, workflow
     from xborder.cases.models import AnswerVersion, Case, DeclarationVersion
@@ -41,6 +42,7 @@ def submitted_case(app):
         case = operations.create_case(user, "任务测试", declaration(uscc, pi=0, important=True, province="330000"))
         answers = [{"key_point": kp["id"], "answer": "已评估"} for kp in key_point_status(case)]
         operations.save_answers(user, case, case.version, answers)
+        attach_materials_db(case, user)  # a submission carries its filing materials (issue 16)
         workflow.transition(case, user, "submit", {"version": case.version, "assessor_org_id": assessor.id})
         db.session.commit()
         ids = {"case": case.id, "user": user.id, "orgs": (exporter.id, assessor.id)}

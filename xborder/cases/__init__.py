@@ -14,7 +14,16 @@ def init_app(app: Flask, api: Api) -> None:
     and tasks, is run by `xborder.sweep`)."""
     # models: for migrations and queries; web_*: the pages whose routes attach to views.bp when imported.
     from xborder.cases import api as cases_api
-    from xborder.cases import models, next_due, views, web_actions, web_declare, web_selfassess, web_stats  # noqa: F401
+    from xborder.cases import (  # noqa: F401
+        models,
+        next_due,
+        views,
+        web_actions,
+        web_declare,
+        web_materials,
+        web_selfassess,
+        web_stats,
+    )
 
     next_due.listen()
     api.register_blueprint(cases_api.blp)

@@ -259,6 +259,7 @@ FIELD_LABELS = {
     "decision_date": _l("Decision date"),
     "result_received_date": _l("Date the result was received"),
     "acceptance_date": _l("Date of the acceptance notice"),
+    "assessment_completed_on": _l("Date the self-assessment was completed"),
 }
 
 
