@@ -95,6 +95,12 @@ def missing_at(case: Case, step: str, body: Mapping[str, Any] | None = None) -> 
             if r["required_at"] in ("submit", step) and r["kind"] not in present]
 
 
+def latest_evidence_id(case: Case) -> int | None:
+    """The newest evidence (or material) of the case: a request answered by uploading a file has changed the case."""
+    with db.session.no_autoflush:  # read inside a transition, whose changes are flushed once
+        return db.session.scalar(sa.select(sa.func.max(Evidence.id)).where(Evidence.case_id == case.id))
+
+
 def add_material(user, case: Case, kind: str, filename: str, data: bytes) -> Evidence:
     """Attach a filing material of `kind`: the evidence upload's checks (party, status, name, size, type), then
     the kind, which must be one forms/materials names."""

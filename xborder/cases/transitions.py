@@ -19,7 +19,7 @@ import marshmallow as ma
 from xborder.accounts.models import Organisation
 from xborder.cases.deadlines import deadline_start
 from xborder.cases.keypoints import key_point_status, unanswered
-from xborder.cases.materials import freshness_problems, missing_at, record_completion
+from xborder.cases.materials import freshness_problems, latest_evidence_id, missing_at, record_completion
 from xborder.cases.models import ASSESSOR, ENTERPRISE, PROVINCIAL_OFFICIAL, Case
 from xborder.cases.models.status import DECISIONS, LIVE, CaseStatus
 from xborder.core.errors import Unprocessable, field_error, flatten_marshmallow
@@ -266,6 +266,8 @@ def _changed_since_request(case: Case, body: dict, user) -> list[dict[str, str]]
     if (case.answers_revision, case.declaration_revision) != (request.get("answers_revision"),
                                                               request.get("declaration_revision")):
         return []
+    if latest_evidence_id(case) != request.get("evidence_id"):
+        return []  # a file uploaded since (a material asked for) answers the request too
     return _error("answers", "unchanged", "Nothing changed since the request; change what was asked for first",
                   "自提出要求以来未作任何修改，请先按要求修改")
 
@@ -315,7 +317,7 @@ def _open_request(name: str) -> Effect:
         case.workflow = {**case.workflow, "open_request": {
             "action": name, "comment": body["comment"], "key_points": body.get("key_points"),
             "answers_revision": case.answers_revision, "declaration_revision": case.declaration_revision,
-            "due_date": body.get("due_date")}}
+            "evidence_id": latest_evidence_id(case), "due_date": body.get("due_date")}}
     return effect
 
 
