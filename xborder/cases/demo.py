@@ -115,7 +115,7 @@ def attach_demo_materials(case: Case, user: User) -> None:
             materials.add_material(user, case, required["kind"], f"{required['title_zh']}.pdf",
                                    specimen_pdf(f"{required['title_en']} - {case.reference}"))
     points = key_point_status(case)
-    if points and not evidence.evidence_list(case):
+    if points and all(row.get("key_point") is None for row in evidence.evidence_list(case)):
         note = f"{case.title}：{points[0]['title_zh']} 的自评估工作记录（演示）。\n".encode()
         evidence.add_evidence(user, case, "自评估工作记录.txt", note, points[0]["id"])
 
