@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from xborder.cases import materials
+from xborder.cases import material_uploads, materials
 from xborder.cases.demo import specimen_pdf
 
 
@@ -33,4 +33,5 @@ def attach_materials_db(case, user) -> None:
     present = {row.kind for row in materials.attached(case)}
     for entry in materials.requirements(case):
         if entry["kind"] not in present:
-            materials.add_material(user, case, entry["kind"], f"{entry['kind']}.pdf", specimen_pdf(entry["title_en"]))
+            material_uploads.add_material(user, case, entry["kind"], f"{entry['kind']}.pdf",
+                                          specimen_pdf(entry["title_en"]))

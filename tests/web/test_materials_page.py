@@ -56,7 +56,8 @@ def test_the_case_page_lists_materials_and_uploads_one(app, db):
     html = web.get(f"/cases/{case.id}?lang=zh").get_data(as_text=True)
     section = html[html.index('id="materials"'):]
     assert "申报材料" in section and "统一社会信用代码证件" in section and "缺少" in section
-    assert "uscc_copy" not in re.sub(r'value="[a-z_]+"', "", section.split("</section>")[0])  # no code shown
+    shown = re.sub(r'(?:value|data-kind)="[a-z_]+"', "", section.split("</section>")[0])
+    assert "uscc_copy" not in shown  # no code reaches the eye
     response = web.post(f"/cases/{case.id}/materials", content_type="multipart/form-data", data={
         "csrf_token": _csrf(html), "kind": "uscc_copy", "file": (io.BytesIO(specimen_pdf("uscc")), "执照.pdf")})
     assert response.status_code == 302

@@ -10,7 +10,7 @@ from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from xborder.cases import evidence, materials, operations, presenters, queries
+from xborder.cases import evidence, material_uploads, materials, operations, presenters, queries
 from xborder.cases.models import DeclarationVersion, Evidence
 from xborder.cases.schemas import (
     AuditTrailSchema,
@@ -254,7 +254,7 @@ class MaterialsResource(MethodView):
             data = upload.read(evidence.MAX_EVIDENCE_BYTES + 1)
         finally:
             upload.close()
-        row = materials.add_material(user, case, form["kind"], upload.filename or "file", data)
+        row = material_uploads.add_material(user, case, form["kind"], upload.filename or "file", data)
         commit()
         return materials.item(row)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from xborder.accounts.models import User
-from xborder.cases import demo_answers, evidence, materials, operations, workflow
+from xborder.cases import demo_answers, evidence, material_uploads, materials, operations, workflow
 from xborder.cases.keypoints import key_point_status
 from xborder.cases.models import Case
 from xborder.cases.models.status import CaseStatus
@@ -112,7 +112,7 @@ def attach_demo_materials(case: Case, user: User) -> None:
     present = {row.kind for row in materials.attached(case)}
     for required in materials.requirements(case):
         if required["kind"] not in present:
-            materials.add_material(user, case, required["kind"], f"{required['title_zh']}.pdf",
+            material_uploads.add_material(user, case, required["kind"], f"{required['title_zh']}.pdf",
                                    specimen_pdf(f"{required['title_en']} - {case.reference}"))
     points = key_point_status(case)
     if points and all(row.get("key_point") is None for row in evidence.evidence_list(case)):

@@ -17,8 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from xborder.cases.models import AnswerVersion, Case, Evidence
-from xborder.core import audit
-from xborder.core.errors import Unprocessable, field_error
+from xborder.core.errors import field_error
 from xborder.core.timeutil import CHINA, china_today
 from xborder.extensions import db
 from xborder.law import formsdata
@@ -99,24 +98,6 @@ def latest_evidence_id(case: Case) -> int | None:
     """The newest evidence (or material) of the case: a request answered by uploading a file has changed the case."""
     with db.session.no_autoflush:  # read inside a transition, whose changes are flushed once
         return db.session.scalar(sa.select(sa.func.max(Evidence.id)).where(Evidence.case_id == case.id))
-
-
-def add_material(user, case: Case, kind: str, filename: str, data: bytes) -> Evidence:
-    """Attach a filing material of `kind`: the evidence upload's checks (party, status, name, size, type), then
-    the kind, which must be one forms/materials names."""
-    # Imported here: evidence → permissions → transitions, and transitions reads this module's `missing_at`.
-    from xborder.cases.evidence import add_evidence
-    from xborder.cases.permissions import require_party
-
-    require_party(user, case, "add_evidence")  # a stranger learns nothing about kinds: 403 before 422
-    if kind not in known_kinds(case):
-        raise Unprocessable("Unknown material kind", [field_error(
-            "kind", "one_of", f"kind is one of {', '.join(known_kinds(case))}", "材料类型不在申报材料清单中")])
-    row = add_evidence(user, case, filename, data, None)
-    row.kind = kind
-    db.session.flush()
-    audit.record(case, "material.added", {"evidence_id": row.id, "kind": kind, "sha256": row.sha256}, user)
-    return row
 
 
 # --- Three-month freshness of the self-assessment / PIA report ---------------------------------------------------

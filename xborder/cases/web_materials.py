@@ -8,9 +8,10 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from xborder.cases import evidence, materials, queries
+from xborder.cases import evidence, material_uploads, materials, queries
 from xborder.cases.blueprint import bp
 from xborder.cases.models import Case
+from xborder.cases.models.status import EDITABLE
 from xborder.cases.permissions import can_act
 from xborder.core.errors import ApiError
 from xborder.core.unit_of_work import commit
@@ -30,7 +31,8 @@ def case_materials(case: Case) -> dict[str, Any]:
         "items": [{**i, "title": titles.get(i["kind"], {"zh": i["kind"], "en": i["kind"]})} for i in found["items"]],
         "kinds": [{"id": kind, **title} for kind, title in titles.items()],
         "editable": can_act(current_user, case, "add_evidence"),
-        "freshness": materials.freshness(case),
+        # Only while the exporter may still (re)declare: a filed case's report is not declared again.
+        "freshness": materials.freshness(case) if case.status in EDITABLE else None,
     }
 
 
@@ -48,7 +50,7 @@ def upload_material(case_id: int):
     try:
         data = upload.read(evidence.MAX_EVIDENCE_BYTES + 1)
         with attempt():
-            row = materials.add_material(current_user, case, (request.form.get("kind") or "").strip(),
+            row = material_uploads.add_material(current_user, case, (request.form.get("kind") or "").strip(),
                                          upload.filename, data)
         commit()
         flash(_("Uploaded %(name)s.", name=row.filename), "success")
