@@ -11,6 +11,7 @@ import textwrap
 import sqlalchemy as sa
 
 from tests.helpers.factories import auth, declaration
+from tests.helpers.materials import attach_materials_db
 from xborder.accounts.demo import DEMO_PASSWORD, seed_demo_accounts
 
 ENTERPRISE_USCC = "9131011552601815X1"
@@ -60,6 +61,7 @@ def test_workflow_transition_called_directly_signs_and_notifies(client, db):
     enterprise = db.session.scalar(sa.select(User).where(User.email == "enterprise@demo.xborder"))
     assessor_org = db.session.scalar(sa.select(Organisation).where(Organisation.uscc == ASSESSOR_USCC))
     # The domain function itself, not the API view: the listeners come with the app, not with a request.
+    attach_materials_db(case, enterprise)  # a submission carries its filing materials (issue 16)
     workflow.transition(case, enterprise, "submit", {"version": case.version, "assessor_org_id": assessor_org.id})
     db.session.flush()
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from tests.helpers.app import delete_rows as _delete_rows
 from tests.helpers.factories import auth, declaration
+from tests.helpers.materials import attach_materials
 
 ENTERPRISE_USCC = "9131011552601815X1"
 ASSESSOR_USCC = "91320500131860916B"
@@ -59,6 +60,8 @@ def live(app):
 
 
 def act(client, token, case, action, **fields):
+    if action == "submit":
+        attach_materials(client, token, case["id"])  # a submission carries its filing materials (issue 16)
     return client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token),
                        json={"action": action, "version": case["version"], **fields})
 

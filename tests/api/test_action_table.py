@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import wtforms
 
 from tests.helpers.factories import auth, declaration
+from tests.helpers.materials import attach_materials
 from xborder.cases.transitions import ACTIONS, FieldKind, TransitionSchema, audit_payload, fields_by_name
 from xborder.cases.web_forms import FIELD_LABELS, ActionForm
 from xborder.core.audit import AuditEntry
@@ -38,6 +39,8 @@ def _max_length(validators) -> int | None:
 # --- helpers of this module (the shared ones are tests/api/test_workflow.py's, not imported across modules) -----
 
 def _act(client, token, case, action, **fields):
+    if action == "submit":
+        attach_materials(client, token, case["id"])  # a submission carries its filing materials (issue 16)
     return client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token),
                        json={"action": action, "version": case["version"], **fields})
 
@@ -130,7 +133,8 @@ def test_a_web_post_becomes_the_api_body_of_its_action_only(app):
               "result_received_date": "2025-07-20", "acceptance_date": "2025-06-01",
               # issue 15: the route at submit, the certificate, the extension's new end of validity
               "mechanism": "certification", "certificate_number": " CCRC-1 ", "certification_body": "cesi-cert",
-              "issued_on": "2026-01-05", "valid_until": "2030-01-05"}
+              "issued_on": "2026-01-05", "valid_until": "2030-01-05",
+              "assessment_completed_on": "2025-06-20"}
     for name, action in ACTIONS.items():
         with app.test_request_context(method="POST", data={"action": name, "version": "3", **filled}):
             form = ActionForm(meta={"csrf": False})
@@ -176,7 +180,8 @@ def test_a_transition_records_the_tables_audit_entry(client, roles, db):
     entry = _last_transition(db, case["id"])
     assert entry.action == "transition.submit"
     assert entry.payload == {"from": "draft", "to": "third_party_review", "assessor_org_id": case["assessor_org_id"],
-                             "mechanism": None, "comment": "提交"}  # mechanism not sent: the standard contract
+                             # mechanism not sent: the standard contract
+                             "mechanism": None, "assessment_completed_on": None, "comment": "提交"}
     assessor_view = client.get(f"/api/v1/cases/{case['id']}", headers=auth(roles["assessor"])).json
     case = _act(client, roles["assessor"], assessor_view, "request_rectification", comment="请补充",
                 key_points=[assessor_view["key_points"][0]["id"]]).json

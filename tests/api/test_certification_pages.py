@@ -42,12 +42,12 @@ def users(db):
 
 
 def answered_case(db, enterprise, **decl) -> Case:
-    from xborder.cases import operations, presenters
+    from xborder.cases import keypoints, operations
 
     decl.setdefault("pi", 150_000)
     case = operations.create_case(enterprise, "认证页面测试", declaration(ENTERPRISE_USCC, **decl))
     operations.save_answers(enterprise, case, case.version, [
-        {"key_point": kp["id"], "answer": f"{kp['id']} 的回答"} for kp in presenters.key_point_status(case)])
+        {"key_point": kp["id"], "answer": f"{kp['id']} 的回答"} for kp in keypoints.key_point_status(case)])
     db.session.flush()
     return case
 
@@ -71,9 +71,9 @@ def test_a_certification_case_through_the_pages(app, db):
     assert case.status == "third_party_review" and case.mechanism == "certification"
 
     html = assessor.get(f"/cases/{case.id}/review").get_data(as_text=True)
-    from xborder.cases import presenters
+    from xborder.cases import keypoints
 
-    findings = {f"finding-{kp['id']}": "satisfied" for kp in presenters.key_point_status(case)}
+    findings = {f"finding-{kp['id']}": "satisfied" for kp in keypoints.key_point_status(case)}
     assert assessor.post(f"/cases/{case.id}/review", data={"csrf_token": csrf_token(html), "version": case.version,
                                                             **findings}).status_code == 302
     post_action(assessor, case, "sign_opinion")
@@ -103,10 +103,10 @@ def test_the_extension_check_from_the_case_page(app, db):
     case = answered_case(db, people["enterprise"], pi=0, important=True)
     workflow.transition(case, people["enterprise"], "submit", {"version": case.version,
                                                                "assessor_org_id": people["assessor"].organisation_id})
-    from xborder.cases import operations, presenters
+    from xborder.cases import keypoints, operations
 
     operations.save_review(people["assessor"], case, case.version, [
-        {"key_point": kp["id"], "finding": "satisfied"} for kp in presenters.key_point_status(case)])
+        {"key_point": kp["id"], "finding": "satisfied"} for kp in keypoints.key_point_status(case)])
     official = people["provincial_official"]
     for user, action, body in ((people["assessor"], "sign_opinion", {}),
                                (official, "forward_to_regulator", {"completeness_confirmed": True}),

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from cryptography import x509
 
 from tests.helpers.factories import declaration, make_uscc
+from tests.helpers.materials import attach_materials_db
 from xborder.dossiers import bundle, signing
 
 NOW = dt.datetime.now(dt.UTC)
@@ -232,6 +233,7 @@ def submitted_case(app):
         case = operations.create_case(user, "任务测试", declaration(uscc, pi=0, important=True, province="330000"))
         answers = [{"key_point": kp["id"], "answer": "已评估"} for kp in key_point_status(case)]
         operations.save_answers(user, case, case.version, answers)
+        attach_materials_db(case, user)  # a submission carries its filing materials (issue 16)
         workflow.transition(case, user, "submit", {"version": case.version, "assessor_org_id": assessor.id})
         db.session.commit()
         ids = {"case": case.id, "user": user.id, "orgs": (exporter.id, assessor.id)}

@@ -101,8 +101,11 @@ def test_layout_and_stage_contents(approved_bundle):
     data = approved_bundle
     contents = entries(data)
     stage_files = [{e["path"] for e in json.loads(contents[bundle.stage_paths(n)[0]])["files"]} for n in (1, 2, 3)]
+    # Stage 1 carries the filing materials themselves (issue 16), each at the path case.json gives it.
+    materials = {m["path"] for m in json.loads(contents["case.json"])["materials"]}
+    assert len(materials) == 5 and all(path.startswith("evidence/") for path in materials)
     assert stage_files[0] == {"case.json", "documents/01-数据出境安全评估申报书.docx",
-                              "documents/01-数据出境风险自评估报告.docx"}
+                              "documents/01-数据出境风险自评估报告.docx", *materials}
     assert stage_files[1] == stage_files[0] | {"records/02-assessor.json", "documents/02-第三方评估意见.docx",
                                                *bundle.stage_paths(1)}
     assert stage_files[2] == stage_files[1] | {"records/03-provincial.json", "documents/03-省级审查记录.docx",

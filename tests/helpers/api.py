@@ -8,6 +8,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from tests.helpers.factories import auth, declaration
+from tests.helpers.materials import attach_materials
 
 ENTERPRISE_USCC = "9131011552601815X1"
 ASSESSOR_USCC = "91320500131860916B"
@@ -15,6 +16,8 @@ ASSESSOR_USCC = "91320500131860916B"
 
 def act(client, token, case, action, **fields):
     """POST a transition of `case` (the version it was read at) with `fields`; returns the response."""
+    if action == "submit":
+        attach_materials(client, token, case["id"])  # a submission carries its filing materials (issue 16)
     return client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token),
                        json={"action": action, "version": case["version"], **fields})
 

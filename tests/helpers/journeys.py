@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.helpers.browser import shoot
+from xborder.cases.demo import specimen_pdf
 
 PASSWORD = "demo-password"
 
@@ -115,6 +116,14 @@ def self_assess(page: Page, case: int, tag: str) -> None:
 def submit(page: Page, case: int, tag: str) -> None:
     """Submit the case to the demo assessment body."""
     page.goto(f"/cases/{case}")
+    # The filing materials first, from the case page's form (issue 16): a scan of each one still missing.
+    for kind in [row.get_attribute("data-kind") for row in page.locator("#materials tr.missing").all()]:
+        page.select_option("#material-kind", kind)
+        page.set_input_files("#material-file", files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf",
+                                                       "buffer": specimen_pdf(kind)}])
+        page.click("#materials form button[type=submit]")
+        expect(page.locator(f"#materials tr.present[data-kind='{kind}']")).to_have_count(1)
+    expect(page.locator("#materials tr.missing")).to_have_count(0)
     shoot(page, f"{tag}-05-case-ready")
     page.select_option("#submit-assessor", label="演示数据安全评估中心")
     page.click("#action-submit button[type=submit]")

@@ -64,8 +64,11 @@ class People:
 
     def act(self, case, user, action: str, **body):
         """Take a workflow action through the workflow (to set a case up for a page under test)."""
+        from tests.helpers.materials import attach_materials_db
         from xborder.cases import workflow
 
+        if action == "submit":
+            attach_materials_db(case, user)  # a submission carries its filing materials (issue 16)
         workflow.transition(case, user, action, {"version": case.version, **body})
         self.db.session.flush()
         return case

@@ -7,6 +7,7 @@ import io
 
 import sqlalchemy as sa
 
+from tests.helpers.materials import attach_materials_db
 from tests.helpers.web import csrf_token, wizard_data
 from xborder.cases.models import Case
 
@@ -163,6 +164,7 @@ def test_submit_names_the_missing_answers_then_goes_to_the_chosen_assessor(peopl
     assert "以下评估重点尚未回答" in refused.get_data(as_text=True)
     assert case.status == "draft"
     answered = people.case(answered=True, title="已答完")
+    attach_materials_db(answered, people.enterprise_user)  # a submission carries its filing materials (issue 16)
     html = people.enterprise.get(f"/cases/{answered.id}").get_data(as_text=True)
     assert 'id="action-submit"' in html and "演示数据安全评估中心" in html
     done = people.enterprise.post(f"/cases/{answered.id}/actions", data={

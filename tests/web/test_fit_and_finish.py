@@ -113,10 +113,10 @@ def test_country_names_come_from_cldr_without_the_old_misspellings(app):
 
 
 def test_signing_with_a_not_satisfied_finding_asks_for_a_confirmation_and_decisions_have_no_default(people):
-    from xborder.cases import operations, presenters
+    from xborder.cases import keypoints, operations
 
     case = people.submitted()
-    points = [kp["id"] for kp in presenters.key_point_status(case)]
+    points = [kp["id"] for kp in keypoints.key_point_status(case)]
     reviews = [{"key_point": kp, "finding": "not_satisfied" if kp == points[0] else "satisfied"} for kp in points]
     operations.save_review(people.assessor_user, case, case.version, reviews)
     html = people.assessor.get(f"/cases/{case.id}").get_data(as_text=True)

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 
+import marshmallow as ma
 import sqlalchemy as sa
 from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from xborder.cases import evidence, extension, keypoints, operations, presenters, queries
+from xborder.cases import (
+    evidence,
+    extension,
+    keypoints,
+    material_uploads,
+    materials,
+    operations,
+    presenters,
+    queries,
+)
 from xborder.cases.models import DeclarationVersion, Evidence
 from xborder.cases.schemas import (
     AuditTrailSchema,
@@ -192,6 +202,70 @@ class EvidenceResource(MethodView):
 
         return send_file(io.BytesIO(row.data), mimetype=row.content_type, as_attachment=True,
                          download_name=row.filename, etag=row.sha256)
+
+
+class MaterialUploadSchema(ma.Schema):
+    """A filing material: its kind (forms/materials) beside the multipart `file`."""
+
+    kind = ma.fields.String(required=True, validate=ma.validate.Length(max=40))
+
+
+class MaterialItemSchema(ma.Schema):
+    """An attached filing material, without its bytes."""
+
+    id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True)
+    filename = ma.fields.String(required=True)
+    sha256 = ma.fields.String(required=True)
+    bytes = ma.fields.Integer(required=True)
+
+
+class MaterialRequiredSchema(ma.Schema):
+    """A material the case's pathway and mechanism require, and whether it is attached."""
+
+    kind = ma.fields.String(required=True)
+    title_zh = ma.fields.String(required=True)
+    title_en = ma.fields.String(required=True)
+    present = ma.fields.Boolean(required=True)
+
+
+class MaterialsSchema(ma.Schema):
+    """The filing materials of a case: required and attached."""
+
+    required = ma.fields.List(ma.fields.Nested(MaterialRequiredSchema), required=True)
+    items = ma.fields.List(ma.fields.Nested(MaterialItemSchema), required=True)
+
+
+@blp.route("/cases/<int:case_id>/materials")
+class MaterialsResource(MethodView):
+    """The filing materials (申报材料 / 备案材料) of the case."""
+
+    @token_required()
+    @blp.response(200, MaterialsSchema)
+    def get(self, case_id: int):
+        """The materials the case's mechanism requires (with `present`) and those attached."""
+        return materials.report(queries.get_case(api_user(), case_id))
+
+    @token_required("enterprise")
+    @blp.arguments(MaterialUploadSchema, location="form")
+    @blp.response(201, MaterialItemSchema, description="The stored material")
+    @blp.alt_response(413, description="Too large")
+    @blp.alt_response(422, description="Unknown kind, empty, or a type that is not accepted")
+    def post(self, form, case_id: int):
+        """Attach a material: multipart `kind` and `file`, while the exporter may edit the case."""
+        user = api_user()
+        case = queries.get_case(user, case_id)
+        upload = request.files.get("file")
+        if upload is None:
+            raise Unprocessable("No file", [field_error("file", "required", "Send the file as multipart field "
+                                                        "'file'", "请以 multipart 字段 file 上传文件")])
+        try:
+            data = upload.read(evidence.MAX_EVIDENCE_BYTES + 1)
+        finally:
+            upload.close()
+        row = material_uploads.add_material(user, case, form["kind"], upload.filename or "file", data)
+        commit()
+        return materials.item(row)
 
 
 @blp.route("/cases/<int:case_id>/audit")

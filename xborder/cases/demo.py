@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from xborder.accounts.models import User
-from xborder.cases import demo_answers, operations, workflow
+from xborder.cases import demo_answers, evidence, material_uploads, materials, operations, workflow
 from xborder.cases.keypoints import key_point_status
 from xborder.cases.models import Case
 from xborder.cases.models.status import CaseStatus
@@ -86,6 +86,40 @@ DEMO_CASES = (
 )
 
 
+def specimen_pdf(title: str) -> bytes:
+    """A one-page PDF saying it is a demo specimen of `title` (ASCII), so demo materials open in any viewer."""
+    text = title.encode("ascii", "replace").replace(b"(", b"[").replace(b")", b"]")
+    stream = b"BT /F1 14 Tf 72 760 Td (xborder demo specimen - not a real document) Tj 0 -24 Td (" + text + b") Tj ET"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def attach_demo_materials(case: Case, user: User) -> None:
+    """Give a demo case what a filing carries: a specimen of every material its mechanism requires and one evidence
+    file for its first key point, so the demo's first bundle is a complete one."""
+    present = {row.kind for row in materials.attached(case)}
+    for required in materials.requirements(case):
+        if required["kind"] not in present:
+            material_uploads.add_material(user, case, required["kind"], f"{required['title_zh']}.pdf",
+                                   specimen_pdf(f"{required['title_en']} - {case.reference}"))
+    points = key_point_status(case)
+    if points and all(row.get("key_point") is None for row in evidence.evidence_list(case)):
+        note = f"{case.title}：{points[0]['title_zh']} 的自评估工作记录（演示）。\n".encode()
+        evidence.add_evidence(user, case, "自评估工作记录.txt", note, points[0]["id"])
+
+
 def _take(case: Case, users: dict[str, User], who: str, what: str, body: dict) -> None:
     """One step of a demo case's history, through the operation the API calls for it."""
     user = users[who]
@@ -100,6 +134,7 @@ def _take(case: Case, users: dict[str, User], who: str, what: str, body: dict) -
     body = {k: v.format(year=today.year) if isinstance(v, str) else v for k, v in body.items()}
     if what == "submit":
         body["assessor_org_id"] = users["assessor"].organisation_id
+        attach_demo_materials(case, user)
     if what == "record_decision":
         body["decision_date"] = today.isoformat()
     workflow.transition(case, user, what, {**body, "version": case.version})

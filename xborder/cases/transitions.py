@@ -19,6 +19,7 @@ import marshmallow as ma
 from xborder.accounts.models import Organisation
 from xborder.cases.deadlines import deadline_start
 from xborder.cases.keypoints import key_point_status, unanswered
+from xborder.cases.materials import freshness_problems, latest_evidence_id, missing_at, record_completion
 from xborder.cases.models import ASSESSOR, ENTERPRISE, PROVINCIAL_OFFICIAL, Case
 from xborder.cases.models.status import AWAITING_CERTIFICATE, DECISIONS, LIVE, CaseStatus
 from xborder.core.errors import Unprocessable, field_error, flatten_marshmallow
@@ -282,6 +283,15 @@ ISSUED_ON = Field("issued_on", FieldKind.DATE, check=_past_date_check("issued_on
 NEW_VALID_UNTIL = Field("valid_until", FieldKind.DATE, check=_required_check(_new_valid_until))
 
 
+def _report_fresh(case: Case, body: dict, user) -> list[dict[str, str]]:
+    return freshness_problems(case, body)
+
+
+# The self-assessment / PIA completion date (forms/materials `freshness`); without it, the day the answers were last
+# saved stands for it.
+ASSESSMENT_COMPLETED_ON = Field("assessment_completed_on", FieldKind.DATE, check=_report_fresh)
+
+
 # --- Checks on the case (answerable before the request) and across fields ----------------------------------------
 
 def _pathway(*allowed: str) -> Check:
@@ -312,6 +322,8 @@ def _changed_since_request(case: Case, body: dict, user) -> list[dict[str, str]]
     if (case.answers_revision, case.declaration_revision) != (request.get("answers_revision"),
                                                               request.get("declaration_revision")):
         return []
+    if latest_evidence_id(case) != request.get("evidence_id"):
+        return []  # a file uploaded since (a material asked for) answers the request too
     return _error("answers", "unchanged", "Nothing changed since the request; change what was asked for first",
                   "自提出要求以来未作任何修改，请先按要求修改")
 
@@ -369,6 +381,15 @@ def _received_after_decision(case: Case, body: dict, user) -> list[dict[str, str
                   "The result cannot be received before the decision date", "收到评估结果的日期不能早于决定日期")
 
 
+def _materials(step: str) -> Check:
+    """The filing materials forms/materials requires by `step` are attached (the mechanism may be in the body)."""
+    @_reads_body
+    def check(case: Case, body: dict, user) -> list[dict[str, str]]:
+        return missing_at(case, step, body)
+    check.__name__ = f"_materials_{step}"
+    return check
+
+
 # --- Effects (run after every check passed, before the status changes) -------------------------------------------
 
 def _name_assessor(case: Case, body: dict, user) -> None:
@@ -380,7 +401,7 @@ def _open_request(name: str) -> Effect:
         case.workflow = {**case.workflow, "open_request": {
             "action": name, "comment": body["comment"], "key_points": body.get("key_points"),
             "answers_revision": case.answers_revision, "declaration_revision": case.declaration_revision,
-            "due_date": body.get("due_date")}}
+            "evidence_id": latest_evidence_id(case), "due_date": body.get("due_date")}}
     return effect
 
 
@@ -391,6 +412,10 @@ def _close_request(case: Case, body: dict, user) -> None:
     workflow["last_round"] = {**request, "resubmitted_answers_revision": case.answers_revision,
                               "resubmitted_declaration_revision": case.declaration_revision}
     case.workflow = workflow
+
+
+def _record_completion(case: Case, body: dict, user) -> None:
+    record_completion(case, body)
 
 
 def _hand_to_province(case: Case, body: dict, user) -> None:
@@ -491,8 +516,10 @@ class Action:
 
 ACTIONS: dict[str, Action] = {
     "record_exemption": Action(ENTERPRISE, (S.DRAFT,), S.EXEMPT_RECORDED, checks=(_pathway("exempt"),)),
-    "submit": Action(ENTERPRISE, (S.DRAFT,), S.THIRD_PARTY_REVIEW, (ASSESSOR_ORG, MECHANISM, comment()),
-                     (_not_exempt, _all_answered), (_name_assessor, _keep_mechanism)),
+    "submit": Action(ENTERPRISE, (S.DRAFT,), S.THIRD_PARTY_REVIEW,
+                     (ASSESSOR_ORG, MECHANISM, ASSESSMENT_COMPLETED_ON, comment()),
+                     (_not_exempt, _all_answered, _materials("submit")),
+                     (_record_completion, _name_assessor, _keep_mechanism)),
     "request_rectification": Action(ASSESSOR, (S.THIRD_PARTY_REVIEW,), S.RECTIFICATION,
                                     (comment(required=True), KEY_POINTS),
                                     effects=(_open_request("request_rectification"),)),
@@ -510,11 +537,12 @@ ACTIONS: dict[str, Action] = {
                                  (comment(required=True), DUE_DATE),
                                  effects=(_open_request("request_supplement"),), deadlines=("supplement",)),
     "forward_to_regulator": Action(PROVINCIAL_OFFICIAL, (S.PROVINCIAL_REVIEW,), S.SUBMITTED_TO_REGULATOR,
-                                   (COMPLETENESS_CONFIRMED, comment()), (_pathway("security_assessment"),),
+                                   (COMPLETENESS_CONFIRMED, comment()),
+                                   (_pathway("security_assessment"), _materials("forward_to_regulator")),
                                    deadlines=("regulator_acceptance",)),
     "record_filing": Action(PROVINCIAL_OFFICIAL, (S.PROVINCIAL_REVIEW,), S.FILED, (FILING_NUMBER, comment()),
                             (_pathway("standard_contract_or_certification"), _files_a_contract,
-                             _contract_date_known),
+                             _contract_date_known, _materials("record_filing")),
                             (_keep_filing_number,)),
     # The national CAC's written acceptance notice (sa-measures-2022 art 12): the 45 working days run from it.
     "record_acceptance": Action(PROVINCIAL_OFFICIAL, (S.SUBMITTED_TO_REGULATOR,), S.SUBMITTED_TO_REGULATOR,

@@ -302,6 +302,7 @@ FIELD_LABELS = {
     "certification_body": _l("Certification body"),
     "issued_on": _l("Date the certificate was issued"),
     "valid_until": _l("Valid until (after the extension)"),
+    "assessment_completed_on": _l("Date the self-assessment was completed"),
 }
 
 

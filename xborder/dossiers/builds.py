@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import tempfile
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +30,7 @@ def case_summary(case: Case) -> dict[str, Any]:
 
 
 # Bumped when what a bundle holds beside its signed stages changes, so builds made before are not served again.
-_BUNDLE_LAYOUT = "summary-from-signed-stages"
+_BUNDLE_LAYOUT = "summary-from-signed-stages+evidence"
 
 
 def build_key(case: Case) -> str | None:
@@ -101,12 +102,21 @@ def _progress(build: DossierBuild, progress: int, step: str) -> None:
     db.session.commit()  # its own small transaction, so waiting users see it
 
 
-def assemble(case: Case) -> bytes:
-    """The bundle's bytes for the case's current round of signed stages."""
+def write_assembled(case: Case, out) -> None:
+    """Write the bundle of the case's current round of signed stages into the binary file `out`, reading each
+    stored file only when it is written (evidence makes bundles large: the ZIP is not built in memory)."""
     chain = stages.chain_of(case.id)
     files, signed = stages.signed_material(chain)
-    return bundle.build_bundle(files, signed, pki.anchors_pem(), bundle.summary_from_files(files,
-                                                                                            stages.chain_slots(chain)))
+    bundle.write_bundle(out, files, signed, pki.anchors_pem(),
+                        bundle.summary_from_files(files, stages.chain_slots(chain)))
+
+
+def assemble(case: Case) -> bytes:
+    """The bundle's bytes for the case's current round of signed stages."""
+    with tempfile.TemporaryFile() as out:
+        write_assembled(case, out)
+        out.seek(0)
+        return out.read()
 
 
 def build_dossier(build_id: int) -> str | None:
@@ -121,12 +131,12 @@ def build_dossier(build_id: int) -> str | None:
         try:
             _progress(build, 10, "loading the signed stages")
             case = db.session.get(Case, build.case_id)
-            chain = stages.chain_of(case.id)
-            files, signed = stages.signed_material(chain)
             _progress(build, 60, "writing the archive")
-            summary = bundle.summary_from_files(files, stages.chain_slots(chain))
-            data = bundle.build_bundle(files, signed, pki.anchors_pem(), summary)
-            build.blob_sha256 = stages.store_blob(data)
+            with tempfile.TemporaryFile() as out:
+                write_assembled(case, out)
+                out.seek(0)
+                # The blob store keeps bytes in the database, so the finished ZIP is read once to store it.
+                build.blob_sha256 = stages.store_blob(out.read())
             build.status, build.progress, build.step, build.finished_at = "ready", 100, "ready", utcnow()
             db.session.commit()
             return build.blob_sha256

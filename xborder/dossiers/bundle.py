@@ -24,8 +24,8 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from typing import Any, BinaryIO
 
 from cryptography import x509
 
@@ -50,6 +50,59 @@ _UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f\\:]")
 
 class BundleError(ValueError):
     """The inputs cannot make a dossier that verifies; the message says which file or stage and why."""
+
+
+class LazyFiles(MutableMapping[str, bytes]):
+    """Dossier files whose bytes are loaded only when read, one at a time (evidence files may be large): each path
+    maps to the SHA-256 its bytes are stored under (content-addressed, so the address is the digest), and `load`
+    fetches them. Files set afterwards are held in memory like a dict's."""
+
+    def __init__(self, stored: Mapping[str, tuple[str, int]], load: Callable[[str], bytes]):
+        self._stored = dict(stored)  # path -> (sha256, size)
+        self._load = load
+        self._held: dict[str, bytes] = {}
+
+    def __getitem__(self, path: str) -> bytes:
+        if path in self._held:
+            return self._held[path]
+        return self._load(self._stored[path][0])
+
+    def __setitem__(self, path: str, data: bytes) -> None:
+        self._stored.pop(path, None)
+        self._held[path] = data
+
+    def __delitem__(self, path: str) -> None:
+        if self._held.pop(path, None) is None:
+            del self._stored[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._stored, *self._held])
+
+    def __len__(self) -> int:
+        return len(self._stored) + len(self._held)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._stored or path in self._held
+
+    def copy(self) -> LazyFiles:
+        """A copy sharing the loader; files set on it do not reach this one."""
+        other = LazyFiles(self._stored, self._load)
+        other._held = dict(self._held)
+        return other
+
+    def digest(self, path: str) -> tuple[str, int]:
+        """The SHA-256 and size of a file, without loading a stored one."""
+        if path in self._held:
+            return sha256_hex(self._held[path]), len(self._held[path])
+        return self._stored[path]
+
+
+def digest_of(files: Mapping[str, bytes], path: str) -> tuple[str, int]:
+    """The SHA-256 and size of one file of `files` (a stored file of `LazyFiles` is not loaded)."""
+    if isinstance(files, LazyFiles):
+        return files.digest(path)
+    data = files[path]
+    return sha256_hex(data), len(data)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -146,7 +199,11 @@ def is_reserved(path: str) -> bool:
 
 def file_entries(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
     """The `files` list of a manifest: path, SHA-256 and size of each file, sorted by path."""
-    return [{"path": path, "sha256": sha256_hex(files[path]), "bytes": len(files[path])} for path in sorted(files)]
+    entries = []
+    for path in sorted(files):
+        digest, size = digest_of(files, path)
+        entries.append({"path": path, "sha256": digest, "bytes": size})
+    return entries
 
 
 def format_time(value: dt.datetime) -> str:
@@ -238,14 +295,13 @@ def stage_slots(stages: Sequence[tuple[bytes, bytes]]) -> list[tuple[int, int]]:
 
 def _check_files_kept(stage: int, listed: list[dict[str, Any]], files: Mapping[str, bytes]) -> None:
     for entry in listed:
-        data = files.get(entry["path"])
-        if data is None or sha256_hex(data) != entry["sha256"]:
+        if entry["path"] not in files or digest_of(files, entry["path"])[0] != entry["sha256"]:
             raise BundleError(f"{entry['path']} was signed at stage {stage} and is now missing or changed")
 
 
 def with_stage_files(files: Mapping[str, bytes], stages: Sequence[tuple[bytes, bytes]]) -> dict[str, bytes]:
     """The content files plus the manifest and signature of each given stage, under their bundle paths."""
-    combined = dict(files)
+    combined = files.copy() if isinstance(files, LazyFiles) else dict(files)
     for slot, (manifest, signature) in zip(stage_slots(stages), stages, strict=True):
         manifest_path, signature_path = stage_paths(*slot)
         combined[manifest_path] = manifest
@@ -302,6 +358,22 @@ def build_bundle(
     crl_pem: bytes | None = None,
 ) -> bytes:
     """Write the dossier ZIP: content files, stage manifests and signatures, the anchors and the manifest.json index."""
+    out = io.BytesIO()
+    write_bundle(out, files, stages, ca_pem, case_summary, crl_pem=crl_pem)
+    return out.getvalue()
+
+
+def write_bundle(
+    out: BinaryIO,
+    files: Mapping[str, bytes],
+    stages: Sequence[tuple[bytes, bytes]],
+    ca_pem: bytes,
+    case_summary: Mapping[str, Any],
+    *,
+    crl_pem: bytes | None = None,
+) -> None:
+    """`build_bundle` into a file: with `LazyFiles`, each file is read once when written, so the ZIP is never held in
+    memory whole (evidence files make bundles large)."""
     for path in files:
         if problem := path_problem(path):
             raise BundleError(f"{path!r}: {problem}")
@@ -314,7 +386,7 @@ def build_bundle(
     if crl_pem is not None:
         entries[CRL_PATH] = crl_pem
     entries[MANIFEST] = manifest_index(entries, parsed, case_summary)
-    return write_zip(entries)
+    write_zip_to(out, entries)
 
 
 def manifest_index(
@@ -324,7 +396,7 @@ def manifest_index(
     return canonical_json({
         "format": FORMAT,
         "case": dict(case_summary),
-        "files": file_entries({path: data for path, data in entries.items() if path != MANIFEST}),
+        "files": [entry for entry in file_entries(entries) if entry["path"] != MANIFEST],
         "stages": [
             {
                 "stage": slot[0],
@@ -343,6 +415,12 @@ def manifest_index(
 def write_zip(entries: Mapping[str, bytes]) -> bytes:
     """A reproducible ZIP: sorted entries, fixed timestamps and permissions, stored uncompressed."""
     out = io.BytesIO()
+    write_zip_to(out, entries)
+    return out.getvalue()
+
+
+def write_zip_to(out: BinaryIO, entries: Mapping[str, bytes]) -> None:
+    """`write_zip` into a file, reading each entry only when it is written."""
     # Stored, not deflated: deflate output may differ between zlib builds (zlib-ng, …), which would change the
     # content address of the same dossier; the .docx inside are already compressed.
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -352,4 +430,3 @@ def write_zip(entries: Mapping[str, bytes]) -> bytes:
             info.create_system = 3
             info.external_attr = 0o100644 << 16
             archive.writestr(info, entries[path])
-    return out.getvalue()

@@ -17,14 +17,17 @@ official's page show as a stale sign-off.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from xborder.cases import materials
 from xborder.cases.evidence import evidence_list
 from xborder.cases.keypoints import key_point_status
+from xborder.cases.models import Evidence
 from xborder.cases.models.status import CaseStatus
 from xborder.core import audit
 from xborder.core.timeutil import utcnow
@@ -101,10 +104,29 @@ def revision_report(case_id: int) -> dict[str, Any]:
     return {"newest": newest, "stages": stages, "stale": stale}
 
 
-def signed_material(stages: list[Stage]) -> tuple[dict[str, bytes], list[tuple[bytes, bytes]]]:
-    """The content files the stages added and each stage's (manifest, signature), as bundle.py takes them."""
-    files = {f.path: blob(f.sha256) for stage in stages for f in stage.files}
+def signed_material(stages: list[Stage]) -> tuple[bundle.LazyFiles, list[tuple[bytes, bytes]]]:
+    """The content files the stages added (loaded only when read: evidence files may be large) and each stage's
+    (manifest, signature), as bundle.py takes them."""
+    files = bundle.LazyFiles({f.path: (f.sha256, f.size) for stage in stages for f in stage.files}, blob)
     return files, [(blob(s.manifest_sha256), blob(s.signature_sha256)) for s in stages]
+
+
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:]")
+
+
+def evidence_path(row: Evidence) -> str:
+    """Where an evidence file (or filing material) sits in the bundle: evidence/<id>-<its name>, the name made safe
+    for a ZIP path (no slash, backslash, colon or control character; not `.` or `..`) and kept short."""
+    name = _UNSAFE_NAME.sub("_", row.filename).strip() or "file"
+    name = "_" + name if name in (".", "..") else name
+    return f"evidence/{row.id:06d}-{name[-120:]}"
+
+
+def new_evidence(case, files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The case's evidence files no earlier stage of the chain included (dossier.md: each is listed in the stage
+    that first included it), read one at a time."""
+    rows = db.session.scalars(sa.select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id))
+    return {evidence_path(row): row.data for row in rows if evidence_path(row) not in files}
 
 
 def _party(org) -> dict[str, str] | None:
@@ -125,6 +147,9 @@ def case_record(case) -> dict[str, Any]:
         "key_points": [{k: p[k] for k in ("id", "title_zh", "title_en")} for p in key_point_status(case)],
         "risk": case.risk,
         "evidence": [{k: e[k] for k in ("filename", "sha256", "size", "key_point")} for e in evidence_list(case)],
+        # The filing materials and where each file is in the bundle; when the self-assessment was completed.
+        "materials": [{**materials.item(row), "path": evidence_path(row)} for row in materials.attached(case)],
+        "assessment_completed_on": (case.workflow or {}).get("assessment_completed_on"),
     }
 
 
@@ -190,7 +215,8 @@ def sign_stage(case, stage: int, action: str, body: Mapping[str, Any], user, *, 
     languages = ("zh", "en") if str(getattr(user, "locale", "")).startswith("en") else ("zh",)
     added = {_record_path(stage, number): bundle.canonical_json(record),
              **{bundle.revision_path(path, number): data
-                for path, data in documents.render_stage(stage, snapshot, languages).items()}}
+                for path, data in documents.render_stage(stage, snapshot, languages).items()},
+             **new_evidence(case, files)}
     files.update(added)
     signer = pki.signer_for(user.organisation)
     manifest = bundle.next_stage_manifest(

@@ -20,6 +20,8 @@ class Evidence(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     key_point: Mapped[Optional[str]] = mapped_column(sa.String(20))  # noqa: UP045
+    # A filing material's kind (forms/materials), None for other evidence: cases/materials.py.
+    kind: Mapped[Optional[str]] = mapped_column(sa.String(40))  # noqa: UP045
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int]
