@@ -8,15 +8,11 @@ import datetime as dt
 
 import pytest
 
+from tests.helpers.api import act
 from tests.helpers.factories import auth, declaration
 from xborder.core.timeutil import china_today
 
 ENTERPRISE_USCC = "9131011552601815X1"
-
-
-def act(client, token, case, action, **fields):
-    return client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token),
-                       json={"action": action, "version": case["version"], **fields})
 
 
 def get(client, token, case):

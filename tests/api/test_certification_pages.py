@@ -11,6 +11,7 @@ import re
 import sqlalchemy as sa
 
 from tests.helpers.factories import declaration
+from tests.helpers.materials import attach_materials_db
 from xborder.cases.deadlines import open_deadlines
 from xborder.cases.models import Case
 from xborder.core.timeutil import china_today
@@ -52,7 +53,17 @@ def answered_case(db, enterprise, **decl) -> Case:
     return case
 
 
+def case_owner(case: Case):
+    """The demo enterprise's user who declared the case."""
+    from xborder.accounts.models import User
+    from xborder.extensions import db
+
+    return db.session.scalar(sa.select(User).where(User.organisation_id == case.exporter_id))
+
+
 def post_action(client, case: Case, action: str, **fields):
+    if action == "submit":
+        attach_materials_db(case, case_owner(case))  # a submission carries its filing materials (issue 16)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert f'id="action-{action}"' in html, action
     return client.post(f"/cases/{case.id}/actions", data={
@@ -101,6 +112,7 @@ def test_the_extension_check_from_the_case_page(app, db):
     people = users(db)
     enterprise = sign_in(app, "enterprise@demo.xborder")
     case = answered_case(db, people["enterprise"], pi=0, important=True)
+    attach_materials_db(case, people["enterprise"])  # a submission carries its filing materials (issue 16)
     workflow.transition(case, people["enterprise"], "submit", {"version": case.version,
                                                                "assessor_org_id": people["assessor"].organisation_id})
     from xborder.cases import keypoints, operations

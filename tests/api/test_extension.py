@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers.api import act
 from tests.helpers.factories import auth, declaration
 from xborder.cases.models import Case
 from xborder.core.timeutil import china_today
@@ -19,11 +20,6 @@ PASSING = {"purpose_scope_unchanged": True, "processor_recipient_unchanged": Tru
            "persons_next_3_years": 120, "persons_approved_past_3_years": 100,
            "important_data_next_3_years": None, "important_data_approved_past_3_years": None,
            "legal_documents_six_clauses": True, "no_major_incident": True}
-
-
-def act(client, token, case, action, **fields):
-    return client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token),
-                       json={"action": action, "version": case["version"], **fields})
 
 
 def get(client, token, case):

@@ -94,7 +94,8 @@ def test_get_lists_the_required_materials_and_post_attaches_one(client, roles, d
     assert listed.json["items"] == [] and not any(r["present"] for r in listed.json["required"])
     first = listed.json["required"][0]
     assert first["title_zh"].startswith("统一社会信用代码证件") and set(first) == {"kind", "title_zh", "title_en",
-                                                                                 "present"}
+                                                                                 "present", "routes"}
+    assert first["routes"] == ["security_assessment"]
 
     data = specimen_pdf("uscc")
     added = _upload(client, roles["enterprise"], case["id"], "uscc_copy", data, "营业执照.pdf")
@@ -113,8 +114,13 @@ def test_get_lists_the_required_materials_and_post_attaches_one(client, roles, d
 
 def test_the_standard_contract_band_lists_the_contract_and_certification_its_own(client, roles, db):
     case = _answered(client, roles, pi=150_000)
-    assert [r["kind"] for r in _get(client, roles["enterprise"], case["id"]).json["required"]] == SC_KINDS
+    # Before the route is chosen at submit, both routes' materials are listed, each with the routes that file it.
+    listed = _get(client, roles["enterprise"], case["id"]).json["required"]
+    assert [r["kind"] for r in listed] == [*SC_KINDS, "certification_entrustment"]
+    assert {r["kind"]: r["routes"] for r in listed}["uscc_copy"] == ["standard_contract", "certification"]
+    assert {r["kind"]: r["routes"] for r in listed}["certification_entrustment"] == ["certification"]
     row = db.session.get(Case, case["id"])
+    assert [r["kind"] for r in materials.requirements(row, {"mechanism": "standard_contract"})] == SC_KINDS
     assert [r["kind"] for r in materials.requirements(row, {"mechanism": "certification"})] == [
         "uscc_copy", "certification_entrustment"]
 
@@ -192,7 +198,7 @@ def test_submit_is_refused_at_each_missing_material_and_changes_nothing(client, 
 
 
 def test_record_filing_waits_for_the_signed_contract(client, roles, db):
-    case = _answered(client, roles, pi=150_000)
+    case = _answered(client, roles, pi=150_000, contract_effective_date="2025-07-01")  # the filing needs its day
     for kind in SC_KINDS[:-1]:
         assert _upload(client, roles["enterprise"], case["id"], kind).status_code == 201
     case = _to_province(client, roles, case)  # submit needs all but the contract, which comes before filing

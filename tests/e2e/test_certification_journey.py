@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e import journeys
+from tests.helpers import journeys
 from tests.helpers.browser import shoot
 
 ENTERPRISE, ASSESSOR = "enterprise@demo.xborder", "assessor@demo.xborder"
@@ -18,6 +18,7 @@ def test_declare_submit_for_certification_sign_and_record_the_certificate(page):
     case = journeys.declare(page, "zh", tag)
     journeys.self_assess(page, case, tag)
     page.goto(f"/cases/{case}")
+    journeys.attach_materials(page)
     page.select_option("#submit-assessor", label="演示数据安全评估中心")
     page.select_option("#mechanism-submit", "certification")
     page.click("#action-submit button[type=submit]")

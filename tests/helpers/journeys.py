@@ -113,10 +113,8 @@ def self_assess(page: Page, case: int, tag: str) -> None:
     expect(page.locator("nav.kpnav li.todo")).to_have_count(0)
 
 
-def submit(page: Page, case: int, tag: str) -> None:
-    """Submit the case to the demo assessment body."""
-    page.goto(f"/cases/{case}")
-    # The filing materials first, from the case page's form (issue 16): a scan of each one still missing.
+def attach_materials(page: Page) -> None:
+    """On the case page: the filing materials, from its form (issue 16), a scan of each one still missing."""
     for kind in [row.get_attribute("data-kind") for row in page.locator("#materials tr.missing").all()]:
         page.select_option("#material-kind", kind)
         page.set_input_files("#material-file", files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf",
@@ -124,6 +122,12 @@ def submit(page: Page, case: int, tag: str) -> None:
         page.click("#materials form button[type=submit]")
         expect(page.locator(f"#materials tr.present[data-kind='{kind}']")).to_have_count(1)
     expect(page.locator("#materials tr.missing")).to_have_count(0)
+
+
+def submit(page: Page, case: int, tag: str) -> None:
+    """Submit the case to the demo assessment body."""
+    page.goto(f"/cases/{case}")
+    attach_materials(page)
     shoot(page, f"{tag}-05-case-ready")
     page.select_option("#submit-assessor", label="演示数据安全评估中心")
     page.click("#action-submit button[type=submit]")

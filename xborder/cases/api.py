@@ -227,6 +227,9 @@ class MaterialRequiredSchema(ma.Schema):
     title_zh = ma.fields.String(required=True)
     title_en = ma.fields.String(required=True)
     present = ma.fields.Boolean(required=True)
+    routes = ma.fields.List(ma.fields.String(), required=True, metadata={
+        "description": "The routes that file it: before the standard-contract band's route is chosen at submit, both "
+                       "routes' materials are listed, each with its routes; afterwards, the chosen route's"})
 
 
 class MaterialsSchema(ma.Schema):

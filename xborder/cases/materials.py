@@ -50,14 +50,29 @@ def mechanism_of(case: Case, body: Mapping[str, Any] | None = None) -> str | Non
     return chosen if chosen in ("standard_contract", "certification") else "standard_contract"
 
 
-def requirements(case: Case, body: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The materials the case's mechanism files, with their titles, step, basis and whether provisional."""
+def _undecided_band(case: Case, body: Mapping[str, Any] | None) -> bool:
+    # A draft of the standard-contract band whose route is still to be chosen at submit (workflow.md).
+    chosen = (body or {}).get("mechanism") or getattr(case, "mechanism", None) or (case.workflow or {}).get("mechanism")
+    return case.pathway == BAND and case.status == "draft" and not chosen
+
+
+def requirements(case: Case, body: Mapping[str, Any] | None = None, *, preview: bool = True) -> list[dict[str, Any]]:
+    """The materials the case's mechanism files, with their titles, step, basis and whether provisional. Before the
+    route of the standard-contract band is chosen, both routes' materials, each with the `routes` that file it, so
+    the enterprise can prepare for the route it will choose (`submit` checks only the chosen route's)."""
     doc = _rules_for(case)
     titles = {k["id"]: k for k in doc["kinds"]}
-    mechanism = mechanism_of(case, body)
-    return [{"kind": r["kind"], "title_zh": titles[r["kind"]]["zh"], "title_en": titles[r["kind"]]["en"],
-             "required_at": r["required_at"], "provisional": bool(r.get("provisional")),
-             "legal_basis": r["legal_basis"]} for r in (doc["mechanisms"].get(mechanism) or [] if mechanism else [])]
+    routes = (["standard_contract", "certification"] if preview and _undecided_band(case, body)
+              else [m] if (m := mechanism_of(case, body)) else [])
+    found: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        for r in doc["mechanisms"].get(route) or []:
+            entry = found.setdefault(r["kind"], {
+                "kind": r["kind"], "title_zh": titles[r["kind"]]["zh"], "title_en": titles[r["kind"]]["en"],
+                "required_at": r["required_at"], "provisional": bool(r.get("provisional")),
+                "legal_basis": r["legal_basis"], "routes": []})
+            entry["routes"].append(route)
+    return list(found.values())
 
 
 def known_kinds(case: Case) -> dict[str, dict[str, str]]:
@@ -81,7 +96,7 @@ def report(case: Case) -> dict[str, Any]:
     rows = attached(case)
     present = {row.kind for row in rows}
     required = [{"kind": r["kind"], "title_zh": r["title_zh"], "title_en": r["title_en"],
-                 "present": r["kind"] in present} for r in requirements(case)]
+                 "present": r["kind"] in present, "routes": r["routes"]} for r in requirements(case)]
     return {"required": required, "items": [item(row) for row in rows]}
 
 
@@ -90,7 +105,7 @@ def missing_at(case: Case, step: str, body: Mapping[str, Any] | None = None) -> 
     present = {row.kind for row in attached(case)}
     return [field_error(f"materials/{r['kind']}", "missing", f"Attach the material: {r['title_en']}",
                         f"请上传申报材料：{r['title_zh']}")
-            for r in requirements(case, body)
+            for r in requirements(case, body, preview=False)
             if r["required_at"] in ("submit", step) and r["kind"] not in present]
 
 
