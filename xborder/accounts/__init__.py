@@ -12,11 +12,14 @@ if TYPE_CHECKING:
 def init_app(app: Flask, api: Api) -> None:
     """Register the accounts' API and pages, and tell authentication how to find a user and a token."""
     from xborder.accounts import api as accounts_api
-    from xborder.accounts import models, operations, views  # noqa: F401  (models: for migrations and queries)
+
+    # models, records: for migrations and queries; onboarding_views: its pages are routes on views.bp
+    from xborder.accounts import models, onboarding_api, onboarding_views, operations, records, views  # noqa: F401
     from xborder.core import auth
     from xborder.extensions import login_manager
 
     auth.init_app(app, load_user=operations.load_session_user, find_token=operations.find_token)
     login_manager.login_view = "accounts.login"
     api.register_blueprint(accounts_api.blp)
+    api.register_blueprint(onboarding_api.blp)
     app.register_blueprint(views.bp)
