@@ -180,9 +180,7 @@ def _accounts_write(write) -> Any:
     app = create_app()
     with app.app_context():
         try:
-            from flask_migrate import upgrade
-
-            upgrade(revision="heads")  # the bootstrap is the first thing run on a fresh database
+            _migrate_quietly()  # the bootstrap is the first thing run on a fresh database
             result = write()
             db.session.commit()
             return result
@@ -194,6 +192,24 @@ def _accounts_write(write) -> Any:
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def _migrate_quietly() -> None:
+    """Bring the schema to its heads; Alembic's progress log is shown only if that fails (stderr carries the
+    command's problem+json, which callers parse)."""
+    import contextlib
+    import io
+
+    from flask_migrate import upgrade
+
+    log = io.StringIO()
+    try:
+        # Alembic's env.py configures logging during the upgrade, so its handler writes to this stream.
+        with contextlib.redirect_stderr(log):
+            upgrade(revision="heads")
+    except Exception:
+        click.echo(log.getvalue(), err=True)
+        raise
 
 
 @main.group()

@@ -204,7 +204,7 @@ def _tell(user: User, kind: str, text: tuple[str, str]) -> None:
     """A notification for one user (mailed by the notifications outbox when SMTP is set up)."""
     from xborder.notifications.models import Notification
 
-    db.session.add(Notification(user=None, user_id=user.id, kind=kind, text_zh=text[0], text_en=text[1]))
+    db.session.add(Notification(user_id=user.id, kind=kind, text_zh=text[0], text_en=text[1]))
     db.session.flush()
 
 

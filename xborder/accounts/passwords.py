@@ -19,7 +19,7 @@ def password_errors(password: str, path: str, *, hints: tuple[str, ...] = ()) ->
     if len(password) < MIN_LENGTH:
         return [field_error(path, "too_short", f"Use at least {MIN_LENGTH} characters",
                             f"密码至少需要 {MIN_LENGTH} 个字符")]
-    words = [w for hint in hints for w in hint.replace("@", " ").replace(".", " ").split() if w]
+    words = [*hints, *(w for hint in hints for w in hint.replace("@", " ").replace(".", " ").split() if w)]
     result = zxcvbn(password[:_SCORED_PREFIX], user_inputs=words)
     if result["score"] < MIN_SCORE:
         return [field_error(path, "weak", "This password is easy to guess: avoid words, names, dates, keyboard "
