@@ -20,11 +20,13 @@ class LogoutForm(FlaskForm):
     """An empty form: logging out is a POST with a CSRF token."""
 
 
+KIND_CHOICES = (("enterprise", _l("Enterprise (data exporter)")), ("assessor", _l("Third-party assessment body")))
+
+
 class RegistrationForm(FlaskForm):
     """An enterprise's or assessment body's application (the public registration page)."""
 
-    kind = SelectField(_l("Organisation type"), choices=[("enterprise", _l("Enterprise (data exporter)")),
-                                                        ("assessor", _l("Third-party assessment body"))])
+    kind = SelectField(_l("Organisation type"))  # choices set per request (see KIND_CHOICES)
     org_name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     uscc = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(max=18)])
     province = SelectField(_l("Province"), validators=[DataRequired()])

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from xborder.accounts import mfa, onboarding, resets
 from xborder.accounts.forms import (
+    KIND_CHOICES,
     DecisionForm,
     ForgotForm,
     PasswordChangeForm,
@@ -46,6 +47,7 @@ def _province_choices() -> list[tuple[str, str]]:
 def register():
     """The public registration form of enterprises and assessment bodies."""
     form = RegistrationForm()
+    form.kind.choices = list(KIND_CHOICES)
     form.province.choices = _province_choices()
     errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
