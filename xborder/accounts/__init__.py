@@ -11,10 +11,17 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask, api: Api) -> None:
     """Register the accounts' API and pages, and tell authentication how to find a user and a token."""
+    # models, records: for migrations and queries; admin_views, onboarding_views: their pages are routes on views.bp
+    from xborder.accounts import (  # noqa: F401
+        admin_views,
+        models,
+        onboarding_api,
+        onboarding_views,
+        operations,
+        records,
+        views,
+    )
     from xborder.accounts import api as accounts_api
-
-    # models, records: for migrations and queries; onboarding_views: its pages are routes on views.bp
-    from xborder.accounts import models, onboarding_api, onboarding_views, operations, records, views  # noqa: F401
     from xborder.core import auth
     from xborder.extensions import login_manager
 

@@ -10,6 +10,7 @@ from xborder.accounts import mfa, operations
 from xborder.accounts.models import Organisation, OrganisationKind, Role
 from xborder.accounts.passwords import password_errors
 from xborder.accounts.schemas import (
+    EmptySchema,
     MeSchema,
     OrganisationQuerySchema,
     OrganisationSchema,
@@ -64,9 +65,10 @@ class LogoutResource(MethodView):
     """Signing out of the API."""
 
     @token_required()
+    @blp.arguments(EmptySchema, required=False)
     @blp.response(204)
     @blp.alt_response(401, description="No valid token")
-    def post(self):
+    def post(self, _body):
         """Revoke the token used for this request (as `DELETE /auth/token`)."""
         operations.revoke_token(api_token())
         commit()

@@ -11,6 +11,7 @@ from xborder.accounts import mfa, onboarding, resets
 from xborder.accounts.records import Registration
 from xborder.accounts.schemas import (
     DecisionSchema,
+    EmptySchema,
     OtpSchema,
     PasswordResetRequestSchema,
     PasswordResetSchema,
@@ -19,6 +20,7 @@ from xborder.accounts.schemas import (
     RegistrationQuerySchema,
     RegistrationRequestSchema,
     RegistrationSchema,
+    ResetRequestedSchema,
     TotpEnrolmentSchema,
 )
 from xborder.core.auth import api_user, token_required
@@ -118,10 +120,11 @@ class TotpResource(MethodView):
     """Enrolling a TOTP authenticator."""
 
     @token_required()
+    @blp.arguments(EmptySchema, required=False)
     @blp.response(200, TotpEnrolmentSchema)
     @blp.alt_response(401, description="No valid token")
     @blp.alt_response(409, description="An authenticator is on already")
-    def post(self):
+    def post(self, _body):
         """A fresh secret and its otpauth URI, to confirm with `POST /auth/totp/confirm`."""
         secret, uri = mfa.begin(api_user())
         commit()
@@ -157,7 +160,7 @@ class PasswordResetRequestResource(MethodView):
     @blp.doc(security=[])
     @sign_in_limited
     @blp.arguments(PasswordResetRequestSchema)
-    @blp.response(202)
+    @blp.response(202, ResetRequestedSchema)
     @blp.alt_response(429, description="Too many requests; see Retry-After")
     def post(self, body):
         """Send a reset link if the address belongs to an active user; the answer is the same either way."""
@@ -165,6 +168,7 @@ class PasswordResetRequestResource(MethodView):
         commit()
         if sent:
             _mail()
+        return {"detail": "If an account uses this address, a reset link is on its way."}
 
 
 def _reset_link(secret: str) -> str:

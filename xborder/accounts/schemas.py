@@ -154,3 +154,13 @@ class PasswordResetSchema(ma.Schema):
 
     token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     new_password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=1, max=1024))
+
+
+class EmptySchema(ma.Schema):
+    """No fields: the request needs no body (an empty JSON object is accepted)."""
+
+
+class ResetRequestedSchema(ma.Schema):
+    """The answer to a reset request: the same whether the address exists."""
+
+    detail = ma.fields.String(required=True)
