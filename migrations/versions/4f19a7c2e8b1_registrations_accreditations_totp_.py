@@ -1,4 +1,4 @@
-"""registrations (with approval), accreditations, TOTP authenticators, password-reset links, the accounts audit chain
+"""registrations (with approval), accreditations, TOTP authenticators, password-reset links, the accounts audit chain, organisation administrators and invitations
 
 Revision ID: 4f19a7c2e8b1
 Revises: d1e2f3a4b5c6
@@ -95,8 +95,45 @@ def upgrade():
     sa.UniqueConstraint('user_id', name=op.f('uq_user_totp_user_id'))
     )
 
+    op.create_table('invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('role', sa.String(length=30), nullable=False),
+    sa.Column('invited_by_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['invited_by_id'], ['users.id'], name=op.f('fk_invitations_invited_by_id_users')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_invitations_organisation_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_invitations_token_hash'))
+    )
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invitations_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('organisation_admins',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_organisation_admins_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_organisation_admins_user_id_users')),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_organisation_admins'))
+    )
+    with op.batch_alter_table('organisation_admins', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_organisation_admins_organisation_id'), ['organisation_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('organisation_admins', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_organisation_admins_organisation_id'))
+
+    op.drop_table('organisation_admins')
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invitations_organisation_id'))
+
+    op.drop_table('invitations')
+
     op.drop_table('user_totp')
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registrations_uscc'))

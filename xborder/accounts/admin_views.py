@@ -87,3 +87,78 @@ def admin_user_action(user_id: int, what: str):
         db.session.commit()
         flash(_("Done."), "success")
     return redirect(url_for("accounts.admin_users", q=request.args.get("q", "")))
+
+
+@bp.route("/organisation/people", methods=["GET", "POST"])
+@login_required
+def people():
+    """The organisation's administrator: colleagues, invitations (the link shown once) and deactivation."""
+    from xborder.accounts import people as ops
+    from xborder.accounts.forms import InviteForm
+    from xborder.core.errors import ApiError
+    from xborder.web.helpers import attempt, error_messages
+
+    if not ops.is_org_admin(current_user):
+        abort(403)
+    form, link = InviteForm(), None
+    if form.validate_on_submit():
+        try:
+            with attempt():
+                row = ops.invite(current_user, form.email.data or "",
+                                 lambda secret: url_for("accounts.accept_invitation", token=secret, _external=True))
+            link = row.link
+            db.session.commit()
+        except ApiError as exc:
+            for message in error_messages(exc):
+                flash(message, "error")
+    return render_template("accounts/people.html", users=ops.colleagues(current_user), form=form, link=link,
+                           action_form=FlaskForm())
+
+
+@bp.route("/organisation/people/<int:user_id>/deactivate", methods=["POST"])
+@login_required
+def deactivate_colleague(user_id: int):
+    """Deactivate a colleague (not the last administrator)."""
+    from xborder.accounts import people as ops
+    from xborder.core.errors import ApiError
+    from xborder.web.helpers import attempt, error_messages
+
+    if not ops.is_org_admin(current_user):
+        abort(403)
+    if FlaskForm().validate_on_submit():
+        try:
+            with attempt():
+                ops.deactivate_colleague(current_user, user_id)
+            db.session.commit()
+            flash(_("Done."), "success")
+        except ApiError as exc:
+            for message in error_messages(exc):
+                flash(message, "error")
+    if not current_user.is_authenticated or not current_user.active:
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.people"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Join an organisation through an invitation link: name and password; the link works once."""
+    from xborder.accounts import people as ops
+    from xborder.accounts.forms import AcceptInvitationForm
+    from xborder.core.errors import ApiError, NotFound
+    from xborder.web.helpers import attempt, field_errors
+
+    try:
+        row = ops.invitation(token)
+    except NotFound:
+        return render_template("accounts/invitation.html", row=None, form=None, errors={}), 404
+    form, errors = AcceptInvitationForm(), {}
+    if form.validate_on_submit():
+        try:
+            with attempt():
+                ops.accept(token, form.name.data or "", form.password.data or "")
+            db.session.commit()
+            flash(_("Welcome. Sign in with your e-mail address and the new password."), "success")
+            return redirect(url_for("accounts.login"))
+        except ApiError as exc:
+            errors = field_errors(exc)
+    return render_template("accounts/invitation.html", row=row, form=form, errors=errors)

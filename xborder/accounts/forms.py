@@ -66,3 +66,16 @@ class ResetForm(FlaskForm):
     """The new password, set through a reset link."""
 
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class InviteForm(FlaskForm):
+    """A colleague's e-mail address to invite."""
+
+    email = EmailField(_l("Colleague's email"), validators=[DataRequired(), Length(max=254)])
+
+
+class AcceptInvitationForm(FlaskForm):
+    """Joining through an invitation: one's name and a password."""
+
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])

@@ -180,6 +180,9 @@ def approve(row: Registration, user, comment: str | None = None) -> User:
     row.status, row.decided_at, row.decided_by_id = RegistrationStatus.approved, utcnow(), user.id
     row.comment, row.organisation_id = comment, org.id
     db.session.flush()
+    from xborder.accounts.people import make_org_admin
+
+    make_org_admin(person)  # the applicant administers the organisation's people from now on
     audit("registration_approved", {"registration_id": row.id, "organisation_id": org.id, "user_id": person.id,
                                     "comment": comment}, user)
     _tell(person, "registration_approved",

@@ -164,3 +164,40 @@ def verify_accounts_chain() -> tuple[bool, int]:
             return False, len(entries)
         prev = entry.hash
     return True, len(entries)
+
+
+class OrganisationAdmin(db.Model):
+    """A user who administers their own organisation's people: invites colleagues and deactivates them."""
+
+    __tablename__ = "organisation_admins"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+
+
+class Invitation(db.Model):
+    """An invitation to join an organisation: a link whose secret is stored as SHA-256, single-use, expiring."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    role: Mapped[str] = mapped_column(sa.String(30))
+    invited_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    accepted_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))  # noqa: UP045
+
+    @property
+    def organisation_name(self) -> str:
+        """The inviting organisation's name (for the invitation page)."""
+        from xborder.accounts.models import Organisation
+
+        org = db.session.get(Organisation, self.organisation_id)
+        return org.name if org is not None else ""
+
+    def is_usable(self, now: dt.datetime | None = None) -> bool:
+        """Not accepted yet and not expired."""
+        return self.accepted_at is None and as_utc(self.expires_at) > (now or utcnow())

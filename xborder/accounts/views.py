@@ -22,6 +22,13 @@ MFA_ENROL_KEY = "mfa_enrol"
 _ENROLMENT_PAGES = {"accounts.totp", "accounts.logout", "accounts.switch_language", "static"}
 
 
+@bp.app_context_processor
+def _people_helpers() -> dict[str, object]:
+    from xborder.accounts.people import is_org_admin
+
+    return {"is_org_admin": is_org_admin}
+
+
 @bp.before_app_request
 def _enrol_first():
     """Keep a signed-in user who must enrol a second factor on the enrolment page until it is done."""
