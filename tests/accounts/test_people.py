@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from tests.accounts.conftest import STRONG, application
 from tests.factories import auth
 from xborder.accounts.models import User
-from xborder.accounts.people import is_org_admin, make_org_admin
-from xborder.accounts.records import Invitation
+from xborder.accounts.records import Invitation, is_org_admin, make_org_admin
 
 
 def _csrf(html: str) -> str:

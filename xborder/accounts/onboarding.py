@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 from xborder.accounts.identifiers import organisation_errors
 from xborder.accounts.models import Organisation, OrganisationKind, Role, User
 from xborder.accounts.passwords import password_errors
-from xborder.accounts.records import Accreditation, Registration, RegistrationStatus, audit
+from xborder.accounts.records import Accreditation, Registration, RegistrationStatus, audit, make_org_admin
 from xborder.core.errors import Conflict, Forbidden, NotFound, Unprocessable, field_error
 from xborder.core.text import check_text
 from xborder.core.timeutil import china_today, utcnow
@@ -180,8 +180,6 @@ def approve(row: Registration, user, comment: str | None = None) -> User:
     row.status, row.decided_at, row.decided_by_id = RegistrationStatus.approved, utcnow(), user.id
     row.comment, row.organisation_id = comment, org.id
     db.session.flush()
-    from xborder.accounts.people import make_org_admin
-
     make_org_admin(person)  # the applicant administers the organisation's people from now on
     audit("registration_approved", {"registration_id": row.id, "organisation_id": org.id, "user_id": person.id,
                                     "comment": comment}, user)

@@ -11,24 +11,12 @@ import sqlalchemy as sa
 from xborder.accounts.models import User, hash_token
 from xborder.accounts.onboarding import ROLES_OF_KIND, _email_taken, _name_errors, email_errors
 from xborder.accounts.passwords import password_errors
-from xborder.accounts.records import Invitation, OrganisationAdmin, audit
+from xborder.accounts.records import Invitation, OrganisationAdmin, audit, is_org_admin
 from xborder.core.errors import Conflict, Forbidden, NotFound, Unprocessable, field_error
 from xborder.core.timeutil import utcnow
 from xborder.extensions import db
 
 INVITATION_DAYS = 7
-
-
-def is_org_admin(user) -> bool:
-    """True when `user` administers their organisation's people."""
-    return db.session.get(OrganisationAdmin, user.id) is not None
-
-
-def make_org_admin(user: User) -> None:
-    """Give `user` the administration of their organisation (the first user of an approved registration)."""
-    if db.session.get(OrganisationAdmin, user.id) is None:
-        db.session.add(OrganisationAdmin(user_id=user.id, organisation_id=user.organisation_id))
-        db.session.flush()
 
 
 def _require_org_admin(user) -> None:

@@ -201,3 +201,15 @@ class Invitation(db.Model):
     def is_usable(self, now: dt.datetime | None = None) -> bool:
         """Not accepted yet and not expired."""
         return self.accepted_at is None and as_utc(self.expires_at) > (now or utcnow())
+
+
+def is_org_admin(user) -> bool:
+    """True when `user` administers their organisation's people."""
+    return db.session.get(OrganisationAdmin, user.id) is not None
+
+
+def make_org_admin(user) -> None:
+    """Give `user` the administration of their organisation (the first user of an approved registration)."""
+    if db.session.get(OrganisationAdmin, user.id) is None:
+        db.session.add(OrganisationAdmin(user_id=user.id, organisation_id=user.organisation_id))
+        db.session.flush()

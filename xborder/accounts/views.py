@@ -24,7 +24,7 @@ _ENROLMENT_PAGES = {"accounts.totp", "accounts.logout", "accounts.switch_languag
 
 @bp.app_context_processor
 def _people_helpers() -> dict[str, object]:
-    from xborder.accounts.people import is_org_admin
+    from xborder.accounts.records import is_org_admin
 
     return {"is_org_admin": is_org_admin}
 
