@@ -147,7 +147,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="xborder-load-") as tmp:
         env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": REDIS_URL, "XBORDER_INSTANCE_PATH": tmp,
                "XBORDER_SECRET_KEY": "load-bench-secret-key-0123456789abcdef",
-               "XBORDER_KEY_PASSPHRASE": "load-bench-passphrase-0123456789"}
+               "XBORDER_KEY_PASSPHRASE": "load-bench-passphrase-0123456789",
+               "XBORDER_MFA_REQUIRED_ROLES": ""}  # the bench signs its official in with a password
         results = {}
         for name, target, op in (("xborder", "wsgi:app", _xborder_op), ("hello", "bench.hello:app", _hello_op)):
             server = Server(name, target, env, pathlib.Path(tmp))

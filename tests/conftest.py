@@ -33,6 +33,8 @@ def app_env(tmp_path_factory) -> dict[str, str]:
         # The suite signs in from one address many times; tests/core/test_security.py checks the real limits.
         "XBORDER_LOGIN_LIMIT_ACCOUNT": "10000 per minute",
         "XBORDER_LOGIN_LIMIT_ADDRESS": "10000 per minute",
+        # The suite signs officials in with passwords; tests/accounts/test_mfa.py checks the requirement itself.
+        "XBORDER_MFA_REQUIRED_ROLES": "",
     }
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]

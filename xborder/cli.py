@@ -1,4 +1,4 @@
-"""The `xborder` console script: serve, assess, verify, worker."""
+"""The `xborder` console script: serve, assess, verify, worker, and the orgs/users bootstrap."""
 
 from __future__ import annotations
 
@@ -30,6 +30,11 @@ def main() -> None:
 def serve(host: str, port: int, workers: int | None, demo: bool) -> None:
     """Migrate the database and serve xborder under gunicorn."""
     from xborder.serve import prepare, run_gunicorn
+
+    if demo:  # the demo's sign-ins are passwords only, unless the operator asked for MFA explicitly
+        import os
+
+        os.environ.setdefault("XBORDER_MFA_REQUIRED_ROLES", "")
 
     settings = prepare(demo=demo, echo=click.echo)
     run_gunicorn(host=host, port=port, workers=workers or 2, settings=settings)
@@ -163,3 +168,92 @@ def worker(burst: bool) -> None:
 
     # A long-running worker keeps the periodic sweep going (each run schedules the next on rq's scheduler).
     sys.exit(run_worker(create_app(), burst=burst, on_start=schedule_next_sweep))
+
+
+def _accounts_write(write) -> Any:
+    """Run `write` (which creates rows) in the local deployment's database and commit it; a refusal is printed as
+    a problem and exits 2, with nothing written."""
+    from xborder import create_app
+    from xborder.core.errors import ApiError
+    from xborder.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        try:
+            _migrate_quietly()  # the bootstrap is the first thing run on a fresh database
+            result = write()
+            db.session.commit()
+            return result
+        except ApiError as exc:
+            db.session.rollback()
+            click.echo(_problem(exc.status, "Invalid input" if exc.status == 422 else "Conflict", exc.detail,
+                                exc.errors), err=True)
+            sys.exit(2)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _migrate_quietly() -> None:
+    """Bring the schema to its heads; Alembic's progress log is shown only if that fails (stderr carries the
+    command's problem+json, which callers parse)."""
+    import contextlib
+    import io
+
+    from flask_migrate import upgrade
+
+    log = io.StringIO()
+    try:
+        # Alembic's env.py configures logging during the upgrade, so its handler writes to this stream.
+        with contextlib.redirect_stderr(log):
+            upgrade(revision="heads")
+    except Exception:
+        click.echo(log.getvalue(), err=True)
+        raise
+
+
+@main.group()
+def orgs() -> None:
+    """Organisations: create the provincial authority (and others) on a fresh deployment."""
+
+
+@orgs.command("create")
+@click.option("--kind", required=True, type=click.Choice(["enterprise", "assessor", "authority"]))
+@click.option("--name", required=True)
+@click.option("--uscc", required=True, help="Unified social credit code (18 characters, check character checked).")
+@click.option("--province", required=True, help="GB/T 2260 province code, e.g. 310000.")
+def orgs_create(kind: str, name: str, uscc: str, province: str) -> None:
+    """Create an organisation (exit 2 when invalid or when it exists already)."""
+    from xborder.accounts.onboarding import create_organisation
+
+    org_id, shown = _accounts_write(lambda: _shown(create_organisation(kind=kind, name=name, uscc=uscc,
+                                                                       province=province)))
+    click.echo(f"organisation {org_id} created: {shown}")
+
+
+def _shown(org) -> tuple[int, str]:
+    return org.id, f"{org.name} ({org.uscc})"
+
+
+@main.group()
+def users() -> None:
+    """Users: create the first admin and the provincial officials on a fresh deployment."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["enterprise", "assessor", "provincial_official", "admin"]))
+@click.option("--org-uscc", required=True, help="The USCC of the user's organisation (made with `orgs create`).")
+@click.option("--name", default="", help="The person's name as shown on pages (default: from the e-mail).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (one line).")
+def users_create(email: str, role: str, org_uscc: str, name: str, password_stdin: bool) -> None:
+    """Create a user in an organisation, the password read from stdin (exit 2 when invalid or when it exists)."""
+    from xborder.accounts.onboarding import create_user
+
+    if not password_stdin:
+        click.echo(_problem(422, "Invalid input", "Give the password on stdin with --password-stdin"), err=True)
+        sys.exit(2)
+    password = sys.stdin.readline().rstrip("\r\n")
+    user_id = _accounts_write(lambda: create_user(email=email, role=role, org_uscc=org_uscc, password=password,
+                                                  name=name).id)
+    click.echo(f"user {user_id} created: {email} ({role})")

@@ -52,6 +52,10 @@ class Settings:
     import_max_errors: int = 1_000
     # A run still queued, validating or applying this long after it started lost its worker; the sweep recovers it.
     import_stuck_minutes: int = 30
+    # Roles that must sign in with a second factor (TOTP); empty turns the requirement off (the demo does).
+    mfa_required_roles: tuple[str, ...] = ("provincial_official", "admin")
+    # How long a password-reset link works (it works once).
+    password_reset_minutes: int = 60
 
     @property
     def embedded(self) -> bool:
@@ -142,7 +146,21 @@ def load_settings(env: Mapping[str, str] | None = None, default_instance: pathli
         import_max_cells=_int(env, "XBORDER_IMPORT_MAX_CELLS", 2_000_000),
         import_max_errors=_int(env, "XBORDER_IMPORT_MAX_ERRORS", 1_000),
         import_stuck_minutes=_int(env, "XBORDER_IMPORT_STUCK_MINUTES", 30),
+        mfa_required_roles=_roles(env, "XBORDER_MFA_REQUIRED_ROLES", ("provincial_official", "admin")),
+        password_reset_minutes=_int(env, "XBORDER_PASSWORD_RESET_MINUTES", 60),
     )
+
+
+def _roles(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list of roles; unset means `default`, set but empty means none."""
+    if name not in env:
+        return default
+    roles = tuple(part.strip() for part in env[name].split(",") if part.strip())
+    unknown = [r for r in roles if r not in ("enterprise", "assessor", "provincial_official", "admin")]
+    if unknown:
+        raise ConfigError(f"{name}={env[name]!r}: unknown role(s) {', '.join(unknown)}; use enterprise, assessor, "
+                          "provincial_official, admin")
+    return roles
 
 
 def _days(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:

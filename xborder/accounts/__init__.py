@@ -11,8 +11,17 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask, api: Api) -> None:
     """Register the accounts' API and pages, and tell authentication how to find a user and a token."""
+    # models, records: for migrations and queries; admin_views, onboarding_views: their pages are routes on views.bp
+    from xborder.accounts import (  # noqa: F401
+        admin_views,
+        models,
+        onboarding_api,
+        onboarding_views,
+        operations,
+        records,
+        views,
+    )
     from xborder.accounts import api as accounts_api
-    from xborder.accounts import models, operations, views  # noqa: F401  (models: for migrations and queries)
     from xborder.core import auth, labels
     from xborder.extensions import login_manager
 
@@ -21,4 +30,5 @@ def init_app(app: Flask, api: Api) -> None:
     # Lazy: the flash is written in the language of the page that asked for a sign-in, not Flask-Login's English.
     login_manager.login_message = labels.LOGIN_MESSAGE
     api.register_blueprint(accounts_api.blp)
+    api.register_blueprint(onboarding_api.blp)
     app.register_blueprint(views.bp)

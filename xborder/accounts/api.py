@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from xborder.accounts import operations
+from xborder.accounts import mfa, operations
 from xborder.accounts.models import Organisation
+from xborder.accounts.passwords import password_errors
 from xborder.accounts.schemas import (
-    MIN_PASSWORD_LENGTH,
-    LogoutSchema,
+    EmptySchema,
     MeSchema,
     OrganisationQuerySchema,
     OrganisationSchema,
@@ -36,13 +36,16 @@ class TokenResource(MethodView):
     @sign_in_limited
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, TokenSchema)
-    @blp.alt_response(401, description="Wrong credentials or inactive account")
+    @blp.alt_response(401, description="Wrong credentials, inactive account, or a TOTP user without a valid `otp`")
+    @blp.alt_response(403, description="The role must use a second factor and none is enrolled "
+                      "(code `mfa_enrolment_required`: enrol at the web sign-in)")
     @blp.alt_response(429, description="Too many sign-in attempts; see Retry-After")
     def post(self, credentials):
-        """Exchange an email and password for a bearer token."""
+        """Exchange an email and password (and `otp` once TOTP is on) for a bearer token."""
         user = operations.authenticate(credentials["email"], credentials["password"])
         if user is None:
             raise Unauthorised("Wrong email or password, or the account is deactivated")
+        mfa.check_sign_in(user, credentials.get("otp"))
         token, row = operations.issue_token(user)
         expires_at = as_utc(row.expires_at)
         commit()
@@ -62,10 +65,10 @@ class LogoutResource(MethodView):
     """Signing out of the API."""
 
     @token_required()
-    @blp.arguments(LogoutSchema, required=False)
+    @blp.arguments(EmptySchema, required=False)
     @blp.response(204)
     @blp.alt_response(401, description="No valid token")
-    def post(self, _body=None):
+    def post(self, _body):
         """Revoke the token used for this request (as `DELETE /auth/token`)."""
         operations.revoke_token(api_token())
         commit()
@@ -85,10 +88,9 @@ class PasswordResource(MethodView):
     def post(self, body):
         """Change the password; every other token and every web session of the user stops working."""
         user = api_user()
-        if len(body["new_password"]) < MIN_PASSWORD_LENGTH:
-            raise Unprocessable("The new password is too short", [field_error(
-                "new_password", "too_short", f"Use at least {MIN_PASSWORD_LENGTH} characters",
-                f"新密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")])
+        weak = password_errors(body["new_password"], "new_password", hints=(user.email, user.name))
+        if weak:
+            raise Unprocessable("The new password is too short or easy to guess", weak)
         if body["new_password"] == body["current_password"]:
             raise Unprocessable("The new password is the current one", [field_error(
                 "new_password", "unchanged", "Choose a password other than the current one",

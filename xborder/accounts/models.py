@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 from typing import Optional
 
@@ -13,6 +14,26 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from xborder.core.timeutil import as_utc, utcnow
 from xborder.extensions import db
+
+# werkzeug's scrypt with its current parameters; a stored hash with another prefix is upgraded at the next sign-in.
+PASSWORD_METHOD = "scrypt:32768:8:1"
+
+
+class OrganisationKind(enum.StrEnum):
+    """What an organisation is in the procedure."""
+
+    enterprise = "enterprise"
+    assessor = "assessor"
+    authority = "authority"
+
+
+class Role(enum.StrEnum):
+    """A user's one role."""
+
+    enterprise = "enterprise"
+    assessor = "assessor"
+    provincial_official = "provincial_official"
+    admin = "admin"
 
 
 class Organisation(db.Model):
@@ -65,7 +86,7 @@ class User(UserMixin, db.Model):
                      keep_session: UserSession | None = None) -> None:
         """Store a salted hash of `password` (werkzeug's scrypt), never the password; for an existing user, every
         token and web session ends with the old password (but `keep_token` / `keep_session`, the caller's own)."""
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
         if self.id is not None:
             self.revoke_credentials(keep_token=keep_token, keep_session=keep_session)
 

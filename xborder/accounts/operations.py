@@ -8,8 +8,9 @@ import secrets
 import sqlalchemy as sa
 from flask import current_app, session
 from sqlalchemy.orm import joinedload
+from werkzeug.security import generate_password_hash
 
-from xborder.accounts.models import ApiToken, User, UserSession, hash_token
+from xborder.accounts.models import PASSWORD_METHOD, ApiToken, User, UserSession, hash_token
 from xborder.core.auth import SESSION_ID_KEY
 from xborder.core.timeutil import utcnow
 from xborder.extensions import db
@@ -44,6 +45,10 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.active:
         return None
+    if user.password_hash.split("$", 1)[0] != PASSWORD_METHOD:
+        # Hashed with older or weaker parameters: re-hash now that the password is at hand (nothing is revoked).
+        user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        db.session.flush()
     return user
 
 

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from xborder.accounts import operations
+from xborder.accounts import mfa, operations
 from xborder.accounts.forms import LoginForm, LogoutForm
 from xborder.config import LOCALES
 from xborder.core.auth import SESSION_ID_KEY
@@ -16,6 +16,26 @@ from xborder.core.security import sign_in_limited
 from xborder.core.unit_of_work import commit
 
 bp = Blueprint("accounts", __name__)
+
+# Set at sign-in for a user whose role needs a second factor and who has none: every page leads to enrolment.
+MFA_ENROL_KEY = "mfa_enrol"
+_ENROLMENT_PAGES = {"accounts.totp", "accounts.logout", "accounts.switch_language", "static"}
+
+
+@bp.app_context_processor
+def _people_helpers() -> dict[str, object]:
+    from xborder.accounts.records import is_org_admin
+
+    return {"is_org_admin": is_org_admin}
+
+
+@bp.before_app_request
+def _enrol_first():
+    """Keep a signed-in user who must enrol a second factor on the enrolment page until it is done."""
+    if (session.get(MFA_ENROL_KEY) and request.endpoint not in _ENROLMENT_PAGES
+            and not request.path.startswith("/api/") and current_user.is_authenticated):
+        return redirect(url_for("accounts.totp"))
+    return None
 
 
 def _safe_next(target: str | None) -> str:
@@ -34,12 +54,20 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None and mfa.enrolled(user) and not mfa.verify(user, form.otp.data):
+            commit()  # a used code's time step is remembered even when the sign-in is refused
+            flash(_("Enter the current code from your authenticator app (or a recovery code)."), "error")
+            return render_template("accounts/login.html", form=form, need_otp=True), 401
         if user is not None:
+            enrol = not mfa.enrolled(user) and mfa.required_for(user)
             session.clear()
             session.permanent = True
             session[SESSION_ID_KEY] = operations.start_session(user)
             login_user(user)
             commit()
+            if enrol:  # the role signs in with a second factor: lead the user through setting it up first
+                session[MFA_ENROL_KEY] = True
+                return redirect(url_for("accounts.totp"))
             return redirect(_safe_next(request.args.get("next")))
         flash(_("Wrong email or password, or the account is deactivated."), "error")
         return render_template("accounts/login.html", form=form), 401

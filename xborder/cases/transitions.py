@@ -173,6 +173,12 @@ def _assessor_named(case: Case, body: dict, user) -> list[dict[str, str]]:
     org_id = body.get("assessor_org_id")
     org = db.session.get(Organisation, org_id) if isinstance(org_id, int) and not isinstance(org_id, bool) else None
     if org is not None and org.kind == "assessor":
+        from xborder.accounts.records import accreditation_lapsed
+
+        if accreditation_lapsed(org.id, china_today()):
+            return _error("assessor_org_id", "not_accredited",
+                          "This assessment body's accreditation has lapsed; name a currently accredited one",
+                          "该评估机构的资质已过有效期，请选择资质有效的评估机构")
         return []
     return _error("assessor_org_id", "required",
                   "Name a third-party assessment body (see /organisations?kind=assessor)",
