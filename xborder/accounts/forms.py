@@ -17,3 +17,7 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """An empty form: logging out is a POST with a CSRF token."""
+
+
+class ProfileCsrfForm(FlaskForm):
+    """The organisation profile page's CSRF token; its fields are validated by the API's schema (profile.py)."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from xborder.core.timeutil import as_utc, utcnow
-from xborder.extensions import db
+from xborder.extensions import JSONType, db
 
 
 class Organisation(db.Model):
@@ -25,6 +25,8 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     uscc: Mapped[str] = mapped_column(sa.String(18), unique=True)
     province: Mapped[str] = mapped_column(sa.String(6), index=True)
+    # The profile the filing documents draw on (accounts/profile.py); cases copy it at submit.
+    profile: Mapped[Optional[dict]] = mapped_column(JSONType)  # noqa: UP045
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")

@@ -11,10 +11,12 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask, api: Api) -> None:
     """Register the dossiers' API and pages, and sign each stage in the transition that completes it."""
+    from xborder.accounts import profile
     from xborder.cases import workflow
     from xborder.dossiers import api as dossiers_api
     from xborder.dossiers import models, stages, views  # noqa: F401  (models: for migrations and queries)
 
+    workflow.on_transition(app, profile.snapshot_on_submit)  # before signing: stage 1 carries the profile copy
     workflow.on_transition(app, stages.on_transition)
     api.register_blueprint(dossiers_api.blp)
     app.register_blueprint(views.bp)
