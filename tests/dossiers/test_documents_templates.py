@@ -103,7 +103,8 @@ def test_the_self_assessment_and_pia_follow_the_official_headings(demo_documents
     pia = next(d for p, d in demo_documents[FILED_SC].items() if p.endswith("01-个人信息保护影响评估报告.docx"))
     tree = [text for _, text, _ in _headings(Document(io.BytesIO(pia)))]
     assert tree[:2] == ["一、出境活动整体情况", "（一）个人信息处理者基本情况"]
-    assert {"（二）境外接收方情况", "（三）个人信息处理者认为需要说明的其他情况", "二、拟出境活动的影响评估情况及结论"} <= set(tree)
+    assert {"（二）境外接收方情况", "（三）个人信息处理者认为需要说明的其他情况",
+            "二、拟出境活动的影响评估情况及结论"} <= set(tree)
 
 
 @pytest.mark.parametrize("title", [FILED_SC, APPROVED_SA])

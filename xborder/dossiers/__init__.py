@@ -20,3 +20,6 @@ def init_app(app: Flask, api: Api) -> None:
     workflow.on_transition(app, stages.on_transition)
     api.register_blueprint(dossiers_api.blp)
     app.register_blueprint(views.bp)
+    from xborder.dossiers.documents.preview import document_gaps
+
+    app.add_template_global(document_gaps)  # templates/dossiers/_document_gaps.html, on the case page

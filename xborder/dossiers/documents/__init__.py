@@ -30,6 +30,15 @@ _COVER_LATER = {"zh": "数据处理者名称", "en": "Exporter"}
 _MISSING = {"zh": "（未填写）", "en": "(not filled in)"}
 
 
+def _profile_labels() -> dict[str, dict[str, str]]:
+    from xborder.accounts.profile import FIELDS
+
+    return {f"profile.{f.name}": {"zh": f.zh, "en": f.en} for f in FIELDS}
+
+
+_PROFILE_LABELS = _profile_labels()
+
+
 def layout(on: dt.date) -> Mapping[str, Any]:
     """The document layouts in force on a date."""
     chosen = formsdata.in_force(formsdata.versions_of("documents"), on)
@@ -145,6 +154,12 @@ def gaps(snapshot: Mapping[str, Any], stage: int = 1, lang: str = "zh") -> list[
                     names += [row["label"][lang] for row in block["rows"] if not values.get(row["value"])]
                 elif block["kind"] == "table" and "empty" not in block and not rows[block["source"]]:
                     names.append((block.get("hint") or {}).get(lang) or section["heading"][lang])
+                elif block["kind"] in ("paragraph", "signature"):
+                    texts = [block["text"][lang]] if block["kind"] == "paragraph" else [
+                        line[lang] for line in block["lines"]]
+                    names += [_PROFILE_LABELS.get(name, {}).get(lang, name) for text in texts
+                              for name in _PLACEHOLDER.findall(text)
+                              if name.startswith("profile.") and not values.get(name)]
                 elif block["kind"] == "records":
                     names += [row["label"][lang] for record in rows[block["source"]] for row in block["rows"]
                               if not record.get(row["value"])]
