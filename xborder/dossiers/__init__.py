@@ -20,6 +20,10 @@ def init_app(app: Flask, api: Api) -> None:
     workflow.on_transition(app, stages.on_transition)
     api.register_blueprint(dossiers_api.blp)
     app.register_blueprint(views.bp)
+    from xborder.dossiers.documents import pdf
     from xborder.dossiers.documents.preview import document_gaps
 
     app.add_template_global(document_gaps)  # templates/dossiers/_document_gaps.html, on the case page
+    app.add_template_global(pdf.available, "pdf_copies_available")
+    # The optional system dependency, checked once at start-up.
+    app.logger.info("dossier PDF copies: %s", pdf.soffice() or "off (LibreOffice not installed or disabled)")

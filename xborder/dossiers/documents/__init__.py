@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from xborder.dossiers.documents import context
+from xborder.dossiers.documents import context, pdf
 from xborder.dossiers.documents.writer import Writer
 from xborder.law import formsdata
 
@@ -169,8 +169,10 @@ def gaps(snapshot: Mapping[str, Any], stage: int = 1, lang: str = "zh") -> list[
     return list(found.values())
 
 
-def render_stage(stage: int, snapshot: Mapping[str, Any], languages: tuple[str, ...] = ("zh",)) -> dict[str, bytes]:
-    """Every document a stage adds, as bundle paths (documents/<name>.docx) to bytes."""
+def render_stage(stage: int, snapshot: Mapping[str, Any], languages: tuple[str, ...] = ("zh",),
+                 pdf_copies: bool | None = None) -> dict[str, bytes]:
+    """Every document a stage adds, as bundle paths (documents/<name>.docx) to bytes, and a .pdf beside each where
+    LibreOffice is installed (`pdf_copies` None: as the deployment is set up, see pdf.py)."""
     on = made_on(snapshot)
     pathway = (snapshot.get("determination") or {}).get("pathway") or snapshot.get("pathway")
     out = {}
@@ -178,4 +180,6 @@ def render_stage(stage: int, snapshot: Mapping[str, Any], languages: tuple[str, 
         ctx = context.build(snapshot, lang)
         for spec in documents_for(stage, pathway, on, _mechanism(snapshot)):
             out[f"documents/{spec['filename'][lang]}.docx"] = render(spec, snapshot, lang, ctx=ctx)
+    if pdf.available() if pdf_copies is None else pdf_copies:
+        out.update(pdf.convert(out))
     return out
