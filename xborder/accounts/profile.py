@@ -114,5 +114,16 @@ def save(organisation, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def snapshot_on_submit(case, action: str, source: str, body: dict, user) -> None:
     """Workflow listener: copy the exporter's profile onto the case at `submit`, before stage 1 is signed."""
-    if action == "submit":
-        case.profile_snapshot = profile_of(case.exporter)
+    if action != "submit":
+        return
+    import sqlalchemy as sa
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from xborder.extensions import db
+
+    snapshot = profile_of(case.exporter)
+    # Written beside the transition's own versioned UPDATE (listeners run after it), as part of the same step:
+    # a table-level UPDATE, so the copy does not count as a second change of the case (version + 1 per action).
+    table = type(case).__table__
+    db.session.execute(sa.update(table).where(table.c.id == case.id).values(profile_snapshot=snapshot))
+    set_committed_value(case, "profile_snapshot", snapshot)
