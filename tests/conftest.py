@@ -22,6 +22,11 @@ def database_url(tmp_root: pathlib.Path) -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite3'}"
 
 
+# PDF copies need LibreOffice and seconds per stage: off for the suite; tests/dossiers/test_documents_pdf.py turns
+# them on where LibreOffice is installed.
+os.environ.setdefault("XBORDER_PDF_COPIES", "off")
+
+
 @pytest.fixture(scope="session")
 def app_env(tmp_path_factory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("xborder")

@@ -20,11 +20,13 @@ ASSESSOR_USCC = "91320500131860916B"
 
 def test_an_app_built_by_create_app_has_each_package_listener_once(app, app_env):
     from xborder import create_app
+    from xborder.accounts import profile
     from xborder.cases import next_due, workflow
     from xborder.dossiers import stages
     from xborder.notifications import listeners
 
-    expected = [stages.on_transition, listeners.notify_transition]
+    # The profile copy at submit runs before stage 1 is signed (issue 16), so the signed documents carry it.
+    expected = [profile.snapshot_on_submit, stages.on_transition, listeners.notify_transition]
     assert app.extensions["xborder.transition_listeners"] == expected
     assert sa.event.contains(sa.orm.Session, "before_flush", next_due._store_next_due)
     # Another app gets its own list; building it neither adds to the first nor registers anything twice.

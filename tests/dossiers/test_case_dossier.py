@@ -105,7 +105,8 @@ def test_layout_and_stage_contents(approved_bundle):
     materials = {m["path"] for m in json.loads(contents["case.json"])["materials"]}
     assert len(materials) == 5 and all(path.startswith("evidence/") for path in materials)
     assert stage_files[0] == {"case.json", "documents/01-数据出境安全评估申报书.docx",
-                              "documents/01-数据出境风险自评估报告.docx", *materials}
+                              "documents/01-数据出境风险自评估报告.docx", "documents/01-经办人授权委托书.docx",
+                              *materials}
     assert stage_files[1] == stage_files[0] | {"records/02-assessor.json", "documents/02-第三方评估意见.docx",
                                                *bundle.stage_paths(1)}
     assert stage_files[2] == stage_files[1] | {"records/03-provincial.json", "documents/03-省级审查记录.docx",
@@ -126,9 +127,10 @@ def test_documents_are_chinese_and_carry_the_case_facts(approved):
     case, data = approved
     contents = entries(data)
     _, report = _docx_text(contents["documents/01-数据出境风险自评估报告.docx"])
-    for fact in (*ENTERPRISE, case["reference"], "申报数据出境安全评估", "《数据安全法》第三十一条",
-                 "一、自评估工作概述及结论", "二、数据出境活动整体情况", "三、数据出境风险评估情况",
-                 "四、出境风险自评估结论", "Example GmbH", "SELF-1", "SELF-1 的回答", "严重", "包含重要数据：是"):
+    # The template's headings (issue 16: 一、自评估工作情况 … 三、出境活动的风险自评估情况及结论).
+    for fact in (*ENTERPRISE, case["reference"], "一、自评估工作情况", "二、出境活动整体情况",
+                 "（五）法律文件约定数据安全保护责任义务的情况", "三、出境活动的风险自评估情况及结论",
+                 "Example GmbH", "SELF-1", "SELF-1 的回答", "LD-1 的回答", "严重", "包含重要数据：是"):
         assert fact in report, fact
     _, opinion = _docx_text(contents["documents/02-第三方评估意见.docx"])
     assert "演示数据安全评估中心" in opinion and "符合" in opinion and ENTERPRISE[1] in opinion
@@ -136,6 +138,7 @@ def test_documents_are_chinese_and_carry_the_case_facts(approved):
     assert "上海市演示数据出境管理办公室" in record and "材料齐全，报送国家网信部门" in record
     _, declaration = _docx_text(contents["documents/01-数据出境安全评估申报书.docx"])
     assert "数据出境安全评估申报书" in declaration and "数据出境风险自评估报告" in declaration
+    assert "申报数据出境安全评估" in declaration and "《数据安全法》第三十一条" in declaration
 
 
 def test_documents_have_chinese_typography(approved_bundle):
@@ -143,7 +146,7 @@ def test_documents_have_chinese_typography(approved_bundle):
     document = Document(io.BytesIO(entries(data)["documents/01-数据出境风险自评估报告.docx"]))
     body = document.element.body
     east_asian = {f.get(qn("w:eastAsia")) for f in body.iter(qn("w:rFonts"))}
-    assert {"仿宋", "黑体", "宋体"} <= east_asian
+    assert {"仿宋", "黑体", "楷体"} <= east_asian  # the template's faces: body 仿宋, headings 黑体 / 楷体 / 仿宋
     assert all(table._tbl.tr_lst[0].find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
                for table in document.tables)
     footer = document.sections[0].footer._element

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from xborder.accounts import mfa, operations
+from xborder.accounts import mfa, operations, profile
 from xborder.accounts.models import Organisation
 from xborder.accounts.passwords import password_errors
 from xborder.accounts.schemas import (
@@ -19,7 +19,7 @@ from xborder.accounts.schemas import (
     TokenSchema,
 )
 from xborder.core.auth import Unauthorised, api_token, api_user, token_required
-from xborder.core.errors import Unprocessable, field_error
+from xborder.core.errors import Forbidden, Unprocessable, field_error
 from xborder.core.security import sign_in_limited
 from xborder.core.timeutil import as_utc
 from xborder.core.unit_of_work import commit
@@ -142,3 +142,30 @@ def _nameable_by(user) -> sa.ColumnElement[bool]:
         return sa.or_(visible, Organisation.kind == "authority",
                       sa.and_(Organisation.kind == "enterprise", Organisation.province == province))
     return visible
+
+
+@blp.route("/organisations/me/profile")
+class ProfileResource(MethodView):
+    """The caller's organisation profile, which the filing documents draw on (each case copies it at submit)."""
+
+    @token_required()
+    @blp.response(200, profile.ProfileSchema)
+    @blp.alt_response(401, description="No valid token")
+    def get(self):
+        """The profile of the caller's organisation; fields not filled in are null."""
+        return profile.profile_of(api_user().organisation)
+
+    @token_required()
+    @blp.arguments(profile.ProfileSchema)
+    @blp.response(200, profile.ProfileSchema)
+    @blp.alt_response(401, description="No valid token")
+    @blp.alt_response(403, description="Only an enterprise keeps a profile")
+    @blp.alt_response(422, description="A field is too long, has control characters or is unknown")
+    def put(self, data):
+        """Replace the profile of the caller's enterprise (cases already submitted keep the copy they signed)."""
+        user = api_user()
+        if user.role != "enterprise":
+            raise Forbidden("Only an enterprise keeps an organisation profile")
+        saved = profile.save(user.organisation, data)
+        commit()
+        return saved

@@ -79,3 +79,7 @@ class AcceptInvitationForm(FlaskForm):
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class ProfileCsrfForm(FlaskForm):
+    """The organisation profile page's CSRF token; its fields are validated by the API's schema (profile.py)."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from xborder.core.timeutil import as_utc, utcnow
-from xborder.extensions import db
+from xborder.extensions import JSONType, db
 
 # werkzeug's scrypt with its current parameters; a stored hash with another prefix is upgraded at the next sign-in.
 PASSWORD_METHOD = "scrypt:32768:8:1"
@@ -46,6 +46,8 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     uscc: Mapped[str] = mapped_column(sa.String(18), unique=True)
     province: Mapped[str] = mapped_column(sa.String(6), index=True)
+    # The profile the filing documents draw on (accounts/profile.py); cases copy it at submit.
+    profile: Mapped[Optional[dict]] = mapped_column(JSONType)  # noqa: UP045
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")

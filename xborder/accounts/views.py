@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from xborder.accounts import mfa, operations
-from xborder.accounts.forms import LoginForm, LogoutForm
+from xborder.accounts.forms import LoginForm, LogoutForm, ProfileCsrfForm
 from xborder.config import LOCALES
 from xborder.core.auth import SESSION_ID_KEY
 from xborder.core.security import sign_in_limited
@@ -96,3 +96,36 @@ def switch_language(code: str):
     if code in LOCALES:
         session["lang"] = code
     return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.route("/organisation/profile", methods=["GET", "POST"])
+@login_required
+def organisation_profile():
+    """The enterprise's organisation profile: what its filing documents say about it (copied into a case at
+    submit). Other roles see their organisation's profile read-only."""
+    import marshmallow as ma
+
+    from xborder.accounts import profile
+    from xborder.core.unit_of_work import commit
+
+    editable = current_user.role == "enterprise"
+    form = ProfileCsrfForm()
+    values, errors = profile.profile_of(current_user.organisation), {}
+    if request.method == "POST":
+        if not editable:
+            return redirect(url_for("accounts.organisation_profile"))
+        raw = {f.name: request.form.get(f.name, "") for f in profile.FIELDS}
+        raw["no_legal_representative"] = request.form.get("no_legal_representative") == "on"
+        if form.validate_on_submit():
+            try:
+                profile.save(current_user.organisation, profile.ProfileSchema().load(raw))
+                commit()
+                flash(_("The organisation profile is saved. Cases submitted from now on carry it."), "success")
+                return redirect(url_for("accounts.organisation_profile"))
+            except ma.ValidationError as exc:
+                errors = exc.messages
+        values = {**values, **raw}
+    status = 422 if errors else 200
+    return render_template("accounts/profile.html", form=form, sections=profile.SECTIONS, values=values,
+                           errors=errors, editable=editable,
+                           missing=profile.missing(profile.clean(values))), status

@@ -11,10 +11,19 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask, api: Api) -> None:
     """Register the dossiers' API and pages, and sign each stage in the transition that completes it."""
+    from xborder.accounts import profile
     from xborder.cases import workflow
     from xborder.dossiers import api as dossiers_api
     from xborder.dossiers import models, stages, views  # noqa: F401  (models: for migrations and queries)
 
+    workflow.on_transition(app, profile.snapshot_on_submit)  # before signing: stage 1 carries the profile copy
     workflow.on_transition(app, stages.on_transition)
     api.register_blueprint(dossiers_api.blp)
     app.register_blueprint(views.bp)
+    from xborder.dossiers.documents import pdf
+    from xborder.dossiers.documents.preview import document_gaps
+
+    app.add_template_global(document_gaps)  # templates/dossiers/_document_gaps.html, on the case page
+    app.add_template_global(pdf.available, "pdf_copies_available")
+    # The optional system dependency, checked once at start-up.
+    app.logger.info("dossier PDF copies: %s", pdf.soffice() or "off (LibreOffice not installed or disabled)")

@@ -150,6 +150,7 @@ def case_record(case) -> dict[str, Any]:
         # The filing materials and where each file is in the bundle; when the self-assessment was completed.
         "materials": [{**materials.item(row), "path": evidence_path(row)} for row in materials.attached(case)],
         "assessment_completed_on": (case.workflow or {}).get("assessment_completed_on"),
+        "profile": case.profile_snapshot,
     }
 
 
@@ -158,6 +159,21 @@ def _supplements(case) -> list[dict[str, Any]]:
         audit.AuditEntry.case_id == case.id, audit.AuditEntry.action == "transition.request_supplement")
         .order_by(audit.AuditEntry.seq))
     return [{"comment": e.payload.get("comment"), "at": e.created_at.isoformat()} for e in entries]
+
+
+def _rectifications(case) -> list[dict[str, Any]]:
+    """Each rectification round (request, key points, resubmission), for the assessor's opinion (issue 16)."""
+    entries = db.session.scalars(sa.select(audit.AuditEntry).where(
+        audit.AuditEntry.case_id == case.id, audit.AuditEntry.action.in_(
+            ("transition.request_rectification", "transition.resubmit"))).order_by(audit.AuditEntry.seq))
+    rounds: list[dict[str, Any]] = []
+    for entry in entries:
+        if entry.action == "transition.request_rectification":
+            rounds.append({"comment": entry.payload.get("comment"), "key_points": entry.payload.get("key_points"),
+                           "at": entry.created_at.isoformat()})
+        elif rounds and "resubmitted_at" not in rounds[-1]:
+            rounds[-1]["resubmitted_at"] = entry.created_at.isoformat()
+    return rounds
 
 
 def stage_record(stage: int, case, action: str, body: Mapping[str, Any], user, covers: int = 1) -> dict[str, Any]:
@@ -211,7 +227,9 @@ def sign_stage(case, stage: int, action: str, body: Mapping[str, Any], user, *, 
     record = stage_record(stage, case, action, body, user, covers)
     snapshot = {**case_record(case), "stage_date": now.date().isoformat(), "assessor": _party(case.assessor_org),
                 "authority": _party(user.organisation) if stage == 3 else None,
-                "review": case.review or [], "provincial": record if stage == 3 else None}
+                "review": case.review or [], "provincial": record if stage == 3 else None,
+                "rectifications": _rectifications(case) if stage == 2 else [],
+                "mechanism": getattr(case, "mechanism", None)}
     languages = ("zh", "en") if str(getattr(user, "locale", "")).startswith("en") else ("zh",)
     added = {_record_path(stage, number): bundle.canonical_json(record),
              **{bundle.revision_path(path, number): data

@@ -113,7 +113,11 @@ def verify_page():
         filename = upload.filename
         # Never the bundle's own certs/ca.pem: a forger ships his own CA with his bundle.
         anchors_pem, deployment_sha256 = pki.verification_anchors()
-        report = verify_bundle(upload.read(), ca_pem=anchors_pem)
+        try:
+            data = upload.read()
+        finally:
+            upload.close()  # a bundle over 500 KB is spooled to a temporary file: close it now, not at GC
+        report = verify_bundle(data, ca_pem=anchors_pem)
         verdict = trust_verdict(report, deployment_sha256)
         notes = stale_notes(report.stale)
     status = 400 if form.errors else 200

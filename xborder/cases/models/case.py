@@ -59,6 +59,8 @@ class Case(db.Model):
     # The assessor's findings per key point, and the workflow's open requests, events and recorded decisions.
     review: Mapped[list] = mapped_column(JSONType, default=list, server_default=sa.text("'[]'"))
     workflow: Mapped[dict] = mapped_column(JSONType, default=dict, server_default=sa.text("'{}'"))
+    # The exporter's organisation profile as it stood at submit (accounts/profile.py), for the signed documents.
+    profile_snapshot: Mapped[Optional[dict]] = mapped_column(JSONType)  # noqa: UP045
     # The nearest due date among the case's open deadlines (None when none runs), stored so that lists sort and count
     # by deadline in SQL; kept equal to `open_deadlines` on every flush and by the sweep (xborder/cases/next_due.py).
     next_due: Mapped[Optional[dt.date]] = mapped_column(sa.Date)  # noqa: UP045

@@ -1,5 +1,8 @@
-"""python-docx with Chinese typography: East Asian fonts on every run, a cover page, PAGE-field page numbers, and
-tables written as one XML fragment whose header row repeats on every page.
+"""python-docx with the templates' Chinese typography: A4, margins 2.54 cm top and bottom and 3.18 cm left and
+right, body 四号 仿宋 at a fixed 26 pt line with a two-character first-line indent, headings 黑体 / 楷体 bold /
+仿宋 bold by level,
+digits and Latin letters in Times New Roman (w:rFonts ascii/hAnsi) — all read from the layout's `typography` and
+`fonts` — a cover page, PAGE-field page numbers, and tables written as one XML fragment whose header row repeats.
 
 Why tables are XML: python-docx's `add_row()` copies and re-walks the table for each row and `cell.text` rebuilds
 the cell's runs; for an inventory of thousands of rows that dominates the document's time (see bench/dossier.py).
@@ -12,19 +15,26 @@ from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape
 
 from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
 
-FONT_SIZES = {"title": 26, "cover": 16, "heading": 16, "body": 14, "table": 10.5}  # 二号/三号/四号/五号, in points
+FONT_SIZES = {"title": 22, "cover": 16, "heading": 14, "body": 14, "table": 10.5}  # 二号/三号/四号/四号/五号, points
+# The templates' rule 4 ([TPL-SA] 说明 4); a layout's `typography` overrides these.
+TYPOGRAPHY = {"page": {"width_cm": 21.0, "height_cm": 29.7},
+              "margins_cm": {"top": 2.54, "bottom": 2.54, "left": 3.18, "right": 3.18},
+              "body_pt": 14, "line_pt": 26, "first_line_chars": 2, "heading_pt": 14, "title_pt": 22, "table_pt": 10.5}
 
 
 class Writer:
     """One document being written, with the fonts of its layout."""
 
-    def __init__(self, fonts: Mapping[str, str]) -> None:
-        self.fonts = dict(fonts)
+    def __init__(self, fonts: Mapping[str, str], typography: Mapping[str, object] | None = None) -> None:
+        self.fonts = {"heading2": fonts.get("heading", "黑体"), "heading3": fonts.get("body", "仿宋"), **fonts}
+        self.type = {**TYPOGRAPHY, **(typography or {})}
+        self.sizes = {**FONT_SIZES, "body": self.type["body_pt"], "heading": self.type["heading_pt"],
+                      "title": self.type["title_pt"], "table": self.type["table_pt"]}
         self.doc = Document()
         self._set_defaults()
 
@@ -40,7 +50,12 @@ class Writer:
 
     def _set_defaults(self) -> None:
         normal = self.doc.styles["Normal"]
-        normal.font.size = Pt(FONT_SIZES["body"])
+        normal.font.size = Pt(self.sizes["body"])
+        # Fixed line spacing for every paragraph (固定值 26 磅); tables and the cover's title override it.
+        normal.paragraph_format.line_spacing = Pt(self.type["line_pt"])
+        normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        normal.paragraph_format.space_before = Pt(0)
+        normal.paragraph_format.space_after = Pt(0)
         fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
         fonts.set(qn("w:ascii"), self.fonts["latin"])
         fonts.set(qn("w:hAnsi"), self.fonts["latin"])
@@ -51,30 +66,49 @@ class Writer:
             lang = parse_xml(f'<w:lang {nsdecls("w")} w:eastAsia="zh-CN"/>')
             normal.element.get_or_add_rPr().append(lang)
         section = self.doc.sections[0]
-        section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4, as GB/T 9704 asks
-        section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-        section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+        page, margins = self.type["page"], self.type["margins_cm"]
+        section.page_width, section.page_height = Cm(page["width_cm"]), Cm(page["height_cm"])  # A4
+        section.top_margin, section.bottom_margin = Cm(margins["top"]), Cm(margins["bottom"])
+        section.left_margin, section.right_margin = Cm(margins["left"]), Cm(margins["right"])
 
     def paragraph(self, text: str, *, font: str | None = None, size: float | None = None, bold: bool = False,
-                  center: bool = False, indent: bool = True):
+                  center: bool = False, indent: bool = True, right: bool = False):
         """A paragraph of body text (first line indented two characters, as Chinese prose is)."""
         para = self.doc.add_paragraph()
+        size = size or self.sizes["body"]
         if center:
             para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif right:
+            para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         elif indent:
-            para.paragraph_format.first_line_indent = Pt(2 * (size or FONT_SIZES["body"]))
+            para.paragraph_format.first_line_indent = Pt(self.type["first_line_chars"] * size)
+            # Also in characters (w:firstLineChars, hundredths), so Word keeps two characters if the size changes.
+            para.paragraph_format.element.get_or_add_pPr().find(qn("w:ind")).set(
+                qn("w:firstLineChars"), str(int(self.type["first_line_chars"] * 100)))
+        if size > self.type["line_pt"] - 2:
+            # A line taller than the fixed 26 pt (the cover's title) would be clipped: give it room.
+            para.paragraph_format.line_spacing = Pt(size * 1.5)
         for number, line in enumerate(text.split("\n")):
             run = para.add_run(line)
             if number:
                 run.add_break()
-            self._fonts_on(run, font or self.fonts["body"], size or FONT_SIZES["body"], bold=bold)
+            self._fonts_on(run, font or self.fonts["body"], size, bold=bold)
         return para
 
-    def heading(self, text: str) -> None:
-        """A section heading in 黑体, kept with the text that follows."""
-        para = self.paragraph(text, font=self.fonts["heading"], size=FONT_SIZES["heading"], indent=False)
+    def heading(self, text: str, level: int = 1) -> None:
+        """A heading of the templates: level 1 黑体, level 2 楷体 bold, level 3 仿宋 bold; kept with what follows.
+        Levels 1 and 2 are Word outline levels 0 and 1 too, so the navigation pane shows the template's tree."""
+        font = {1: self.fonts["heading"], 2: self.fonts["heading2"]}.get(level, self.fonts["heading3"])
+        para = self.paragraph(text, font=font, size=self.sizes["heading"], bold=level > 1, indent=level > 1)
         para.paragraph_format.keep_with_next = True
-        para.paragraph_format.space_before = Pt(12)
+        outline = parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="{min(level, 9) - 1}"/>')
+        para.paragraph_format.element.get_or_add_pPr().append(outline)
+
+    def signature(self, lines: Sequence[str]) -> None:
+        """The seal, signature and date lines, right-aligned after a blank line."""
+        self.doc.add_paragraph()
+        for line in lines:
+            self.paragraph(line, right=True)
 
     def bullet_list(self, items: Sequence[str]) -> None:
         """Numbered items, one paragraph each."""
@@ -87,13 +121,13 @@ class Writer:
         """A cover page (no page number on it) with the title and the identifying lines, then a page break."""
         for _ in range(5):
             self.doc.add_paragraph()
-        self.paragraph(title, font=self.fonts["heading"], size=FONT_SIZES["title"], center=True)
+        self.paragraph(title, font=self.fonts["heading"], size=self.sizes["title"], center=True)
         for _ in range(4):
             self.doc.add_paragraph()
         for label, value in lines:
-            self.paragraph(f"{label}：{value}", size=FONT_SIZES["cover"], center=True)
+            self.paragraph(f"{label}：{value}", size=self.sizes["body"], center=True)
         self.doc.add_paragraph()
-        self.paragraph(note, size=FONT_SIZES["table"], center=True)
+        self.paragraph(note, size=self.sizes["table"], center=True)
         self.doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
         self._page_numbers()
 
@@ -103,7 +137,7 @@ class Writer:
         footer = section.footer.paragraphs[0]
         footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = footer.add_run("— ")
-        self._fonts_on(run, self.fonts["body"], FONT_SIZES["table"])
+        self._fonts_on(run, self.fonts["body"], self.sizes["table"])
         fld = (f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="begin"/></w:r>'
                f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
                f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="separate"/></w:r>'
@@ -112,13 +146,13 @@ class Writer:
         for element in parse_xml(f'<w:p {nsdecls("w")}>{fld}</w:p>'):
             footer._p.append(element)
         run = footer.add_run(" —")
-        self._fonts_on(run, self.fonts["body"], FONT_SIZES["table"])
+        self._fonts_on(run, self.fonts["body"], self.sizes["table"])
 
     # --- tables ----------------------------------------------------------------------------------------------
 
     def _cell(self, text: str, width: int, *, header: bool) -> str:
         font = self.fonts["heading"] if header else self.fonts["table"]
-        size = int(FONT_SIZES["table"] * 2)
+        size = int(self.sizes["table"] * 2)
         runs = []
         for number, line in enumerate(str(text).split("\n")):
             brk = "<w:br/>" if number else ""
@@ -128,7 +162,8 @@ class Writer:
                 f'<w:szCs w:val="{size}"/></w:rPr>{brk}<w:t xml:space="preserve">{escape(line)}</w:t></w:r>')
         shade = '<w:shd w:val="clear" w:color="auto" w:fill="D9D9D9"/>' if header else ""
         return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>'
-                f'<w:p><w:pPr><w:spacing w:before="0" w:after="0"/></w:pPr>{"".join(runs)}</w:p></w:tc>')
+                f'<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="300" w:lineRule="auto"/></w:pPr>'
+                f'{"".join(runs)}</w:p></w:tc>')
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> None:
         """A bordered table, built as one XML fragment; the header row repeats across pages (w:tblHeader)."""

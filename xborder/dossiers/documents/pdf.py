@@ -1,0 +1,61 @@
+"""PDF copies of the documents, made by LibreOffice (`soffice --headless --convert-to pdf`) where it is installed:
+an optional system dependency, checked at start-up (dossiers.init_app logs it). Never hand-drawn: without
+LibreOffice the bundle is complete without PDFs, and the case page says so.
+
+XBORDER_PDF_COPIES: `auto` (default: on when `soffice` is on the PATH, or at XBORDER_SOFFICE) or `off`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+
+log = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 180
+
+
+@functools.lru_cache(maxsize=1)
+def soffice() -> str | None:
+    """The LibreOffice executable PDF copies are made with, or None when they are off or it is not installed."""
+    if os.environ.get("XBORDER_PDF_COPIES", "auto").strip().lower() == "off":
+        return None
+    return os.environ.get("XBORDER_SOFFICE") or shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def available() -> bool:
+    """Whether documents get PDF copies in this deployment."""
+    return soffice() is not None
+
+
+def convert(documents: Mapping[str, bytes]) -> dict[str, bytes]:
+    """A PDF beside each .docx (same path, .pdf), in one LibreOffice run; {} when LibreOffice is absent or fails
+    (logged: the bundle is complete without PDF copies)."""
+    executable = soffice()
+    docx = {path: data for path, data in documents.items() if path.endswith(".docx")}
+    if executable is None or not docx:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="xborder-pdf-") as tmp:
+        root = pathlib.Path(tmp)
+        # Plain ASCII names for LibreOffice; its own profile directory so parallel workers do not share a lock.
+        names = {f"d{n:03d}": path for n, path in enumerate(sorted(docx))}
+        for name, path in names.items():
+            (root / f"{name}.docx").write_bytes(docx[path])
+        command = [executable, f"-env:UserInstallation=file://{root / 'profile'}", "--headless", "--norestore",
+                   "--convert-to", "pdf", "--outdir", str(root / "out"), *(str(root / f"{n}.docx") for n in names)]
+        try:
+            subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT_SECONDS)
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("PDF copies not made: LibreOffice failed (%s)", exc)
+            return {}
+        out = {}
+        for name, path in names.items():
+            pdf = root / "out" / f"{name}.pdf"
+            if pdf.exists():
+                out[path.removesuffix(".docx") + ".pdf"] = pdf.read_bytes()
+        return out
