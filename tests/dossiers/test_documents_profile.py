@@ -8,7 +8,7 @@ import io
 import re
 
 from docx import Document
-from tests.factories import auth, declaration
+from tests.helpers.factories import auth, declaration
 
 from xborder.dossiers import documents
 
