@@ -16,6 +16,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers.app import delete_rows
 from tests.helpers.factories import auth, declaration, make_uscc
 
 PASSWORD = "correct horse battery"
@@ -25,22 +26,6 @@ PASSWORD = "correct horse battery"
 # Committed data: a second app on the suite's database that runs jobs in-process (as the embedded default does,
 # so a download builds and stores the bundle inside the requests that race), cleaned up afterwards.
 # ---------------------------------------------------------------------------------------------------------------
-
-def _delete_pointing_at(db, column: str, ids: list) -> None:
-    """Delete every row that points at these ids through a foreign key, deepest first."""
-    table_name, key = column.split(".")
-    if not ids:
-        return
-    for table in db.metadata.sorted_tables:
-        for fk in table.foreign_keys:
-            if fk.column.table.name != table_name or fk.column.name != key or table.name == table_name:
-                continue
-            pk = list(table.primary_key.columns)
-            if len(pk) == 1:
-                child_ids = list(db.session.scalars(sa.select(pk[0]).where(fk.parent.in_(ids))))
-                _delete_pointing_at(db, f"{table.name}.{pk[0].name}", child_ids)
-            db.session.execute(sa.delete(table).where(fk.parent.in_(ids)))
-
 
 @pytest.fixture
 def committed(app, app_env):
@@ -72,12 +57,12 @@ def committed(app, app_env):
 
     with app.app_context():
         cases = list(db.session.scalars(sa.select(Case.id).where(Case.exporter_id == ids["enterprise"])))
-        _delete_pointing_at(db, "cases.id", cases)
+        delete_rows(db, "cases.id", cases)
         db.session.execute(sa.delete(Case).where(Case.id.in_(cases)))
-        _delete_pointing_at(db, "users.id", [ids["user"]])
+        delete_rows(db, "users.id", [ids["user"]])
         db.session.execute(sa.delete(User).where(User.id == ids["user"]))
         orgs = [ids["enterprise"], ids["assessor"]]
-        _delete_pointing_at(db, "organisations.id", orgs)
+        delete_rows(db, "organisations.id", orgs)
         db.session.execute(sa.delete(Organisation).where(Organisation.id.in_(orgs)))
         db.session.commit()
         db.session.remove()

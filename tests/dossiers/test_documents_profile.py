@@ -8,8 +8,8 @@ import io
 import re
 
 from docx import Document
-from tests.helpers.factories import auth, declaration
 
+from tests.helpers.factories import auth, declaration
 from xborder.dossiers import documents
 
 FULL = {"registered_address": "上海市黄浦区测试路1号", "legal_representative": "赵一", "handler": "钱二",

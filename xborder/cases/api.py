@@ -153,6 +153,19 @@ class SelfAssessmentResource(MethodView):
                 "answers": case.answers or []}
 
 
+def _uploaded_file() -> tuple[str, bytes]:
+    """The multipart field `file` of an evidence or material upload: its name and at most one byte over the limit
+    (the operation refuses what is too large)."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise Unprocessable("No file", [field_error("file", "required", "Send the file as multipart field 'file'",
+                                                    "请以 multipart 字段 file 上传文件")])
+    try:
+        return upload.filename or "file", upload.read(evidence.MAX_EVIDENCE_BYTES + 1)
+    finally:
+        upload.close()  # close the spooled temporary file whatever the outcome
+
+
 @blp.route("/cases/<int:case_id>/evidence")
 class EvidenceListResource(MethodView):
     """Evidence attached to the case."""
@@ -172,15 +185,8 @@ class EvidenceListResource(MethodView):
         """Upload a file (multipart field `file`), optionally for a key point."""
         user = api_user()
         case = queries.get_case(user, case_id)
-        upload = request.files.get("file")
-        if upload is None:
-            raise Unprocessable("No file", [field_error("file", "required", "Send the file as multipart field "
-                                                        "'file'", "请以 multipart 字段 file 上传文件")])
-        try:
-            data = upload.read(evidence.MAX_EVIDENCE_BYTES + 1)
-        finally:
-            upload.close()  # close the spooled temporary file whatever the outcome
-        row = evidence.add_evidence(user, case, upload.filename or "file", data, form.get("key_point"))
+        filename, data = _uploaded_file()
+        row = evidence.add_evidence(user, case, filename, data, form.get("key_point"))
         commit()
         return evidence.evidence_summary(row)
 
@@ -258,15 +264,8 @@ class MaterialsResource(MethodView):
         """Attach a material: multipart `kind` and `file`, while the exporter may edit the case."""
         user = api_user()
         case = queries.get_case(user, case_id)
-        upload = request.files.get("file")
-        if upload is None:
-            raise Unprocessable("No file", [field_error("file", "required", "Send the file as multipart field "
-                                                        "'file'", "请以 multipart 字段 file 上传文件")])
-        try:
-            data = upload.read(evidence.MAX_EVIDENCE_BYTES + 1)
-        finally:
-            upload.close()
-        row = material_uploads.add_material(user, case, form["kind"], upload.filename or "file", data)
+        filename, data = _uploaded_file()
+        row = material_uploads.add_material(user, case, form["kind"], filename, data)
         commit()
         return materials.item(row)
 
