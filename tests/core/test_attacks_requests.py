@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from tests.helpers.app import delete_rows
 from tests.helpers.factories import auth, declaration, make_uscc
+from tests.helpers.materials import attach_materials
 
 PASSWORD = "correct horse battery"
 
@@ -105,6 +106,8 @@ def test_eight_parallel_downloads_of_one_dossier_answer_no_5xx(committed):
     answers = [{"key_point": kp["id"], "answer": "已回答"} for kp in case["key_points"]]
     case = client.put(f"/api/v1/cases/{case['id']}/self-assessment", headers=auth(token),
                       json={"version": case["version"], "answers": answers}).json
+    attach_materials(client, token, case["id"])  # a submission carries its filing materials (issue 16)
+    case = client.get(f"/api/v1/cases/{case['id']}", headers=auth(token)).json
     submitted = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token), json={
         "action": "submit", "version": case["version"], "assessor_org_id": ids["assessor"]})
     assert submitted.status_code == 200, submitted.json
