@@ -33,6 +33,11 @@ def prepare(*, demo: bool, echo: Callable[[str], None] = print) -> Settings:
     settings: Settings = app.config["XBORDER"]
     echo(f"Database: {settings.database_url}")
     echo("Jobs: " + (f"RQ on {settings.redis_url}" if settings.redis_url else "in-process (no REDIS_URL)"))
+    # The optional system dependency, checked once at start-up (said here, not in create_app: the CLI's stderr
+    # carries problem+json only).
+    from xborder.dossiers.documents import pdf
+
+    echo("Dossier PDF copies: " + (pdf.soffice() or "off (LibreOffice not installed or XBORDER_PDF_COPIES=off)"))
     return settings
 
 

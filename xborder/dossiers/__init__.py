@@ -25,5 +25,3 @@ def init_app(app: Flask, api: Api) -> None:
 
     app.add_template_global(document_gaps)  # templates/dossiers/_document_gaps.html, on the case page
     app.add_template_global(pdf.available, "pdf_copies_available")
-    # The optional system dependency, checked once at start-up.
-    app.logger.info("dossier PDF copies: %s", pdf.soffice() or "off (LibreOffice not installed or disabled)")
