@@ -9,6 +9,7 @@ import json
 import pytest
 
 from tests.helpers.factories import auth, declaration
+from tests.helpers.materials import attach_materials
 from xborder.cases.schemas import CaseDetailSchema
 from xborder.law.schemas import DeterminationSchema
 
@@ -108,6 +109,7 @@ def test_case_bodies_equal_the_presenter_through_the_security_assessment_route(a
     case = check(client.put(f"/api/v1/cases/{case['id']}/self-assessment", headers=enterprise,
                             json={"version": case["version"], "answers": answers}), enterprise)
     orgs = client.get("/api/v1/organisations?kind=assessor", headers=enterprise).json
+    attach_materials(client, roles["enterprise"], case["id"])  # a submission carries its filing materials
     case = check(client.post(f"/api/v1/cases/{case['id']}/transitions", headers=enterprise, json={
         "action": "submit", "version": case["version"], "assessor_org_id": orgs[0]["id"]}), enterprise)
     case = check(client.get(f"/api/v1/cases/{case['id']}", headers=assessor), assessor)

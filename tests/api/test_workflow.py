@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from tests.helpers.api import act, answered_case, assessor_id, review_all
 from tests.helpers.factories import auth
+from tests.helpers.materials import attach_materials
 from xborder.core.audit import AuditEntry
 
 
@@ -72,6 +73,7 @@ def _snapshot(db, case_id):
 
 def test_wrong_role_stale_version_and_unmet_precondition_change_nothing(client, roles, db):
     case = answered_case(client, roles, pi=150_000)
+    attach_materials(client, roles["enterprise"], case["id"])  # so that only the refusals below could change it
     before = _snapshot(db, case["id"])
     wrong_role = act(client, roles["assessor"], case, "submit", assessor_org_id=assessor_id(client, roles))
     assert wrong_role.status_code == 404  # the assessor may not even see a draft

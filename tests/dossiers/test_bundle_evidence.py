@@ -146,7 +146,8 @@ def test_an_evidence_file_added_changed_or_removed_fails_verification(approved, 
 def test_a_material_added_at_a_supplement_is_listed_by_the_revision_of_stage_1(client, roles, db):
     token = roles["enterprise"]
     case = client.post("/api/v1/cases", headers=auth(token), json={
-        "title": "补充合同", "declaration": declaration(USCC, pi=150_000)}).json
+        "title": "补充合同", "declaration": declaration(USCC, pi=150_000,
+                                                       contract_effective_date="2025-07-01")}).json
     answers = [{"key_point": kp["id"], "answer": "已评估"} for kp in case["key_points"]]
     client.put(f"/api/v1/cases/{case['id']}/self-assessment", headers=auth(token),
                json={"version": case["version"], "answers": answers})

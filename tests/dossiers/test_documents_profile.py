@@ -10,6 +10,7 @@ import re
 from docx import Document
 
 from tests.helpers.factories import auth, declaration
+from tests.helpers.materials import attach_materials_db
 from xborder.dossiers import documents
 
 FULL = {"registered_address": "上海市黄浦区测试路1号", "legal_representative": "赵一", "handler": "钱二",
@@ -69,6 +70,7 @@ def test_a_case_keeps_the_profile_it_was_submitted_with(client, factory, db):
     answers = [{"key_point": p["id"], "answer": f"{p['id']} 的回答"} for p in key_point_status(case)]
     operations.save_answers(user, case, case.version, answers)
     assessor_org = factory.organisation(kind="assessor", province="320000")
+    attach_materials_db(case, user)  # a submission carries its filing materials (issue 16)
     workflow.transition(case, user, "submit", {"assessor_org_id": assessor_org.id, "version": case.version})
     assert case.profile_snapshot["handler"] == "钱二"
     enterprise.profile = {**FULL, "handler": "孙三"}

@@ -125,5 +125,8 @@ def snapshot_on_submit(case, action: str, source: str, body: dict, user) -> None
     # Written beside the transition's own versioned UPDATE (listeners run after it), as part of the same step:
     # a table-level UPDATE, so the copy does not count as a second change of the case (version + 1 per action).
     table = type(case).__table__
-    db.session.execute(sa.update(table).where(table.c.id == case.id).values(profile_snapshot=snapshot))
+    # updated_at kept as the transition's own UPDATE set it (the column's onupdate would move it again, and the
+    # answer to the submit would then show an updated_at the database no longer has).
+    db.session.execute(sa.update(table).where(table.c.id == case.id)
+                       .values(profile_snapshot=snapshot, updated_at=case.updated_at))
     set_committed_value(case, "profile_snapshot", snapshot)
