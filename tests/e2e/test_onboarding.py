@@ -157,6 +157,7 @@ def test_fresh_deployment_to_a_submitted_case_in_chinese(fresh_page):
     case = journeys.declare(page, "zh", "onboarding")
     journeys.self_assess(page, case, "onboarding")
     page.goto(f"/cases/{case}")
+    journeys.attach_materials(page)  # a submission carries its filing materials (issue 16)
     page.select_option("#submit-assessor", label="上海数安评估中心")
     page.click("#action-submit button[type=submit]")
     expect(page.locator(".status-third_party_review").first).to_be_visible()
