@@ -56,6 +56,12 @@ class Settings:
     mfa_required_roles: tuple[str, ...] = ("provincial_official", "admin")
     # How long a password-reset link works (it works once).
     password_reset_minutes: int = 60
+    # An operational estimate, not law (no verified figure exists for the third-party review): the working days a
+    # review is assumed to take when xborder has no signed case to take a median from (xborder.cases.review_estimate).
+    review_estimate_days: int = 15
+    # Working days xborder assumes between the signed opinion and the filing being with the provincial authority.
+    # In xborder the signature hands the materials over the same day (sign_opinion), hence 0.
+    filing_handover_days: int = 0
 
     @property
     def embedded(self) -> bool:
@@ -148,6 +154,8 @@ def load_settings(env: Mapping[str, str] | None = None, default_instance: pathli
         import_stuck_minutes=_int(env, "XBORDER_IMPORT_STUCK_MINUTES", 30),
         mfa_required_roles=_roles(env, "XBORDER_MFA_REQUIRED_ROLES", ("provincial_official", "admin")),
         password_reset_minutes=_int(env, "XBORDER_PASSWORD_RESET_MINUTES", 60),
+        review_estimate_days=_int(env, "XBORDER_REVIEW_ESTIMATE_DAYS", 15),
+        filing_handover_days=_int(env, "XBORDER_FILING_HANDOVER_DAYS", 0, minimum=0),
     )
 
 

@@ -68,6 +68,26 @@ class Factory:
         self.db.session.flush()
         return case
 
+    def signed_case(self, assessor_org, took: int, signed_on=None):
+        """A case some exporter submitted to `assessor_org` and whose opinion was signed `took` working days later
+        (on `signed_on`, a working day; default 2026-06-01), as the audit trail and `reached_provincial_at` record
+        it: the history a review estimate is taken from."""
+        import datetime as dt
+
+        from xborder.core import audit
+        from xborder.core.timeutil import CHINA
+        from xborder.core.workdays import subtract_working_days
+
+        signed_on = signed_on or dt.date(2026, 6, 1)
+        submitted_on = subtract_working_days(signed_on, took).due
+        at_ten = dt.time(10, tzinfo=CHINA)  # mid-morning in China: the same calendar day in UTC
+        case = self.case(self.organisation(), assessor_org=assessor_org, status="provincial_review",
+                         reached_provincial_at=dt.datetime.combine(signed_on, at_ten))
+        entry = audit.record(case, "transition.submit", {"to": "third_party_review"})
+        entry.created_at = dt.datetime.combine(submitted_on, at_ten)
+        self.db.session.flush()
+        return case
+
 
 def auth(token: str) -> dict[str, str]:
     """The Authorization header for a bearer token."""

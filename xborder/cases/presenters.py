@@ -9,6 +9,7 @@ from xborder.cases.deadlines import open_deadlines
 from xborder.cases.evidence import evidence_list
 from xborder.cases.keypoints import key_point_status
 from xborder.cases.models import Case
+from xborder.cases.review_estimate import with_review_estimate
 from xborder.cases.routes import route_obligations
 from xborder.cases.workflow import available_actions
 
@@ -32,7 +33,7 @@ def case_detail(case: Case, user) -> dict[str, Any]:
         "key_points": key_point_status(case),
         "risk": case.risk,
         "evidence": evidence_list(case),
-        "deadlines": open_deadlines(case),
+        "deadlines": with_review_estimate(case, open_deadlines(case)),
         "valid_until": case.valid_until.isoformat() if case.valid_until else None,
         "mechanism": case.mechanism,
         "obligations": route_obligations(case),

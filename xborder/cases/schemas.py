@@ -102,6 +102,24 @@ class KeyPointStatusSchema(ma.Schema):
     answered = ma.fields.Boolean(required=True)
 
 
+class ReviewEstimateSchema(ma.Schema):
+    """Whether the third-party review may overrun a standard contract's filing deadline: an operational estimate from
+    xborder's own history of signed cases, not a legal period (xborder.cases.review_estimate)."""
+
+    working_days = ma.fields.Integer(required=True, metadata={"description": "The review's estimated working days"})
+    basis = ma.fields.String(required=True, metadata={
+        "description": "assessor (the chosen body's median), all_assessors (fewer than 3 of its cases signed), or "
+                       "setting (no signed case: XBORDER_REVIEW_ESTIMATE_DAYS)"})
+    cases = ma.fields.Integer(required=True, metadata={"description": "Signed cases the median was taken over"})
+    remaining_working_days = ma.fields.Integer(required=True)
+    expected_by = ma.fields.String(required=True, metadata={"description": "When the filing is expected to be made"})
+    overrun = ma.fields.Boolean(required=True)
+    estimate_zh = ma.fields.String(required=True)
+    estimate_en = ma.fields.String(required=True)
+    warning_zh = ma.fields.String(metadata={"description": "Present when the review is expected to overrun"})
+    warning_en = ma.fields.String(metadata={"description": "Present when the review is expected to overrun"})
+
+
 class DeadlineSchema(ma.Schema):
     """A deadline running for the case: its rule's name, start, due date and legal basis."""
 
@@ -119,6 +137,8 @@ class DeadlineSchema(ma.Schema):
     start_estimated = ma.fields.Boolean()
     due_set_by_authority = ma.fields.Boolean()
     valid_until = ma.fields.String(metadata={"description": "The end of validity a renewal deadline counts back from"})
+    review_estimate = ma.fields.Nested(ReviewEstimateSchema, metadata={
+        "description": "On a standard contract's filing deadline: whether the review may overrun it (an estimate)"})
 
 
 class CaseDetailSchema(ma.Schema):

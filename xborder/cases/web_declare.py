@@ -17,6 +17,7 @@ from xborder.web.helpers import (
     attempt,
     field_errors,
     form_version,
+    localized,
     require_role,
 )
 
@@ -42,20 +43,20 @@ def _grow_or_shrink(form: DeclarationForm) -> bool:
 
 def _warn_filing_deadline(case) -> None:
     """Warn when a standard contract's filing deadline (10 working days from the contract taking effect,
-    sc-measures-2023 art 7) already runs: the third-party review must be finished and the materials with the province
-    by then, and a review takes longer than 10 working days."""
+    sc-measures-2023 art 7) has passed, or when the third-party review is likely to overrun it — an estimate from
+    xborder's history of signed cases that says what it rests on (`review_estimate`), not a legal figure."""
     from xborder.cases.deadlines import open_deadlines
+    from xborder.cases.review_estimate import with_review_estimate
 
-    filing = next((d for d in open_deadlines(case) if d["kind"] == "standard_contract_filing"), None)
+    filing = next((d for d in with_review_estimate(case, open_deadlines(case))
+                   if d["kind"] == "standard_contract_filing"), None)
     if filing is None:
         return
     if filing["overdue"]:
         flash(_("The standard contract was due to be filed by %(due)s (10 working days after it took effect): "
                 "file it without delay.", due=filing["due"]), "error")
-    else:
-        flash(_("The standard contract must be filed by %(due)s (10 working days after it takes effect): the "
-                "third-party review will likely not be finished by then; plan the filing first.",
-                due=filing["due"]), "error")
+    elif filing["review_estimate"]["overrun"]:
+        flash(localized(filing["review_estimate"], "warning"), "error")
 
 
 def _prefill(form: DeclarationForm) -> None:

@@ -68,6 +68,15 @@ def subtract_working_days(end: dt.date, n: int) -> Deadline:
     return _count(end, n, -_ONE_DAY)
 
 
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Count the working days after `start` up to and including `end` (0 when `end` is not after `start`)."""
+    day, counted = start, 0
+    while day < end:
+        day += _ONE_DAY
+        counted += is_working_day(day)
+    return counted
+
+
 def add_years(day: dt.date, n: int) -> dt.date:
     """Return the same calendar day n years later (or earlier); 29 February becomes 28 February in a common year."""
     try:
