@@ -127,8 +127,9 @@ def test_the_extension_check_and_the_extension_decision(client, roles, db):
     state = client.get(url, headers=auth(roles["enterprise"])).json
     assert state["check"] is None and state["open"] is False
     trail = client.get(f"/api/v1/cases/{case['id']}/audit", headers=auth(roles["enterprise"])).json
-    tail = [(e["action"], e["payload"].get("outcome") or e["payload"].get("valid_until"))
-            for e in trail["entries"]][-3:]
+    tail = [(e["action"], e["payload"].get("outcome") or e["payload"].get("valid_until") or e["payload"].get("stage"))
+            for e in trail["entries"]][-4:]
+    # The extension decision is signed into the dossier as stage 6 (xborder/dossiers/stages.py).
     assert tail == [("extension_check", "declare_anew"), ("extension_check", "may_apply"),
-                    ("transition.record_extension", new_until)]
+                    ("transition.record_extension", new_until), ("dossier.stage_signed", 6)]
     assert trail["chain"]["ok"] is True

@@ -462,8 +462,9 @@ def test_stage_manifest_rules(pki, now):
         bundle.stage_manifest(2, "assessor", signer, now, {}, None)
     with pytest.raises(bundle.BundleError, match="earlier stages"):
         bundle.stage_manifest(2, "assessor", signer, now, {}, {"manifest_sha256": "0", "signature_sha256": "0"})
-    with pytest.raises(bundle.BundleError, match="no stage 5"):
-        bundle.stage_manifest(5, "enterprise", signer, now, {}, None)
+    # Stages 5 (a certificate) and 6 (an extension) extend dossier.md's four (issue 15); there is no stage 7.
+    with pytest.raises(bundle.BundleError, match="no stage 7"):
+        bundle.stage_manifest(7, "enterprise", signer, now, {}, None)
     with pytest.raises(bundle.BundleError, match="signer"):
         bundle.stage_manifest(1, "enterprise", {"organisation": "x"}, now, {}, None)
     with pytest.raises(ValueError, match="timezone"):

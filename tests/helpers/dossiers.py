@@ -92,3 +92,15 @@ def web_login(client, email: str, password: str = "demo-password") -> None:
     response = client.post("/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "email": email,
                                            "password": password})
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
+
+
+def cli_verify(path, *extra) -> subprocess.CompletedProcess:
+    """Run `xborder verify` on a bundle file as someone without the deployment would (no DATABASE_URL, an empty
+    instance folder)."""
+    import os
+    import sys
+
+    instance = path.parent / "no-deployment"
+    return subprocess.run([sys.executable, "-m", "xborder", "verify", str(path), *extra], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "DATABASE_URL": "",
+                                                      "XBORDER_INSTANCE_PATH": str(instance)})

@@ -287,6 +287,8 @@ CERTIFICATION_BODY = Field("certification_body", FieldKind.CHOICE, check=_requir
                            choices=tuple(certification_bodies()), max_length=30)
 ISSUED_ON = Field("issued_on", FieldKind.DATE, check=_past_date_check("issued_on", "证书颁发日期", True))
 NEW_VALID_UNTIL = Field("valid_until", FieldKind.DATE, check=_required_check(_new_valid_until))
+# The extension decision's date, when the official has it: optional, so earlier clients keep working.
+EXTENSION_DATE = Field("decision_date", FieldKind.DATE, check=_past_date_check("decision_date", "决定日期", False))
 
 
 def _report_fresh(case: Case, body: dict, user) -> list[dict[str, str]]:
@@ -444,7 +446,8 @@ def _keep_certificate(case: Case, body: dict, user) -> None:
 
 def _keep_extension(case: Case, body: dict, user) -> None:
     extensions = list(case.workflow.get("extensions") or [])
-    extensions.append({"decision_number": body["decision_number"], "previous_valid_until":
+    extensions.append({"decision_number": body["decision_number"], "decision_date": body.get("decision_date"),
+                       "previous_valid_until":
                        case.valid_until.isoformat() if case.valid_until else None,
                        "valid_until": body["valid_until"], "check": case.workflow.get("extension_check")})
     workflow = {**case.workflow, "extensions": extensions}
@@ -560,7 +563,8 @@ ACTIONS: dict[str, Action] = {
     # The extension of a passed assessment (cbdf-2024 art 9), after the enterprise's extension check said it may
     # be applied for: the authority's new end of validity.
     "record_extension": Action(PROVINCIAL_OFFICIAL, (S.APPROVED,), S.APPROVED,
-                               (DECISION_NUMBER, NEW_VALID_UNTIL, comment()), (_extension_may_apply,),
+                               (DECISION_NUMBER, NEW_VALID_UNTIL, EXTENSION_DATE, comment()),
+                               (_extension_may_apply,),
                                (_keep_extension,)),
     "withdraw": Action(ENTERPRISE, LIVE, S.WITHDRAWN, (comment(required=True),)),
 }

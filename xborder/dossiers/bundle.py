@@ -35,12 +35,25 @@ FORMAT = "xborder-dossier/1"
 MANIFEST = "manifest.json"
 CA_PATH = "certs/ca.pem"
 CRL_PATH = "certs/crl.pem"
-STAGE_ROLES = {1: "enterprise", 2: "assessor", 3: "provincial_official", 4: "provincial_official"}
-STAGE_STEMS = {1: "01-enterprise", 2: "02-assessor", 3: "03-provincial", 4: "04-decision"}
+# Stages 5 and 6 extend dossier.md's four compatibly (a bundle of stages 1-4 is unchanged): a certification case has
+# no provincial stage and no regulator's decision — its result is the certificate the enterprise records
+# (record_certificate), signed as stage 5 straight after the assessor's stage 2; an approved case's extensions
+# (record_extension) are the authority's further decisions, each signed as stage 6 (revision 2, 3, … for the second,
+# third, …) after stage 4. Each number keeps one role, one file stem and one record, so a stage file says what it is.
+STAGE_ROLES = {1: "enterprise", 2: "assessor", 3: "provincial_official", 4: "provincial_official", 5: "enterprise",
+               6: "provincial_official"}
+STAGE_STEMS = {1: "01-enterprise", 2: "02-assessor", 3: "03-provincial", 4: "04-decision", 5: "05-certificate",
+               6: "06-extension"}
 # The signed data record each stage adds (stage 1's is case.json, or revisions/N/case.json for revision N).
-RECORD_PATHS = {2: "records/02-assessor.json", 3: "records/03-provincial.json", 4: "records/04-decision.json"}
+RECORD_PATHS = {2: "records/02-assessor.json", 3: "records/03-provincial.json", 4: "records/04-decision.json",
+                5: "records/05-certificate.json", 6: "records/06-extension.json"}
+# The stages signed more than once: the enterprise's after a supplement, the authority's extension per extension.
+REVISED_STAGES = (1, 6)
+# The stages (first revisions) a chain may consist of, in order: a prefix of the assessment or filing route, the
+# certification route, or an approved case's extensions.
+CHAINS = ((1, 2, 3, 4, 6), (1, 2, 5))
 MAX_REVISIONS = 50
-STAGE_FILE = re.compile(r"stages/(0[1-4])-[a-z]+(?:-r([1-9][0-9]*))?\.(?:json|p7s)")
+STAGE_FILE = re.compile(r"stages/(0[1-6])-[a-z]+(?:-r([1-9][0-9]*))?\.(?:json|p7s)")
 STAGE_KEYS = frozenset({"stage", "role", "signer", "signed_at", "files", "previous"})
 SIGNER_REQUIRED = ("organisation", "uscc", "certificate_sha256")
 # The earliest time a ZIP header can hold; any fixed value makes the archive reproducible.
@@ -134,25 +147,52 @@ def stage_paths(stage: int, revision: int = 1) -> tuple[str, str]:
     """The manifest and signature paths of a stage, e.g. stages/01-enterprise.json and .p7s (-r2 for revision 2)."""
     if stage not in STAGE_STEMS:
         raise BundleError(f"there is no stage {stage}; stages are 1 to {len(STAGE_STEMS)}")
-    if revision != 1 and (stage != 1 or not 1 < revision <= MAX_REVISIONS):
-        raise BundleError(f"only the enterprise's stage 1 has revisions (2 to {MAX_REVISIONS}), not stage {stage}")
+    if revision != 1 and (stage not in REVISED_STAGES or not 1 < revision <= MAX_REVISIONS):
+        raise BundleError(f"only stages {' and '.join(map(str, REVISED_STAGES))} have revisions (2 to "
+                          f"{MAX_REVISIONS}), not stage {stage}")
     stem = f"stages/{STAGE_STEMS[stage]}" + (f"-r{revision}" if revision > 1 else "")
     return f"{stem}.json", f"{stem}.p7s"
 
 
 def slot_order(slot: tuple[int, int]) -> tuple[int, int]:
-    """Where a (stage, revision) stands in the chain: 1, 2, then stage 1's revisions, then 3 and 4."""
+    """Where a (stage, revision) stands in the chain: 1, 2, then stage 1's revisions, then 3, 4, 5 and stage 6's
+    revisions in order."""
     stage, revision = slot
-    return (2, revision) if revision > 1 else (stage, 0)
+    return (2, revision) if stage == 1 and revision > 1 else (stage, revision)
 
 
 def chain_slots(stage_numbers: Sequence[int]) -> list[tuple[int, int]]:
     """The (stage, revision) of each stage of a chain, from the stage numbers in signing order."""
-    slots, revision = [], 0
+    slots, seen = [], dict.fromkeys(REVISED_STAGES, 0)
     for number in stage_numbers:
-        revision += number == 1
-        slots.append((number, revision if number == 1 else 1))
+        if number in seen:
+            seen[number] += 1
+        slots.append((number, seen.get(number, 1)))
     return slots
+
+
+def chain_problem(slots: Sequence[tuple[int, int]]) -> str | None:
+    """Why a chain of (stage, revision) in signing order cannot be a dossier's, or None: it must follow one of
+    `CHAINS` without gaps, stage 1's revisions after stage 2 and before the later stages, stage 6's after it."""
+    base = tuple(stage for stage, revision in slots if revision == 1)
+    if list(slots) != sorted(slots, key=slot_order) or not any(base == chain[:len(base)] for chain in CHAINS):
+        return f"stages must run 1, 2, stage 1's revisions, then 3, 4, 6 (or 5 for a certificate); got {list(slots)}"
+    for stage in REVISED_STAGES:
+        revisions = [revision for number, revision in slots if number == stage]
+        if revisions != list(range(1, len(revisions) + 1)):
+            return f"stage {stage}'s revisions must run 1, 2, … without gaps; got {revisions}"
+    if any(stage == 1 and revision > 1 for stage, revision in slots) and len(base) < 2:
+        return "a revision of stage 1 answers a request after the assessor signed: it needs stage 2 before it"
+    return None
+
+
+def record_path(stage: int, revision: int = 1) -> str:
+    """Where a stage's signed record is: case.json (revisions/N/case.json) for stage 1, records/0N-….json (with
+    -rN for a later revision of stage 6) for the others."""
+    if stage == 1:
+        return case_record_path(revision)
+    path = RECORD_PATHS[stage]
+    return path if revision == 1 else path.replace(".json", f"-r{revision}.json")
 
 
 def case_record_path(revision: int) -> str:
@@ -177,18 +217,21 @@ def summary_from_files(files: Mapping[str, bytes], slots: Sequence[tuple[int, in
 
     newest = max((revision for stage, revision in slots if stage == 1), default=1)
     case = record(case_record_path(newest))
-    records = {stage: record(RECORD_PATHS[stage]) for stage, _ in slots if stage in RECORD_PATHS}
+    # The newest revision of each stage (slots are in signing order, so a later revision replaces an earlier one).
+    records = {stage: record(record_path(stage, revision)) for stage, revision in slots if stage != 1}
     last = slots[-1] if slots else (1, 1)
     status = (case if last[0] == 1 else records.get(last[0], {})).get("status")
     exporter = case.get("exporter") if isinstance(case.get("exporter"), dict) else {}
     decision = records.get(4, {})
+    # The validity the latest result gave: an extension's, else the certificate's, else the decision's.
+    result = next((records[stage] for stage in (6, 5, 4) if stage in records), {})
     return {
         "reference": case.get("reference"), "title": case.get("title"), "exporter": exporter.get("name"),
         "uscc": exporter.get("uscc"), "pathway": case.get("pathway"), "status": status,
         "filing_number": records.get(3, {}).get("filing_number"),
         "decision": {k: decision[k] for k in ("decision", "decision_number", "decision_date") if decision.get(k)}
         or None,
-        "valid_until": decision.get("valid_until"),
+        "valid_until": result.get("valid_until"),
     }
 
 
@@ -284,12 +327,8 @@ def stage_slots(stages: Sequence[tuple[bytes, bytes]]) -> list[tuple[int, int]]:
     """The (stage, revision) of each (manifest, signature) of a chain, refusing a chain out of order."""
     slots = chain_slots([_parse_stage(position, manifest)["stage"]
                          for position, (manifest, _) in enumerate(stages, start=1)])
-    expected = sorted(slots, key=slot_order)
-    base = [stage for stage, revision in slots if revision == 1]
-    revisions = len(slots) - len(base)
-    # A revision answers a request after the assessor signed, so it needs stage 2 before it.
-    if slots != expected or base != list(range(1, len(base) + 1)) or (revisions and len(base) < 2):
-        raise BundleError(f"stages must run 1, 2, stage 1's revisions, 3, 4; got {slots}")
+    if problem := chain_problem(slots):
+        raise BundleError(problem)
     return slots
 
 

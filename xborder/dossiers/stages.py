@@ -3,6 +3,14 @@
 `forward_to_regulator` / `record_filing` and stage 4, the regulator's decision, at `record_decision` — inside the
 transition's own transaction, so a transition and its signature are committed together or not at all.
 
+Two stages extend dossier.md's four (bundle.py, `CHAINS`). A certification case never reaches the province and has
+no regulator's decision: its result is the certificate, which the enterprise records (`record_certificate`) and
+signs as stage 5, records/05-certificate.json (number, body, issue date, valid until, renewal due) and its document,
+chained straight to the assessor's stage 2. An approved case's extension (`record_extension`) is a further decision
+of the authority, signed by the official as stage 6 after stage 4 (the second extension as stage 6 revision 2, …):
+records/06-extension.json with the decision number and date and the new end of validity, which the bundle's summary
+then states (`valid_until` comes from the latest of stages 6, 5, 4).
+
 Each stage adds its own files and never changes an earlier one (bundle.py's append-only rule): stage 1 adds
 case.json and the enterprise's documents, stage 2 records/02-assessor.json and the opinion, stage 3
 records/03-provincial.json and the provincial record, stage 4 records/04-decision.json. Each record states the
@@ -36,7 +44,7 @@ from xborder.dossiers.models import Blob, Stage, StageFile
 from xborder.extensions import db
 
 STAGE_OF_ACTION = {"submit": 1, "resubmit": 1, "sign_opinion": 2, "forward_to_regulator": 3, "record_filing": 3,
-                   "record_decision": 4}
+                   "record_decision": 4, "record_certificate": 5, "record_extension": 6}
 
 
 def store_blob(data: bytes) -> str:
@@ -69,8 +77,9 @@ def stages_of(case_id: int, round_: int | None = None) -> list[Stage]:
 
 
 def continues_chain(row: Stage) -> bool:
-    """True for a stage 1 that is a revision: signed after a supplement, chained to the earlier round's stages."""
-    return row.stage == 1 and json.loads(blob(row.manifest_sha256)).get("previous") is not None
+    """True for the first stage of a round that continues the earlier round's chain: a revision of stage 1 (signed
+    after a supplement) or of stage 6 (a later extension); a round after rectification starts afresh."""
+    return json.loads(blob(row.manifest_sha256)).get("previous") is not None
 
 
 def chain_of(case_id: int, round_: int | None = None) -> list[Stage]:
@@ -191,13 +200,36 @@ def stage_record(stage: int, case, action: str, body: Mapping[str, Any], user, c
                 **{k: decision.get(k) for k in ("decision", "decision_number", "decision_date",
                                                 "result_received_date")},
                 "valid_until": case.valid_until.isoformat() if case.valid_until else None, **revisions}
+    if stage == 5:
+        return {"enterprise": _party(case.exporter), "action": action, **certificate_facts(case), **revisions}
+    if stage == 6:
+        return {"authority": _party(user.organisation), "action": action, **extension_facts(case), **revisions}
     return {"authority": _party(user.organisation), "action": action,
             "completeness_confirmed": body.get("completeness_confirmed"), "filing_number": body.get("filing_number"),
             "comment": body.get("comment"), "supplements": _supplements(case), **revisions}
 
 
+def certificate_facts(case) -> dict[str, Any]:
+    """The certificate as recorded (record_certificate): number, the body by its id and Chinese name, issue date,
+    end of validity and renewal deadline (pi-cert-measures-2025 art 8)."""
+    from xborder.law.mechanism import certification_bodies
+
+    certificate = (case.workflow or {}).get("certificate") or {}
+    body = certificate.get("certification_body")
+    return {"certificate_number": certificate.get("certificate_number"), "certification_body": body,
+            "certification_body_name": (certification_bodies().get(body) or {}).get("name_zh"),
+            **{k: certificate.get(k) for k in ("issued_on", "valid_until", "renewal_due")}}
+
+
+def extension_facts(case) -> dict[str, Any]:
+    """The latest extension decision as recorded (record_extension): its number and date, the end of validity it
+    replaced and the new one."""
+    extension = ((case.workflow or {}).get("extensions") or [{}])[-1]
+    return {k: extension.get(k) for k in ("decision_number", "decision_date", "previous_valid_until", "valid_until")}
+
+
 def _record_path(stage: int, revision: int) -> str:
-    return bundle.case_record_path(revision) if stage == 1 else bundle.RECORD_PATHS[stage]
+    return bundle.record_path(stage, revision)
 
 
 def _earlier_stages(case, stage: int, revision: bool) -> tuple[int, list[Stage]]:
@@ -210,9 +242,22 @@ def _earlier_stages(case, stage: int, revision: bool) -> tuple[int, list[Stage]]
             raise ValueError(f"{case.reference}: a revision of stage 1 follows the assessor's stage 2, before stage 3")
         return current_round(case.id) + 1, chain
     chain = chain_of(case.id)
-    if sorted({row.stage for row in chain}) != list(range(1, stage)) or chain[-1].stage >= stage:
-        raise ValueError(f"{case.reference}: stage {stage} needs stages 1 to {stage - 1} first")
-    return current_round(case.id), chain
+    slots = chain_slots(chain)
+    if not chain or bundle.chain_problem(bundle.chain_slots([row.stage for row in chain] + [stage])) is not None:
+        raise ValueError(f"{case.reference}: stage {stage} cannot follow stages {slots}")
+    # A stage signed again (a later extension) opens a round of its own, continuing the chain: a round holds each
+    # stage once (dossier_stages is unique by case, round and stage).
+    again = any(row.stage == stage for row in chain)
+    return current_round(case.id) + again, chain
+
+
+def _document_path(stage: int, path: str, number: int) -> str:
+    """Where a stage's document goes: stage 1's revision N under revisions/N/, a later extension's with its number
+    (documents/06-延期决定记录-2.docx), so no signed file is ever replaced."""
+    if stage != 6 or number == 1:
+        return bundle.revision_path(path, number)
+    stem, dot, suffix = path.rpartition(".")
+    return f"{stem}-{number}{dot}{suffix}"
 
 
 def sign_stage(case, stage: int, action: str, body: Mapping[str, Any], user, *, revision: bool = False) -> Stage:
@@ -221,18 +266,20 @@ def sign_stage(case, stage: int, action: str, body: Mapping[str, Any], user, *, 
     round_, earlier = _earlier_stages(case, stage, revision)
     files, signed = signed_material(earlier)
     slots = chain_slots(earlier)
-    number = (max((r for s, r in slots if s == 1), default=0) + 1) if stage == 1 else 1
+    # Stages 1 and 6 are signed again as revisions (bundle.REVISED_STAGES): this one's number in the chain.
+    number = max((r for s, r in slots if s == stage), default=0) + 1 if stage in bundle.REVISED_STAGES else 1
     covers = max((r for s, r in slots if s == 1), default=1)
     now = utcnow()
     record = stage_record(stage, case, action, body, user, covers)
     snapshot = {**case_record(case), "stage_date": now.date().isoformat(), "assessor": _party(case.assessor_org),
-                "authority": _party(user.organisation) if stage == 3 else None,
+                "authority": _party(user.organisation) if stage in (3, 6) else None,
                 "review": case.review or [], "provincial": record if stage == 3 else None,
                 "rectifications": _rectifications(case) if stage == 2 else [],
-                "mechanism": getattr(case, "mechanism", None)}
+                "mechanism": getattr(case, "mechanism", None),
+                "certificate": record if stage == 5 else None, "extension": record if stage == 6 else None}
     languages = ("zh", "en") if str(getattr(user, "locale", "")).startswith("en") else ("zh",)
     added = {_record_path(stage, number): bundle.canonical_json(record),
-             **{bundle.revision_path(path, number): data
+             **{_document_path(stage, path, number): data
                 for path, data in documents.render_stage(stage, snapshot, languages).items()},
              **new_evidence(case, files)}
     files.update(added)

@@ -224,7 +224,7 @@ class _Anchors:
 
 # The stage a status can only follow: a summary stating it without that stage has been rolled back.
 _STATUS_NEEDS_STAGE = {"provincial_review": 2, "certification_pending": 2, "submitted_to_regulator": 3, "filed": 3,
-                       "approved": 4, "rejected": 4}
+                       "approved": 4, "rejected": 4, "certified": 5}
 
 
 def _label(slot: tuple[int, int]) -> str:
@@ -270,8 +270,10 @@ def _check_summary(report: Report, summary: Mapping[str, Any], contents: Mapping
     expected = bundle.summary_from_files(contents, slots)
     problems = []
     present = {stage for stage, _ in slots}
+    # A validity comes from the regulator's decision (4) or, for a certification case, the certificate (5).
+    result = 5 if 5 in present else 4
     implied = [_STATUS_NEEDS_STAGE.get(summary.get("status")), 3 if summary.get("filing_number") else None,
-               4 if summary.get("decision") or summary.get("valid_until") else None]
+               4 if summary.get("decision") else None, result if summary.get("valid_until") else None]
     if missing := sorted({n for n in implied if n is not None and n not in present}):
         problems.append(f"implies stage {', '.join(map(str, missing))}, which the bundle does not have (rolled back?)")
     for key in sorted(set(summary) | set(expected)):
@@ -389,10 +391,7 @@ def _check_stages(
 ) -> list[tuple[tuple[int, int], dict[str, Any]]] | None:
     """Check each stage present; return (slot, parsed stage) in chain order if the chain is whole and parses."""
     present = _present_slots(names)
-    base = [stage for stage, revision in present if revision == 1]
-    revisions = [revision for stage, revision in present if revision > 1]
-    in_order = (bool(base) and base == list(range(1, len(base) + 1))
-                and revisions == list(range(2, len(revisions) + 2)) and (not revisions or len(base) >= 2))
+    in_order = bool(present) and bundle.chain_problem(present) is None
     report.add("stages", in_order, ", ".join(_label(s)[6:] for s in present) if in_order else
                f"found {', '.join(_label(s) for s in present) or 'none'}; stages must run 1, 2, … without gaps, "
                "starting with the enterprise's (its revisions 2, 3, … after stage 2)")

@@ -178,6 +178,14 @@ def _rectifications(snapshot: Mapping[str, Any], titles: Mapping[str, str], lang
     return rows
 
 
+def _body_name(body: str | None, lang: str) -> str | None:
+    """A certification body by its name (Chinese in a Chinese document), never by its id."""
+    from xborder.law.mechanism import certification_bodies
+
+    found = certification_bodies().get(body or "")
+    return found[f"name_{lang}"] if found else None
+
+
 def build(snapshot: Mapping[str, Any], lang: str = "zh") -> dict[str, Any]:
     """The values (`exporter.name`, `risk.level`, …) and row lists (`transfers`, `key_points`, …) of a snapshot."""
     declaration = snapshot.get("declaration") or {}
@@ -231,6 +239,8 @@ def build(snapshot: Mapping[str, Any], lang: str = "zh") -> dict[str, Any]:
     counts = {name: sum(1 for r in reviews.values() if r.get("finding") == name) for name in _FINDINGS}
 
     provincial = snapshot.get("provincial") or {}
+    certificate = snapshot.get("certificate") or {}
+    extension = snapshot.get("extension") or {}
     parties = {role: snapshot.get(role) or {} for role in ("assessor", "authority")}
     data = [t.get("data") or {} for t in declaration.get("transfers") or []]
     values = {
@@ -262,6 +272,15 @@ def build(snapshot: Mapping[str, Any], lang: str = "zh") -> dict[str, Any]:
         "provincial.filing_number": provincial.get("filing_number"),
         "provincial.supplements": len(provincial.get("supplements") or []),
         "provincial.comment": provincial.get("comment"),
+        "certificate.number": certificate.get("certificate_number"),
+        "certificate.body": _body_name(certificate.get("certification_body"), lang),
+        "certificate.issued_on": certificate.get("issued_on"),
+        "certificate.valid_until": certificate.get("valid_until"),
+        "certificate.renewal_due": certificate.get("renewal_due"),
+        "extension.decision_number": extension.get("decision_number"),
+        "extension.decision_date": extension.get("decision_date"),
+        "extension.previous_valid_until": extension.get("previous_valid_until"),
+        "extension.valid_until": extension.get("valid_until"),
         "stage.date": snapshot.get("stage_date"),
         **_profile(snapshot, lang),
         **{f"facts.{k}": facts.get(k) for k in _FACTS},
