@@ -18,6 +18,7 @@ from xborder.core.workdays import (
     deadline_rule,
     is_working_day,
     subtract_working_days,
+    working_days_between,
 )
 from xborder.law.formsdata import FORMS_DIR
 
@@ -232,3 +233,14 @@ def test_every_cited_article_exists_in_the_instrument_catalogue():
                      ("sc-measures-2023", "7", None), ("cbdf-2024", "9", None),
                      ("pi-cert-measures-2025", "8", None)}  # certificate validity and renewal (issue 15)
     assert [c for c in sorted(cited, key=str) if not instruments.article_exists(*c)] == []
+
+
+@pytest.mark.parametrize(("start", "end", "days"), [
+    # Mon 29 Sep 2025 to Mon 20 Oct: 30 Sep; 1-8 Oct off; 9, 10, Sat 11 (worked), 13-17, 20 Oct — ten.
+    ("2025-09-29", "2025-10-20", 10),
+    ("2025-09-30", "2025-10-08", 0),  # the holiday only
+    ("2025-10-20", "2025-10-20", 0),
+    ("2025-10-20", "2025-09-29", 0),  # an end before the start
+])
+def test_working_days_between_counts_after_the_start_up_to_the_end(start, end, days):
+    assert working_days_between(dt.date.fromisoformat(start), dt.date.fromisoformat(end)) == days

@@ -172,3 +172,20 @@ def test_each_extension_is_signed_as_stage_6_after_the_decision(tmp_path, client
     assert json.loads(contents["manifest.json"])["case"]["valid_until"] == second["valid_until"]
     # The first extension's files are kept, byte for byte.
     assert json.loads(contents["records/06-extension.json"]) == record
+
+
+def test_the_chains_a_dossier_may_have():
+    ok = [[(1, 1)], [(1, 1), (2, 1), (5, 1)], [(1, 1), (2, 1), (1, 2), (3, 1), (4, 1), (6, 1), (6, 2), (6, 3)]]
+    refused = [
+        [(1, 1), (2, 1), (3, 1), (5, 1)],  # a certificate after the province: certification never goes there
+        [(1, 1), (2, 1), (5, 1), (6, 1)],  # an extension is of an approved assessment, not of a certificate
+        [(1, 1), (2, 1), (3, 1), (6, 1)],  # an extension before the decision
+        [(1, 1), (2, 1), (3, 1), (4, 1), (6, 2)],  # a second extension without the first
+        [(1, 1), (2, 1), (3, 1), (4, 1), (6, 1), (1, 2)],  # the enterprise's revision after the result
+        [(2, 1)],
+    ]
+    assert [bundle.chain_problem(chain) for chain in ok] == [None] * len(ok)
+    assert all(bundle.chain_problem(chain) for chain in refused)
+    assert bundle.chain_slots([1, 2, 3, 4, 6, 6]) == [(1, 1), (2, 1), (3, 1), (4, 1), (6, 1), (6, 2)]
+    assert bundle.record_path(6, 2) == "records/06-extension-r2.json" and bundle.stage_paths(6, 2) == (
+        "stages/06-extension-r2.json", "stages/06-extension-r2.p7s")
