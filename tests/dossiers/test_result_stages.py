@@ -21,6 +21,7 @@ from tests.helpers.dossiers import (
     openssl_verifies,
     security_assessment_case,
     unpack,
+    upload_to_verify,
 )
 from tests.helpers.factories import auth
 from xborder.cases.models import Case
@@ -111,6 +112,9 @@ def test_the_certificate_is_signed_as_stage_5_after_the_assessor(tmp_path, clien
 
     assert _tampered_exit(tmp_path, data, {"records/05-certificate.json": contents[
         "records/05-certificate.json"].replace(b"CCRC-PI-2026-0001", b"CCRC-PI-2026-0002")}) == 1
+    # The public verify page says, in Chinese, which stage signs everything.
+    page = upload_to_verify(client, data).get_data(as_text=True)
+    assert "除索引和信任锚外，每个文件均由第 5 阶段签名" in page
     # Rolled back to before the certificate, with the summary still saying "certified": refused.
     assert _tampered_exit(tmp_path, data, {path: None for path in (
         *bundle.stage_paths(5), "records/05-certificate.json", "documents/05-个人信息出境认证证书记录.docx")}) == 1

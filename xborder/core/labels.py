@@ -174,6 +174,13 @@ def verification_detail(detail: str) -> str:
         return gettext("%(count)s files, each present and unchanged", count=match[1])
     if match := re.fullmatch(r"valid (\S+) to (\S+), at signing and now", detail):
         return gettext("Valid from %(start)s to %(end)s, at signing and now", start=match[1], end=match[2])
+    # The last stage signs every file: stage 4 for an assessment, 5 for a certificate, 6 (revision N) for extensions.
+    if match := re.fullmatch(r"every file but the index and anchors is signed by stage ([56])(?: revision (\d+))?",
+                             detail):
+        if match[2]:
+            return gettext("Every file but the index and anchors is signed by stage %(stage)s revision %(revision)s",
+                           stage=match[1], revision=match[2])
+        return gettext("Every file but the index and anchors is signed by stage %(stage)s", stage=match[1])
     if match := re.fullmatch(r"(.+), from outside the bundle", detail):
         return gettext("%(subject)s, given from outside the bundle", subject=match[1])
     fixed = {
