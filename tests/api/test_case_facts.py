@@ -50,6 +50,8 @@ def test_the_exporter_saves_and_reads_the_transfer_details(client, roles, db):
     saved = _put(client, roles["enterprise"], case, FACTS)
     assert saved.status_code == 200, saved.json
     assert saved.json["version"] == case["version"] + 1
+    detail = client.get(f"/api/v1/cases/{case['id']}", headers=auth(roles["enterprise"])).json
+    assert detail["facts"]["export_link"] == LINK
     got = client.get(f"/api/v1/cases/{case['id']}/facts", headers=auth(roles["enterprise"])).json
     assert got["facts"]["export_link"] == LINK
     assert got["facts"]["transfers"]["0"]["data_items"][0] == {**ITEM, "notes": None}
@@ -139,6 +141,7 @@ def test_the_documents_print_the_data_items_and_the_export_link(client, roles, d
     points = {g["point"] for g in document_gaps(row)}
     assert "数据出境链路：双方系统的域名、网络地址及出境方式" in points
     assert "按业务场景列明数据项（同一场景内去重）" in points
+    assert "地址及联系方式" in points  # the recipients table's empty cell
 
     assert _put(client, roles["enterprise"], case, FACTS).status_code == 200
     db.session.refresh(row)
@@ -150,7 +153,7 @@ def test_the_documents_print_the_data_items_and_the_export_link(client, roles, d
     assert {"手机号码", "客户联系电话", "售后回访所必需", "138****0000"} <= set(cells)
     points = {g["point"] for g in document_gaps(row)}
     assert "数据出境链路：双方系统的域名、网络地址及出境方式" not in points
-    assert "按业务场景列明数据项（同一场景内去重）" not in points
+    assert "按业务场景列明数据项（同一场景内去重）" not in points and "地址及联系方式" not in points
 
 
 def test_the_facts_endpoints_are_in_the_openapi(client):

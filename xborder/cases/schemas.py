@@ -166,6 +166,8 @@ class CaseDetailSchema(ma.Schema):
         "description": "standard_contract | certification, chosen at submit in the standard-contract band"})
     obligations = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "The determination's obligations, with those of the route the case took at submit"})
+    facts = ma.fields.Nested(CaseFactsSchema, metadata={
+        "description": "The transfer details beside the declaration (GET/PUT /cases/{id}/facts)"})
     actions = ma.fields.List(ma.fields.String(), required=True)
     created_at = ma.fields.String(required=True)
     updated_at = ma.fields.String(required=True)
