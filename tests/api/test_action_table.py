@@ -228,7 +228,7 @@ def test_the_permission_rule_is_the_same_for_the_api_and_the_pages(client, roles
     case = db.session.get(Case, case_json["id"])
     users = {u.role: u for u in db.session.scalars(sa.select(User).where(User.email.like("%@demo.xborder")))}
     assert [w for w in WRITES if can_act(users["enterprise"], case, w)] == ["edit_declaration", "answer",
-                                                                           "add_evidence"]
+                                                                           "add_evidence", "edit_facts"]
     assert not any(can_act(users["assessor"], case, w) for w in WRITES)  # not named yet
     with pytest.raises(Forbidden, match="Only the exporter edits its declaration"):
         require_party(users["assessor"], case, "edit_declaration")

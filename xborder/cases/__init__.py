@@ -21,6 +21,7 @@ def init_app(app: Flask, api: Api) -> None:
         web_actions,
         web_declare,
         web_extension,
+        web_facts,
         web_materials,
         web_selfassess,
         web_stats,

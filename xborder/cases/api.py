@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from xborder.cases import (
     evidence,
     extension,
+    facts,
     keypoints,
     material_uploads,
     materials,
@@ -32,6 +33,8 @@ from xborder.cases.schemas import (
     EvidenceListSchema,
     EvidenceSummarySchema,
     EvidenceUploadSchema,
+    FactsEditSchema,
+    FactsSchema,
     QuestionnaireSchema,
     ReviewSchema,
     RoundChangesSchema,
@@ -124,6 +127,35 @@ class DeclarationResource(MethodView):
         return {"versions": [{"revision": r.revision, "declaration": r.declaration,
                               "determination": r.determination, "created_by_id": r.created_by_id,
                               "created_at": r.created_at.isoformat()} for r in rows]}
+
+
+@blp.route("/cases/<int:case_id>/facts")
+class FactsResource(MethodView):
+    """The case's transfer details (出境详情): what the templates need beside the declaration."""
+
+    @token_required()
+    @blp.response(200, FactsSchema, description="The transfer details, each transfer keyed by its index")
+    @blp.alt_response(404, description="No such case visible to the caller")
+    def get(self, case_id: int):
+        """The data items, transfer method, storage abroad, export link, onward recipients, forecast, …"""
+        case = queries.get_case(api_user(), case_id)
+        return {"version": case.version, "facts": facts.view(case)}
+
+    @token_required("enterprise")
+    @blp.arguments(FactsEditSchema)
+    @blp.response(200, FactsSchema, description="The transfer details as saved")
+    @blp.alt_response(403, description="Not the exporter of this case")
+    @blp.alt_response(409, description="Stale version")
+    @blp.alt_response(422, description="A field breaks a bound, a transfer index is outside the declaration, or "
+                                       "the case is not editable in its status")
+    def put(self, body, case_id: int):
+        """Replace the transfer details of a draft or a case sent back (the documents of the next submit carry
+        them)."""
+        user = api_user()
+        case = queries.get_case(user, case_id)
+        operations.save_facts(user, case, body["version"], body["facts"])
+        commit(expire=False)
+        return {"version": case.version, "facts": facts.view(case)}
 
 
 @blp.route("/cases/<int:case_id>/self-assessment")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from xborder.accounts.models import User
-from xborder.cases import demo_answers, evidence, material_uploads, materials, operations, workflow
+from xborder.cases import demo_answers, demo_facts, evidence, material_uploads, materials, operations, workflow
 from xborder.cases.keypoints import key_point_status
 from xborder.cases.models import Case
 from xborder.cases.models.status import CaseStatus
@@ -160,6 +160,8 @@ def seed_demo_cases() -> None:
         case = operations.create_case(user, title, declaration)
         if answers:
             operations.save_answers(user, case, case.version, answers)
+        if steps:  # the cases taken through the workflow sign complete documents; the drafts show the gaps list
+            operations.save_facts(user, case, case.version, demo_facts.facts_for(title, declaration))
         if steps and None in users.values():
             continue  # an edited demo without the assessor or the official: the case stays a draft
         for who, what, body in steps:

@@ -192,3 +192,22 @@ def save_review(user, case: Case, version: int, reviews: list[dict]) -> Case:
     db.session.flush()
     audit.record(case, "review.saved", {"key_points": sorted(r["key_point"] for r in reviews)}, user)
     return case
+
+
+def save_facts(user, case: Case, version: int, raw: Any) -> Case:
+    """Replace the case's transfer details (cases/facts.py) with validated ones, while the exporter may edit."""
+    from xborder.cases import facts
+
+    require_party(user, case, "edit_facts")
+    case.check_version(version)
+    if case.status not in statuses_for("edit_facts"):
+        raise Unprocessable(f"The transfer details cannot change in status {case.status}", [field_error(
+            "status", "not_editable", "Only a draft or a case sent back may be edited",
+            "仅草稿或被退回整改/补充的案件可修改出境详情")])
+    stored = facts.load(raw, case)
+    if stored == (case.facts or {}):
+        return case  # nothing changed: no new version, no audit entry
+    case.facts = stored
+    db.session.flush()
+    audit.record(case, "facts.saved", facts.summary(stored), user)
+    return case

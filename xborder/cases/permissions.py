@@ -28,6 +28,8 @@ WRITES: dict[str, Write] = {
     # Evidence is added while the owner may change the case: added later, it would not be in what was signed and
     # reviewed (issue 17).
     "add_evidence": Write(ENTERPRISE, EDITABLE, "Only the exporter attaches evidence"),
+    # The transfer details (cases/facts.py) are stage 1's content like the declaration: the exporter's, while editable.
+    "edit_facts": Write(ENTERPRISE, EDITABLE, "Only the exporter describes its transfers"),
     "review": Write(ASSESSOR, UNDER_ASSESSMENT, "Only the assessment body named for this case reviews it"),
     # The six extension conditions are the exporter's to answer (cases/extension.py), for an approved case.
     "extension_check": Write(ENTERPRISE, frozenset({CaseStatus.APPROVED}), "Only the exporter answers the extension "

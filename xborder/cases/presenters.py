@@ -7,6 +7,7 @@ from typing import Any
 
 from xborder.cases.deadlines import open_deadlines
 from xborder.cases.evidence import evidence_list
+from xborder.cases.facts import view as view_facts
 from xborder.cases.keypoints import key_point_status
 from xborder.cases.models import Case
 from xborder.cases.review_estimate import with_review_estimate
@@ -36,6 +37,7 @@ def case_detail(case: Case, user) -> dict[str, Any]:
         "deadlines": with_review_estimate(case, open_deadlines(case)),
         "valid_until": case.valid_until.isoformat() if case.valid_until else None,
         "mechanism": case.mechanism,
+        "facts": view_facts(case),
         "obligations": route_obligations(case),
         "actions": available_actions(case, user),
         "created_at": case.created_at.isoformat(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from xborder.cases.facts import CaseFactsSchema
 from xborder.cases.models.status import ALL as ALL_STATUSES
 from xborder.cases.transitions import TransitionSchema as TransitionSchema  # derived from the action table
 from xborder.core.text import SafeText
@@ -68,6 +69,22 @@ class DeclarationEditSchema(ma.Schema):
     version = ma.fields.Integer(required=True, strict=True)
     declaration = ma.fields.Raw(required=True)
     title = SafeText(validate=ma.validate.Length(min=1, max=200))
+
+
+class FactsEditSchema(ma.Schema):
+    """The case's transfer details, replacing the stored ones, based on the version the caller last saw."""
+
+    version = ma.fields.Integer(required=True, strict=True)
+    facts = ma.fields.Raw(required=True, metadata={
+        "description": "A CaseFacts object (see that schema): the case's fields and `transfers` keyed by the "
+                       "transfer's index in the declaration; validated by the operation, field errors at facts/…"})
+
+
+class FactsSchema(ma.Schema):
+    """The case's transfer details, every field present (null when not filled in)."""
+
+    version = ma.fields.Integer(required=True)
+    facts = ma.fields.Nested(CaseFactsSchema, required=True)
 
 
 class SelfAssessmentSchema(ma.Schema):
@@ -169,6 +186,8 @@ class CaseDetailSchema(ma.Schema):
         "description": "standard_contract | certification, chosen at submit in the standard-contract band"})
     obligations = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "The determination's obligations, with those of the route the case took at submit"})
+    facts = ma.fields.Nested(CaseFactsSchema, metadata={
+        "description": "The transfer details beside the declaration (GET/PUT /cases/{id}/facts)"})
     actions = ma.fields.List(ma.fields.String(), required=True)
     created_at = ma.fields.String(required=True)
     updated_at = ma.fields.String(required=True)

@@ -76,6 +76,13 @@ def render_wizard(form: DeclarationForm, case=None, errors: dict | None = None, 
                            max_transfers=MAX_TRANSFERS, max_prior_transfers=MAX_PRIOR_TRANSFERS), status
 
 
+def _after_saving(case) -> str:
+    """The wizard's end: the case page, or its transfer details when the enterprise asked to go on to them."""
+    if request.form.get("then") == "facts":
+        return url_for("cases.case_facts", case_id=case.id)
+    return url_for("cases.case_page", case_id=case.id)
+
+
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
 def new_case():
@@ -100,7 +107,7 @@ def new_case():
     commit()
     flash(_("Case %(ref)s opened. Next: answer the self-assessment.", ref=case.reference), "success")
     _warn_filing_deadline(case)
-    return redirect(url_for("cases.case_page", case_id=case.id))
+    return redirect(_after_saving(case))
 
 
 @bp.route("/cases/<int:case_id>/declaration", methods=["GET", "POST"])
@@ -128,4 +135,4 @@ def edit_declaration(case_id: int):
     commit()
     flash(_("Declaration saved; the pathway was determined again."), "success")
     _warn_filing_deadline(case)
-    return redirect(url_for("cases.case_page", case_id=case.id))
+    return redirect(_after_saving(case))

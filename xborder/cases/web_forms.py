@@ -371,3 +371,7 @@ class ReviewForm(FlaskForm):
     """The assessor's findings; per key point fields are read by name (`finding-<id>` …) from the request."""
 
     version = HiddenField(validators=[DataRequired()])
+
+
+class FactsCsrfForm(FlaskForm):
+    """The transfer details page's CSRF token; its fields are validated by the API's schema (cases/facts.py)."""

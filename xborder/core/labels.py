@@ -73,7 +73,7 @@ EMPTY_HINTS = {
 EVENT_LABELS = {
     "case.created": _l("Case opened"), "declaration.updated": _l("Declaration changed"),
     "self_assessment.saved": _l("Self-assessment saved"), "evidence.added": _l("Evidence added"),
-    "review.saved": _l("Findings recorded"),
+    "review.saved": _l("Findings recorded"), "facts.saved": _l("Transfer details saved"),
     "transition.submit": _l("Submitted for third-party assessment"),
     "transition.record_exemption": _l("Exemption recorded"),
     "transition.request_rectification": _l("Rectification requested"), "transition.resubmit": _l("Resubmitted"),

@@ -160,6 +160,8 @@ def case_record(case) -> dict[str, Any]:
         "materials": [{**materials.item(row), "path": evidence_path(row)} for row in materials.attached(case)],
         "assessment_completed_on": (case.workflow or {}).get("assessment_completed_on"),
         "profile": case.profile_snapshot,
+        # The transfer details (cases/facts.py), only once typed: a case without them signs what it always signed.
+        **({"facts": case.facts} if case.facts else {}),
     }
 
 

@@ -272,7 +272,7 @@ def change_value(path: str, value: Any) -> str:
 
 # Saves by one person closer together than this are one editing session in the history.
 EDITING_SESSION_MINUTES = 30
-FOLDED_EVENTS = {"self_assessment.saved", "review.saved", "declaration.updated"}
+FOLDED_EVENTS = {"self_assessment.saved", "review.saved", "declaration.updated", "facts.saved"}
 
 
 def fold_history(entries: Iterable[Mapping[str, Any]], minutes: int = EDITING_SESSION_MINUTES) -> list[dict]:

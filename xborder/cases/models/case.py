@@ -61,6 +61,9 @@ class Case(db.Model):
     workflow: Mapped[dict] = mapped_column(JSONType, default=dict, server_default=sa.text("'{}'"))
     # The exporter's organisation profile as it stood at submit (accounts/profile.py), for the signed documents.
     profile_snapshot: Mapped[Optional[dict]] = mapped_column(JSONType)  # noqa: UP045
+    # The transfer details the templates need beside the declaration (cases/facts.py, forms/case_facts); stage 1's
+    # case.json carries them from submit on.
+    facts: Mapped[Optional[dict]] = mapped_column(JSONType)  # noqa: UP045
     # The nearest due date among the case's open deadlines (None when none runs), stored so that lists sort and count
     # by deadline in SQL; kept equal to `open_deadlines` on every flush and by the sweep (xborder/cases/next_due.py).
     next_due: Mapped[Optional[dt.date]] = mapped_column(sa.Date)  # noqa: UP045

@@ -154,6 +154,9 @@ def gaps(snapshot: Mapping[str, Any], stage: int = 1, lang: str = "zh") -> list[
                     names += [row["label"][lang] for row in block["rows"] if not values.get(row["value"])]
                 elif block["kind"] == "table" and "empty" not in block and not rows[block["source"]]:
                     names.append((block.get("hint") or {}).get(lang) or section["heading"][lang])
+                elif block["kind"] == "table":  # a row's empty cell prints （未填写） too (the recipient's contact, …)
+                    names += [c["header"][lang] for c in block["columns"]
+                              if any(not row.get(c["value"]) for row in rows[block["source"]])]
                 elif block["kind"] in ("paragraph", "signature"):
                     texts = [block["text"][lang]] if block["kind"] == "paragraph" else [
                         line[lang] for line in block["lines"]]
