@@ -199,6 +199,12 @@ def reject(row: Registration, user, comment: str) -> None:
                                                                  comment.strip())
     db.session.flush()
     audit("registration_rejected", {"registration_id": row.id, "comment": row.comment}, user)
+    from xborder.notifications.operations import notify_address
+
+    # The applicant has no account to see a notification in: the reason goes to the address they applied with.
+    notify_address(row.email, "registration_rejected", (
+        f"您为“{row.org_name}”提交的 xborder 注册申请未获批准。理由：{row.comment}",
+        f"Your xborder registration for “{row.org_name}” was not approved. Reason: {row.comment}"))
 
 
 def _tell(user: User, kind: str, text: tuple[str, str]) -> None:

@@ -112,6 +112,7 @@ class RejectResource(MethodView):
         row = onboarding.registration_for(user, registration_id)
         onboarding.reject(row, user, body.get("comment") or "")
         commit()
+        _mail()
         return row
 
 
