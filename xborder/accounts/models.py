@@ -134,6 +134,10 @@ class ApiToken(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))  # noqa: UP045
+    # A person's name for a token made on the tokens page; tokens from `POST /auth/token` have none.
+    name: Mapped[Optional[str]] = mapped_column(sa.String(100))  # noqa: UP045
+    # To the hour, not the request: written only when an hour old (accounts.tokens.note_use), one UPDATE.
+    last_used_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))  # noqa: UP045
 
     user: Mapped[User] = relationship(back_populates="tokens")
 
