@@ -18,6 +18,10 @@ def init_app(app: Flask, api: Api) -> None:
 
     workflow.on_transition(app, profile.snapshot_on_submit)  # before signing: stage 1 carries the profile copy
     workflow.on_transition(app, stages.on_transition)
+    from xborder.accounts.models import user_deactivated
+    from xborder.dossiers import pki
+
+    user_deactivated.connect(pki.on_user_deactivated)  # a deactivated person's certificates are revoked
     api.register_blueprint(dossiers_api.blp)
     app.register_blueprint(views.bp)
     from xborder.dossiers.documents import pdf
