@@ -13,6 +13,7 @@ def init_app(app: Flask, api: Api) -> None:
     """Register the accounts' API and pages, and tell authentication how to find a user and a token."""
     # models, records: for migrations and queries; *_views: their pages are routes on views.bp
     from xborder.accounts import (  # noqa: F401
+        admin_org_views,
         admin_views,
         models,
         onboarding_api,

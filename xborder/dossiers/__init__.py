@@ -14,7 +14,8 @@ def init_app(app: Flask, api: Api) -> None:
     from xborder.accounts import profile
     from xborder.cases import workflow
     from xborder.dossiers import api as dossiers_api
-    from xborder.dossiers import models, stages, views  # noqa: F401  (models: for migrations and queries)
+    # models: for migrations and queries; admin_views: its pages are routes on views.bp
+    from xborder.dossiers import admin_views, models, stages, views  # noqa: F401
 
     workflow.on_transition(app, profile.snapshot_on_submit)  # before signing: stage 1 carries the profile copy
     workflow.on_transition(app, stages.on_transition)
