@@ -11,11 +11,11 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask, api: Api) -> None:
     """Register the dossiers' API and pages, and sign each stage in the transition that completes it."""
+    # models: for migrations and queries; admin_views: its pages are routes on views.bp
     from xborder.accounts import profile
     from xborder.cases import workflow
-    from xborder.dossiers import api as dossiers_api
-    # models: for migrations and queries; admin_views: its pages are routes on views.bp
     from xborder.dossiers import admin_views, models, stages, views  # noqa: F401
+    from xborder.dossiers import api as dossiers_api
 
     workflow.on_transition(app, profile.snapshot_on_submit)  # before signing: stage 1 carries the profile copy
     workflow.on_transition(app, stages.on_transition)

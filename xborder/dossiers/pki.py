@@ -92,9 +92,8 @@ def add_external_ca(pem: bytes) -> TrustAnchor:
                    "不是 CA 证书（须有基本约束 CA 及证书签发密钥用途）")
     now = utcnow()
     if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-        raise _bad("certificate", f"Not valid now (valid {cert.not_valid_before_utc:%Y-%m-%d} to "
-                   f"{cert.not_valid_after_utc:%Y-%m-%d})", f"证书当前不在有效期内（{cert.not_valid_before_utc:%Y-%m-%d} "
-                   f"至 {cert.not_valid_after_utc:%Y-%m-%d}）")
+        start, end = f"{cert.not_valid_before_utc:%Y-%m-%d}", f"{cert.not_valid_after_utc:%Y-%m-%d}"
+        raise _bad("certificate", f"Not valid now (valid {start} to {end})", f"证书当前不在有效期内（{start} 至 {end}）")
     return trust_external_ca(signing.cert_to_pem(cert))
 
 
