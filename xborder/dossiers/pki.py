@@ -93,7 +93,8 @@ def add_external_ca(pem: bytes) -> TrustAnchor:
     now = utcnow()
     if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
         start, end = f"{cert.not_valid_before_utc:%Y-%m-%d}", f"{cert.not_valid_after_utc:%Y-%m-%d}"
-        raise _bad("certificate", f"Not valid now (valid {start} to {end})", f"证书当前不在有效期内（{start} 至 {end}）")
+        raise _bad("certificate", f"Not valid now (valid {start} to {end})",
+                   f"证书当前不在有效期内（{start} 至 {end}）")
     return trust_external_ca(signing.cert_to_pem(cert))
 
 
