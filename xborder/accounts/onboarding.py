@@ -144,6 +144,16 @@ def may_decide(user) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
+def registrations_page(user, *, status: str | None = None, page: int = 1, per_page: int = 20) -> dict:
+    """A page of the registrations `user` may decide, newest first, with the total (the API lists' shape)."""
+    where = [may_decide(user)] + ([Registration.status == status] if status else [])
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(*where)) or 0
+    items = db.session.scalars(sa.select(Registration).where(*where).order_by(Registration.id.desc())
+                               .limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total,
+            "pages": (total + per_page - 1) // per_page}
+
+
 def registration_for(user, registration_id: int) -> Registration:
     """The registration, if `user` may decide it (404 otherwise: others' applications are not theirs to know)."""
     row = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id, may_decide(user)))
