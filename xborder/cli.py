@@ -88,18 +88,21 @@ def verify(bundle: str, ca: str | None) -> None:
     except OSError as exc:
         click.echo(f"FAIL not a readable bundle: {exc}")
         sys.exit(2)
+    crls: list[bytes] = []
     if ca:
         ca_pem, source = open(ca, "rb").read(), f"--ca {ca}"  # noqa: SIM115
     else:
-        ca_pem, source = _local_anchors()
-    report = verify_bundle(data, ca_pem=ca_pem)
+        # With the deployment's current CRLs: a signer revoked after the bundle was built shows too.
+        ca_pem, source, crls = _local_anchors()
+    report = verify_bundle(data, ca_pem=ca_pem, crls=crls)
     click.echo(f"anchors: {source}")
     click.echo(format_report(report))
     sys.exit(report.exit_code)
 
 
-def _local_anchors() -> tuple[bytes | None, str]:
-    """The local deployment's trust anchors (PEM) and where they came from, or None and why there are none.
+def _local_anchors() -> tuple[bytes | None, str, list[bytes]]:
+    """The local deployment's trust anchors (PEM) and where they came from, or None and why there are none; and its
+    current CRLs.
 
     A deployment is local when DATABASE_URL is set or the embedded SQLite file exists; nothing is created here,
     neither a database nor a CA, so verifying on a machine without xborder's service changes nothing."""
@@ -112,11 +115,11 @@ def _local_anchors() -> tuple[bytes | None, str]:
     try:
         settings = config.load_settings(env, default_instance=ROOT / "instance")
     except config.ConfigError as exc:
-        return None, f"none: the local configuration is unusable ({exc})"
+        return None, f"none: the local configuration is unusable ({exc})", []
     if not os.environ.get("DATABASE_URL"):
         path = settings.database_url.removeprefix("sqlite:///")
         if not os.path.exists(path):
-            return None, "none: no local deployment (no DATABASE_URL, no database in the instance folder)"
+            return None, "none: no local deployment (no DATABASE_URL, no database in the instance folder)", []
     try:
         from xborder import create_app
         from xborder.dossiers import pki
@@ -126,14 +129,15 @@ def _local_anchors() -> tuple[bytes | None, str]:
         with app.app_context():
             try:
                 pem, _ = pki.verification_anchors()
+                crls = pki.revocation_lists()
             finally:
                 db.session.remove()
                 db.engine.dispose()
     except Exception as exc:  # noqa: BLE001 — any failure to read the deployment means: no anchors from it
-        return None, f"none: the local deployment's database cannot be read ({type(exc).__name__})"
+        return None, f"none: the local deployment's database cannot be read ({type(exc).__name__})", []
     if not pem:
-        return None, "none: the local deployment has no CA yet"
-    return pem, f"the local deployment's ({settings.database_url.split('@')[-1]})"
+        return None, "none: the local deployment has no CA yet", []
+    return pem, f"the local deployment's ({settings.database_url.split('@')[-1]})", crls
 
 
 @main.command()

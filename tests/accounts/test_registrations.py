@@ -26,9 +26,9 @@ def test_applicant_waits_for_approval_then_signs_in(client, db, demo):
     assert response.status_code == 202 and response.json["status"] == "pending"
     assert _token(client, body["user"]["email"]).status_code == 401  # pending: nobody to sign in yet
 
-    listed = client.get("/api/v1/registrations?status=pending", headers=auth(demo["official"]))
-    assert [r["id"] for r in listed.json if r["uscc"] == body["organisation"]["uscc"]] == [response.json["id"]]
-    assert "password" not in str(listed.json) and "password_hash" not in listed.json[0]
+    listed = client.get("/api/v1/registrations?status=pending", headers=auth(demo["official"])).json
+    assert [r["id"] for r in listed["items"] if r["uscc"] == body["organisation"]["uscc"]] == [response.json["id"]]
+    assert "password" not in str(listed) and "password_hash" not in listed["items"][0]
 
     approved = client.post(f"/api/v1/registrations/{response.json['id']}/approve", headers=auth(demo["official"]),
                            json={})
@@ -96,7 +96,7 @@ def test_only_the_provinces_official_decides(client, db, demo, factory):
                        json={}).status_code == 403
     elsewhere = factory.user("provincial_official", organisation=factory.organisation("authority", "440000"))
     token = factory.token(elsewhere)
-    assert reg["id"] not in [r["id"] for r in client.get("/api/v1/registrations", headers=auth(token)).json]
+    assert reg["id"] not in [r["id"] for r in client.get("/api/v1/registrations", headers=auth(token)).json["items"]]
     assert client.post(f"/api/v1/registrations/{reg['id']}/approve", headers=auth(token), json={}).status_code == 404
     admin = factory.token(factory.user("admin", organisation=factory.organisation("authority", "440000")))
     assert client.post(f"/api/v1/registrations/{reg['id']}/approve", headers=auth(admin), json={}).status_code == 200
@@ -140,3 +140,17 @@ def test_submit_refuses_a_lapsed_assessor(client, db, demo):
                            json={"action": "submit", "version": case["version"], "assessor_org_id": lapsed.id})
     assert response.status_code == 422
     assert {e["code"] for e in response.json["errors"] if e["path"] == "assessor_org_id"} == {"not_accredited"}
+
+
+def test_the_list_is_paginated_like_the_other_lists(client, db, demo):
+    ids = [client.post("/api/v1/registrations", json=application()).json["id"] for _ in range(5)]
+    official = auth(demo["official"])
+    first = client.get("/api/v1/registrations?per_page=2&status=pending", headers=official).json
+    assert (first["page"], first["per_page"], first["total"], first["pages"]) == (1, 2, 5, 3)
+    last = client.get("/api/v1/registrations?per_page=2&page=3&status=pending", headers=official).json
+    seen = [r["id"] for page in (1, 2, 3) for r in client.get(
+        f"/api/v1/registrations?per_page=2&page={page}&status=pending", headers=official).json["items"]]
+    assert seen == sorted(ids, reverse=True) and len(last["items"]) == 1  # newest first, each once
+    assert client.get("/api/v1/registrations?per_page=1000", headers=official).status_code == 422
+    assert client.get("/api/v1/registrations?page=0", headers=official).status_code == 422
+    assert client.get("/api/v1/registrations?page=9", headers=official).json["items"] == []

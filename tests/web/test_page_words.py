@@ -213,6 +213,45 @@ def _walk(app, people, db, locale: str) -> dict[str, set[str]]:
         found = _check(response, locale, english)
         if found:
             problems[f"enterprise {path}"] = found
+    problems.update(_walk_accounts(app, people, db, locale, english))
+    return problems
+
+
+ACCOUNT_PAGES = ["/account/sessions", "/account/tokens", "/account/password", "/account/totp"]
+ADMIN_PAGES = ["/admin/organisations", "/admin/users", "/admin/trust-anchors", "/registrations"]
+
+
+def _walk_accounts(app, people, db, locale: str, english: set[str]) -> dict[str, set[str]]:
+    """One's account pages (each role), and the admin's pages with something in every state: a pending
+    application, a deactivated organisation, an external CA, a revoked and a person's certificate."""
+    from tests.helpers.accounts import STRONG, application
+    from tests.helpers.factories import Factory
+    from tests.helpers.web import sign_in
+    from xborder.dossiers import pki, signing
+
+    factory = Factory(db)
+    admin = factory.user("admin", password=STRONG, name="管理员")
+    people.enterprise.post("/account/tokens", data={"name": "报表程序", "days": "30", "csrf_token": csrf_token(
+        people.enterprise.get("/account/tokens").get_data(as_text=True))})
+    app.test_client().post("/api/v1/registrations", json=application())
+    gone = factory.user("enterprise", password=STRONG, name="离职员工")
+    pki.signer_for(gone.organisation, gone)
+    gone.deactivate()
+    _key, external = signing.create_ca("外部测试 CA")
+    pki.add_external_ca(signing.cert_to_pem(external))
+    db.session.flush()
+    problems: dict[str, set[str]] = {}
+    admin_client = sign_in(app, admin.email, STRONG)
+    for role, client, pages in (("enterprise", people.enterprise, ACCOUNT_PAGES),
+                                ("provincial_official", people.official, ACCOUNT_PAGES),
+                                ("admin", admin_client, ACCOUNT_PAGES + ADMIN_PAGES)):
+        client.get(f"/lang/{locale}")
+        for path in pages:
+            response = client.get(path)
+            assert response.status_code == 200, (role, path, response.status_code)
+            found = _check(response, locale, english)
+            if found:
+                problems[f"{role} {path}"] = found
     return problems
 
 

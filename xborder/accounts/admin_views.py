@@ -108,6 +108,9 @@ def people():
                                  lambda secret: url_for("accounts.accept_invitation", token=secret, _external=True))
             link = row.link
             db.session.commit()
+            from xborder.notifications.mail import dispatch
+
+            dispatch()  # the invitation goes to the colleague's address
         except ApiError as exc:
             for message in error_messages(exc):
                 flash(message, "error")

@@ -83,3 +83,14 @@ class AcceptInvitationForm(FlaskForm):
 
 class ProfileCsrfForm(FlaskForm):
     """The organisation profile page's CSRF token; its fields are validated by the API's schema (profile.py)."""
+
+
+class TokenForm(FlaskForm):
+    """A name for a new API token and how long it lasts."""
+
+    # Checked by accounts.tokens.create, which says what is wrong in both languages.
+    name = StringField(_l("Token name"))
+    days = SelectField(_l("Valid for"), default="90", validate_choice=False)  # choices: LIFETIME_CHOICES
+
+
+LIFETIME_CHOICES = (("30", _l("30 days")), ("90", _l("90 days")), ("365", _l("365 days")))

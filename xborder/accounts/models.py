@@ -8,12 +8,17 @@ import hashlib
 from typing import Optional
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from xborder.core.timeutil import as_utc, utcnow
 from xborder.extensions import JSONType, db
+
+# Sent with the user when they are deactivated, in the transaction that does it: the dossiers package revokes
+# their signing certificates (accounts knows no feature package that listens).
+user_deactivated = Namespace().signal("user-deactivated")
 
 # werkzeug's scrypt with its current parameters; a stored hash with another prefix is upgraded at the next sign-in.
 PASSWORD_METHOD = "scrypt:32768:8:1"
@@ -93,9 +98,11 @@ class User(UserMixin, db.Model):
             self.revoke_credentials(keep_token=keep_token, keep_session=keep_session)
 
     def deactivate(self) -> None:
-        """Stop the user from signing in, and end every token and web session they hold now."""
+        """Stop the user from signing in, end every token and web session they hold now, and tell the listeners
+        of `user_deactivated` (their signing certificates are revoked)."""
         self.active = False
         self.revoke_credentials()
+        user_deactivated.send(self)
 
     def revoke_credentials(self, *, keep_token: ApiToken | None = None,
                            keep_session: UserSession | None = None) -> None:
@@ -134,6 +141,10 @@ class ApiToken(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))  # noqa: UP045
+    # A person's name for a token made on the tokens page; tokens from `POST /auth/token` have none.
+    name: Mapped[Optional[str]] = mapped_column(sa.String(100))  # noqa: UP045
+    # To the hour, not the request: written only when an hour old (accounts.tokens.note_use), one UPDATE.
+    last_used_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))  # noqa: UP045
 
     user: Mapped[User] = relationship(back_populates="tokens")
 

@@ -144,6 +144,16 @@ def may_decide(user) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
+def registrations_page(user, *, status: str | None = None, page: int = 1, per_page: int = 20) -> dict:
+    """A page of the registrations `user` may decide, newest first, with the total (the API lists' shape)."""
+    where = [may_decide(user)] + ([Registration.status == status] if status else [])
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(*where)) or 0
+    items = db.session.scalars(sa.select(Registration).where(*where).order_by(Registration.id.desc())
+                               .limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total,
+            "pages": (total + per_page - 1) // per_page}
+
+
 def registration_for(user, registration_id: int) -> Registration:
     """The registration, if `user` may decide it (404 otherwise: others' applications are not theirs to know)."""
     row = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id, may_decide(user)))
@@ -199,6 +209,12 @@ def reject(row: Registration, user, comment: str) -> None:
                                                                  comment.strip())
     db.session.flush()
     audit("registration_rejected", {"registration_id": row.id, "comment": row.comment}, user)
+    from xborder.notifications.operations import notify_address
+
+    # The applicant has no account to see a notification in: the reason goes to the address they applied with.
+    notify_address(row.email, "registration_rejected", (
+        f"您为“{row.org_name}”提交的 xborder 注册申请未获批准。理由：{row.comment}",
+        f"Your xborder registration for “{row.org_name}” was not approved. Reason: {row.comment}"))
 
 
 def _tell(user: User, kind: str, text: tuple[str, str]) -> None:

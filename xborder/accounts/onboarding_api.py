@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from xborder.accounts import mfa, onboarding, resets
-from xborder.accounts.records import Registration
 from xborder.accounts.schemas import (
     DecisionSchema,
     EmptySchema,
@@ -17,6 +15,7 @@ from xborder.accounts.schemas import (
     PasswordResetSchema,
     RecoveryCodesSchema,
     RegistrationAcceptedSchema,
+    RegistrationPageSchema,
     RegistrationQuerySchema,
     RegistrationRequestSchema,
     RegistrationSchema,
@@ -27,7 +26,6 @@ from xborder.core.auth import api_user, token_required
 from xborder.core.errors import Unprocessable, field_error
 from xborder.core.security import sign_in_limited
 from xborder.core.unit_of_work import commit
-from xborder.extensions import db
 
 blp = Blueprint("accounts_onboarding_api", __name__, url_prefix="/api/v1",
                 description="Registrations, approval, second factor and password reset")
@@ -58,17 +56,16 @@ class RegistrationsResource(MethodView):
 
     @token_required()
     @blp.arguments(RegistrationQuerySchema, location="query")
-    @blp.response(200, RegistrationSchema(many=True))
+    @blp.response(200, RegistrationPageSchema)
     @blp.alt_response(401, description="No valid token")
     @blp.alt_response(403, description="Only provincial officials and admins decide registrations")
+    @blp.alt_response(422, description="A bad `page`, `per_page` or `status`")
     def get(self, query):
-        """The registrations the caller may decide (an official: its province's), newest first."""
+        """The registrations the caller may decide (an official: its province's), newest first, paginated."""
         user = api_user()
         onboarding.require_decider(user)
-        stmt = sa.select(Registration).where(onboarding.may_decide(user)).order_by(Registration.id.desc())
-        if "status" in query:
-            stmt = stmt.where(Registration.status == query["status"])
-        return db.session.scalars(stmt.limit(500)).all()
+        return onboarding.registrations_page(user, status=query.get("status"), page=query["page"],
+                                             per_page=query["per_page"])
 
 
 @blp.route("/registrations/<int:registration_id>/approve")
@@ -112,6 +109,7 @@ class RejectResource(MethodView):
         row = onboarding.registration_for(user, registration_id)
         onboarding.reject(row, user, body.get("comment") or "")
         commit()
+        _mail()
         return row
 
 

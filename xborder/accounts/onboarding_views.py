@@ -101,10 +101,9 @@ def decide(registration_id: int, decision: str):
                 else:
                     onboarding.reject(row, current_user, form.comment.data or "")
             commit()
-            if decision == "approve":
-                from xborder.notifications.mail import dispatch
+            from xborder.notifications.mail import dispatch
 
-                dispatch()
+            dispatch()  # the applicant is told either way, by e-mail
             flash(_("Approved: the organisation and its user can sign in now.") if decision == "approve"
                   else _("Rejected."), "success")
         except ApiError as exc:

@@ -26,7 +26,7 @@ def _require_org_admin(user) -> None:
 
 def invite(admin, email: str, link_for) -> Invitation:
     """Invite `email` into the administrator's organisation (role from its kind; an authority's official); the link
-    is sent as a notification to the administrator's colleague-to-be by e-mail."""
+    is e-mailed to the colleague-to-be (the outbox, after the commit) and shown once to the administrator."""
     _require_org_admin(admin)
     email = email.strip()
     errors = email_errors(email, "email")
@@ -40,6 +40,14 @@ def invite(admin, email: str, link_for) -> Invitation:
     db.session.add(row)
     db.session.flush()
     row.link = link_for(secret)  # type: ignore[attr-defined]  (shown once to the inviter; not stored)
+    from xborder.notifications.operations import notify_address
+
+    org, until = admin.organisation.name, row.expires_at.date().isoformat()
+    notify_address(email, "invitation", (
+        f"{admin.name} 邀请您加入 xborder 上的“{org}”。请打开以下链接设置姓名和密码（仅可使用一次，{until} 前有效）："
+        f"{row.link}",
+        f"{admin.name} invites you to join “{org}” on xborder. Open this link to set your name and password (it "
+        f"works once, until {until}): {row.link}"))
     audit("invitation_sent", {"invitation_id": row.id, "email": email, "organisation_id": row.organisation_id},
           admin)
     return row

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xborder.core.audit import GENESIS, canonical
+from xborder.core.sealing import Sealed
 from xborder.core.timeutil import as_utc, utcnow
 from xborder.extensions import JSONType, db
 
@@ -82,7 +83,8 @@ class UserTotp(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
-    secret: Mapped[str] = mapped_column(sa.String(64))
+    # Sealed under XBORDER_KEY_PASSPHRASE (core/sealing.py): the column never holds the base32 secret.
+    secret: Mapped[str] = mapped_column(Sealed())
     confirmed_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))  # noqa: UP045
     # The last time step accepted: a code seen once is not accepted again (RFC 6238 section 5.2).
     last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)

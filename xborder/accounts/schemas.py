@@ -117,8 +117,10 @@ class RegistrationSchema(ma.Schema):
 
 
 class RegistrationQuerySchema(ma.Schema):
-    """Filters for the registration list."""
+    """Pagination and filters for the registration list (the shape of the other lists)."""
 
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100_000))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
     status = ma.fields.String(validate=ma.validate.OneOf(["pending", "approved", "rejected"]))
 
 
@@ -168,3 +170,13 @@ class ResetRequestedSchema(ma.Schema):
     """The answer to a reset request: the same whether the address exists."""
 
     detail = ma.fields.String(required=True)
+
+
+class RegistrationPageSchema(ma.Schema):
+    """One page of registrations, newest first."""
+
+    items = ma.fields.List(ma.fields.Nested(RegistrationSchema), required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
+    pages = ma.fields.Integer(required=True)

@@ -11,13 +11,18 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask, api: Api) -> None:
     """Register the dossiers' API and pages, and sign each stage in the transition that completes it."""
+    # models: for migrations and queries; admin_views: its pages are routes on views.bp
     from xborder.accounts import profile
     from xborder.cases import workflow
+    from xborder.dossiers import admin_views, models, stages, views  # noqa: F401
     from xborder.dossiers import api as dossiers_api
-    from xborder.dossiers import models, stages, views  # noqa: F401  (models: for migrations and queries)
 
     workflow.on_transition(app, profile.snapshot_on_submit)  # before signing: stage 1 carries the profile copy
     workflow.on_transition(app, stages.on_transition)
+    from xborder.accounts.models import user_deactivated
+    from xborder.dossiers import pki
+
+    user_deactivated.connect(pki.on_user_deactivated)  # a deactivated person's certificates are revoked
     api.register_blueprint(dossiers_api.blp)
     app.register_blueprint(views.bp)
     from xborder.dossiers.documents import pdf

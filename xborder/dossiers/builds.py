@@ -39,7 +39,8 @@ def build_key(case: Case) -> str | None:
     signed = stages.chain_of(case.id)
     if not signed:
         return None
-    parts = [s.signature_sha256 for s in signed] + [_BUNDLE_LAYOUT, bundle.sha256_hex(pki.anchors_pem())]
+    parts = [s.signature_sha256 for s in signed] + [_BUNDLE_LAYOUT, bundle.sha256_hex(pki.anchors_pem()),
+                                                     pki.revocation_digest(s.certificate_id for s in signed)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -107,8 +108,10 @@ def write_assembled(case: Case, out) -> None:
     stored file only when it is written (evidence makes bundles large: the ZIP is not built in memory)."""
     chain = stages.chain_of(case.id)
     files, signed = stages.signed_material(chain)
+    crls = pki.revocation_lists()  # a signer revoked since signing: the bundle says so, and when
     bundle.write_bundle(out, files, signed, pki.anchors_pem(),
-                        bundle.summary_from_files(files, stages.chain_slots(chain)))
+                        bundle.summary_from_files(files, stages.chain_slots(chain)),
+                        crl_pem=b"".join(crls) if crls else None)
 
 
 def assemble(case: Case) -> bytes:

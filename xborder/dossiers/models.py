@@ -34,12 +34,16 @@ class TrustAnchor(db.Model):
     encrypted_key_pem: Mapped[Optional[bytes]] = mapped_column(sa.LargeBinary)  # noqa: UP045
     fingerprint: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # The deployment CA's current CRL (PEM), issued again at each revocation: bundles carry it, and verifying here
+    # reads it without the CA's key.
+    crl_pem: Mapped[Optional[bytes]] = mapped_column(sa.LargeBinary)  # noqa: UP045
 
     __table_args__ = (sa.CheckConstraint("kind IN ('deployment', 'external')", name="kind"),)
 
 
 class SigningCertificate(db.Model):
-    """An organisation's signing certificate for its role, issued here or uploaded; the active one signs."""
+    """A signing certificate for an organisation's role: issued here to a named person of it (`user_id`), or the
+    organisation's own uploaded one; the active one signs. A deactivated person's certificates are revoked."""
 
     __tablename__ = "dossier_signing_certificates"
 
@@ -54,6 +58,8 @@ class SigningCertificate(db.Model):
     not_after: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"), index=True)  # noqa: UP045
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))  # noqa: UP045
 
     organisation: Mapped[Organisation] = relationship()
 

@@ -5,13 +5,14 @@ certificate per organisation, issued on demand or uploaded. Private keys are sto
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import sqlalchemy as sa
 from cryptography import x509
 from flask import current_app
 
 from xborder.core.errors import Unprocessable, field_error
-from xborder.core.timeutil import utcnow
+from xborder.core.timeutil import as_utc, utcnow
 from xborder.dossiers import signing
 from xborder.dossiers.models import SigningCertificate, TrustAnchor
 from xborder.extensions import db
@@ -67,6 +68,36 @@ def trust_external_ca(pem: bytes) -> TrustAnchor:
     return row
 
 
+def add_external_ca(pem: bytes) -> TrustAnchor:
+    """Trust another CA from its certificate (PEM or DER), refusing what cannot be a CA today: not a certificate,
+    several, not a CA (basic constraints), no certificate-signing key usage, or outside its validity. 422 at
+    `certificate` with the reason in both languages."""
+    try:
+        certs = signing.load_certificates(pem) if pem.lstrip().startswith(b"-----BEGIN") else \
+            [signing.load_certificate(pem)]
+        if len(certs) != 1:
+            raise _bad("certificate", "Give exactly one CA certificate", "请只提供一张 CA 证书")
+        cert = certs[0]
+        signing.require_well_formed(cert)
+    except signing.CertificateError:
+        raise _bad("certificate", "Not a certificate (PEM or DER X.509 expected)",
+                   "无法解析证书（须为 PEM 或 DER 格式的 X.509 证书）") from None
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        constraints, usage = None, None
+    if constraints is None or not constraints.ca or usage is None or not usage.key_cert_sign:
+        raise _bad("certificate", "Not a CA certificate (basic constraints CA and key usage keyCertSign needed)",
+                   "不是 CA 证书（须有基本约束 CA 及证书签发密钥用途）")
+    now = utcnow()
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        start, end = f"{cert.not_valid_before_utc:%Y-%m-%d}", f"{cert.not_valid_after_utc:%Y-%m-%d}"
+        raise _bad("certificate", f"Not valid now (valid {start} to {end})",
+                   f"证书当前不在有效期内（{start} 至 {end}）")
+    return trust_external_ca(signing.cert_to_pem(cert))
+
+
 def anchors() -> list[x509.Certificate]:
     """Every CA the deployment trusts, its own first (creating it if need be)."""
     deployment_ca()
@@ -99,38 +130,112 @@ def _load(row: SigningCertificate) -> Signer:
     return Signer(row, signing.load_private_key(row.encrypted_key_pem, _passphrase()), cert, chain)
 
 
-def signer_for(organisation) -> Signer:
-    """The organisation's active signing identity, issuing one from the deployment CA if it has none usable."""
+def signer_for(organisation, user=None) -> Signer:
+    """The signing identity for `user` of the organisation: the organisation's own uploaded certificate when it has
+    one active, else the person's certificate from the deployment CA (issued now if they have none usable), which
+    names them (CN) and is revoked when they are deactivated. Without `user`, an organisation-wide one."""
     role = ROLE_OF_KIND[organisation.kind]
-    row = db.session.scalar(
-        sa.select(SigningCertificate).where(SigningCertificate.organisation_id == organisation.id,
-                                            SigningCertificate.role == role, SigningCertificate.active.is_(True),
-                                            SigningCertificate.not_after > utcnow())
-        .order_by(SigningCertificate.id.desc()).limit(1))
+    usable = sa.select(SigningCertificate).where(
+        SigningCertificate.organisation_id == organisation.id, SigningCertificate.role == role,
+        SigningCertificate.active.is_(True), SigningCertificate.revoked_at.is_(None),
+        SigningCertificate.not_after > utcnow())
+    whose = SigningCertificate.user_id == user.id if user is not None else SigningCertificate.user_id.is_(None)
+    row = db.session.scalar(usable.where(sa.or_(SigningCertificate.source == "uploaded", whose))
+                            .order_by((SigningCertificate.source == "uploaded").desc(), SigningCertificate.id.desc())
+                            .limit(1))
     if row is not None:
         return _load(row)
     ca = deployment_ca()
     ca_cert = signing.load_certificate(ca.certificate_pem)
     ca_key = signing.load_private_key(ca.encrypted_key_pem, _passphrase())
+    person = (user.name or user.email) if user is not None else None
     key, cert = signing.issue_signing_certificate(ca_key, ca_cert, organisation_name=organisation.name,
-                                                  uscc=organisation.uscc, role=role)
-    row = _store(organisation, role, "issued", cert, key, [ca_cert])
+                                                  uscc=organisation.uscc, role=role, common_name=person)
+    row = _store(organisation, role, "issued", cert, key, [ca_cert], user=user)
     return Signer(row, key, cert, [ca_cert])
 
 
 def _store(organisation, role: str, source: str, cert: x509.Certificate, key: signing.SigningKey,
-           chain: list[x509.Certificate]) -> SigningCertificate:
-    for old in db.session.scalars(sa.select(SigningCertificate).where(
-            SigningCertificate.organisation_id == organisation.id, SigningCertificate.active.is_(True))):
+           chain: list[x509.Certificate], user=None) -> SigningCertificate:
+    # An upload replaces every certificate of the organisation; a person's new certificate only their own.
+    older = sa.select(SigningCertificate).where(SigningCertificate.organisation_id == organisation.id,
+                                                SigningCertificate.active.is_(True))
+    if user is not None:
+        older = older.where(SigningCertificate.user_id == user.id)
+    for old in db.session.scalars(older):
         old.active = False
     row = SigningCertificate(
         organisation_id=organisation.id, role=role, source=source, certificate_pem=signing.cert_to_pem(cert),
         chain_pem=b"".join(signing.cert_to_pem(c) for c in chain),
         encrypted_key_pem=signing.encrypt_private_key(key, _passphrase()),
-        fingerprint=signing.certificate_sha256(cert), not_after=cert.not_valid_after_utc, active=True)
+        fingerprint=signing.certificate_sha256(cert), not_after=cert.not_valid_after_utc, active=True,
+        user_id=getattr(user, "id", None))
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def revoke_certificate(row: SigningCertificate, when: dt.datetime | None = None) -> None:
+    """Revoke a signing certificate from `when` (now): it signs nothing more, and when the deployment CA issued it,
+    the CA's CRL (in every bundle built from now on) lists it with that date."""
+    if row.revoked_at is not None:
+        return
+    row.revoked_at, row.active = when or utcnow(), False
+    db.session.flush()
+    if row.source == "issued":
+        _reissue_crl()
+
+
+def revoke_person(user) -> int:
+    """Revoke every signing certificate issued to `user` (deactivated); returns how many."""
+    rows = list(db.session.scalars(sa.select(SigningCertificate).where(
+        SigningCertificate.user_id == user.id, SigningCertificate.revoked_at.is_(None))))
+    now = utcnow()
+    for row in rows:
+        row.revoked_at, row.active = now, False
+    db.session.flush()
+    if any(row.source == "issued" for row in rows):
+        _reissue_crl()
+    return len(rows)
+
+
+def on_user_deactivated(user) -> None:
+    """`accounts.models.user_deactivated`'s listener: the person's certificates are revoked with them."""
+    revoke_person(user)
+
+
+def _reissue_crl() -> None:
+    ca = deployment_ca()
+    ca_cert = signing.load_certificate(ca.certificate_pem)
+    revoked = db.session.scalars(sa.select(SigningCertificate).where(
+        SigningCertificate.revoked_at.is_not(None), SigningCertificate.source == "issued")).all()
+    certs = [signing.load_certificate(row.certificate_pem) for row in revoked]
+    ours = [(cert, row) for cert, row in zip(certs, revoked, strict=True) if cert.issuer == ca_cert.subject]
+    # Good for a year: it is issued again at every revocation, and a verifier reads the stored one.
+    ca.crl_pem = signing.issue_crl(signing.load_private_key(ca.encrypted_key_pem, _passphrase()), ca_cert,
+                                   [cert for cert, _ in ours], next_update_days=365,
+                                   revoked_on={cert.serial_number: _whole_second_after(row.revoked_at)
+                                               for cert, row in ours})
+    db.session.flush()
+
+
+def _whole_second_after(moment: dt.datetime) -> dt.datetime:
+    # A CRL states seconds: rounded up, a stage signed in the second before the revocation stays before it.
+    moment = as_utc(moment)
+    return moment if not moment.microsecond else (moment + dt.timedelta(seconds=1)).replace(microsecond=0)
+
+
+def revocation_lists() -> list[bytes]:
+    """The deployment's current CRLs (PEM), for bundles and for verifying here; reads, creates nothing."""
+    return [row.crl_pem for row in stored_anchors() if row.crl_pem]
+
+
+def revocation_digest(certificate_ids) -> str:
+    """What changes when one of these certificates is revoked (a bundle built before must then be built again)."""
+    rows = db.session.execute(sa.select(SigningCertificate.id, SigningCertificate.revoked_at).where(
+        SigningCertificate.id.in_(set(certificate_ids)), SigningCertificate.revoked_at.is_not(None))
+        .order_by(SigningCertificate.id)).all()
+    return ",".join(f"{i}@{as_utc(at).isoformat()}" for i, at in rows)
 
 
 def _bad(path: str, en: str, zh: str) -> Unprocessable:

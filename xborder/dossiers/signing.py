@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -156,8 +156,9 @@ def issue_crl(
     *,
     this_update: dt.datetime | None = None,
     next_update_days: int = 30,
+    revoked_on: Mapping[int, dt.datetime] | None = None,
 ) -> bytes:
-    """Issue a PEM CRL from the CA listing the given certificates as revoked now."""
+    """Issue a PEM CRL from the CA listing the given certificates as revoked (now, or on `revoked_on[serial]`)."""
     start = _start(this_update)
     builder = (
         x509.CertificateRevocationListBuilder()
@@ -167,7 +168,8 @@ def issue_crl(
     )
     for cert in revoked:
         builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(start).build()
+            x509.RevokedCertificateBuilder().serial_number(cert.serial_number)
+            .revocation_date((revoked_on or {}).get(cert.serial_number, start)).build()
         )
     return builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
 

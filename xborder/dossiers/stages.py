@@ -285,7 +285,7 @@ def sign_stage(case, stage: int, action: str, body: Mapping[str, Any], user, *, 
                 for path, data in documents.render_stage(stage, snapshot, languages).items()},
              **new_evidence(case, files)}
     files.update(added)
-    signer = pki.signer_for(user.organisation)
+    signer = pki.signer_for(user.organisation, user)
     manifest = bundle.next_stage_manifest(
         files, signed, signer=bundle.signer_from_certificate(signer.cert, person=user.name or user.email),
         signed_at=now, stage=stage)

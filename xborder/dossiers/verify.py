@@ -615,7 +615,7 @@ def _check_signer(
     detail = "; ".join(problems) or f"{expected}, {_organisation_or(cert)} · {signing.certificate_uscc(cert)}"
     report.add(f"{label} signer and role", not problems, detail)
     if chain is not None:
-        _check_revocation(report, label, chain, anchors.crls)
+        _check_revocation(report, label, chain, anchors.crls, signed_at=[t for w, t in times.items() if w != "now"])
 
 
 def _signer_mismatches(signer: Mapping[str, str], cert: x509.Certificate) -> list[str]:
@@ -629,9 +629,13 @@ def _signer_mismatches(signer: Mapping[str, str], cert: x509.Certificate) -> lis
 
 
 def _check_revocation(
-    report: Report, label: str, chain: Sequence[x509.Certificate], crls: Sequence[x509.CertificateRevocationList]
+    report: Report, label: str, chain: Sequence[x509.Certificate], crls: Sequence[x509.CertificateRevocationList],
+    *, signed_at: Sequence[dt.datetime] = (),
 ) -> None:
-    problems, unchecked = [], []
+    """A certificate revoked before the stage was signed fails it; one revoked later (a signer deactivated since)
+    leaves the signature good, and the report says when it was revoked. The time of signing is the signed
+    manifest's (and the CMS signing time's), vouched for by the later stages that chain over it."""
+    problems, unchecked, later = [], [], []
     for cert, issuer in zip(chain, chain[1:], strict=False):
         issued = [crl for crl in crls if crl.issuer == cert.issuer]
         trusted = []
@@ -647,10 +651,19 @@ def _check_revocation(
             unchecked.append(cert.issuer.rfc4514_string())
             continue
         for crl in trusted:
-            if (entry := crl.get_revoked_certificate_by_serial_number(cert.serial_number)) is not None:
-                problems.append(f"{cert.subject.rfc4514_string()} was revoked on {entry.revocation_date_utc:%Y-%m-%d}")
+            if (entry := crl.get_revoked_certificate_by_serial_number(cert.serial_number)) is None:
+                continue
+            revoked = entry.revocation_date_utc
+            if signed_at and all(when < revoked for when in signed_at):
+                later.append(f"{cert.subject.rfc4514_string()} was revoked on {revoked:%Y-%m-%d %H:%M}Z, after "
+                             f"this stage was signed ({max(signed_at):%Y-%m-%d %H:%M}Z)")
+            else:
+                problems.append(f"{cert.subject.rfc4514_string()} was revoked on {revoked:%Y-%m-%d %H:%M}Z, before "
+                                "this stage was signed")
     if problems:
         report.add(f"{label} revocation", False, "; ".join(problems))
+    elif later:
+        report.add(f"{label} revocation", True, "; ".join(later), warning=True)
     elif unchecked:
         report.add(f"{label} revocation", True, f"not checked: no CRL from {'; '.join(unchecked)}")
     else:

@@ -117,7 +117,7 @@ def verify_page():
             data = upload.read()
         finally:
             upload.close()  # a bundle over 500 KB is spooled to a temporary file: close it now, not at GC
-        report = verify_bundle(data, ca_pem=anchors_pem)
+        report = verify_bundle(data, ca_pem=anchors_pem, crls=pki.revocation_lists())
         verdict = trust_verdict(report, deployment_sha256)
         notes = stale_notes(report.stale)
     status = 400 if form.errors else 200

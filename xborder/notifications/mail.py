@@ -55,9 +55,12 @@ def send_pending_emails() -> int:
         settings = app.config["XBORDER"]
         if not settings.smtp_host:
             return 0
+        # A user's notification goes to their address; one addressed to an e-mail (nobody's account yet) to that.
         pending = db.session.execute(
-            sa.select(Notification.id, User.email).join(User, User.id == Notification.user_id)
-            .where(Notification.emailed_at.is_(None), Notification.email_attempts < MAX_ATTEMPTS)
+            sa.select(Notification.id, sa.func.coalesce(Notification.email, User.email))
+            .outerjoin(User, User.id == Notification.user_id)
+            .where(Notification.emailed_at.is_(None), Notification.email_attempts < MAX_ATTEMPTS,
+                   sa.or_(Notification.email.is_not(None), User.id.is_not(None)))
             .order_by(Notification.id)).all()
         if not pending:
             return 0

@@ -1,4 +1,4 @@
-"""A notification: for one user (or a whole organisation), about a case, in Chinese and English."""
+"""A notification: for one user (or a whole organisation, or an address), about a case, in Chinese and English."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ class Notification(db.Model):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Exactly one recipient: a user, or an organisation as a whole (then any of its users sees and reads it).
+    # Exactly one recipient: a user, an organisation as a whole (then any of its users sees and reads it), or an
+    # e-mail address that is nobody's account yet (a rejected applicant, an invitee): mailed only, seen by no one.
+    email: Mapped[Optional[str]] = mapped_column(sa.String(254))  # noqa: UP045
     user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))  # noqa: UP045
     organisation_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("organisations.id"))  # noqa: UP045
     case_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("cases.id"), index=True)  # noqa: UP045
@@ -32,7 +34,8 @@ class Notification(db.Model):
     email_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (
-        sa.CheckConstraint("(user_id IS NULL) <> (organisation_id IS NULL)", name="one_recipient"),
+        sa.CheckConstraint("(CASE WHEN user_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN organisation_id IS NULL THEN 0 "
+                           "ELSE 1 END) + (CASE WHEN email IS NULL THEN 0 ELSE 1 END) = 1", name="one_recipient"),
         sa.Index("ix_notifications_user_created", "user_id", "created_at"),
         sa.Index("ix_notifications_organisation_created", "organisation_id", "created_at"),
     )

@@ -34,6 +34,15 @@ def notify(case, kind: str, text: tuple[str, str], users) -> list[Notification]:
     return rows
 
 
+def notify_address(email: str, kind: str, text: tuple[str, str]) -> Notification:
+    """A notification for an e-mail address that is nobody's account (a rejected applicant, an invitee): it is only
+    mailed, by the same outbox and job as the others, and no page shows it."""
+    row = Notification(email=email, kind=kind, text_zh=text[0], text_en=text[1])
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
 def list_for(user, *, page: int = 1, per_page: int = 20, unread: bool = False) -> dict:
     """A page of the user's notifications, newest first, with the total and the number unread."""
     where = [addressed_to(user)]
