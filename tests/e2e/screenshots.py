@@ -239,7 +239,7 @@ def run(walk: Walk) -> None:
         page = walk.page(ENTERPRISE)
         case = state["review_case"]
         page.goto(f"{case}/self-assessment")
-        answer = page.locator("#answer")
+        answer = page.locator("#answer-form textarea").first
         for n in range(4):  # four pauses in typing: four autosaves
             with page.expect_response(lambda r: r.url.endswith("/autosave")):
                 answer.press("End")
