@@ -171,8 +171,8 @@ def run(walk: Walk) -> None:
         walk.take(shot, page, "15-country-names-inventory", near=heading(page, "境外接收方"))
         page.goto("/cases/new")
         country = page.get_by_label(re.compile("国家|地区")).first
-        country.select_option("KH")
         country.evaluate("el => el.setAttribute('size', '14')")  # shown as a list for the picture only
+        country.select_option("KH")  # the list scrolls to the chosen country
         walk.take(shot, page, "15-country-names-picker", near=country)
         shot.notes.append("the picker is drawn as an open list (size=14) for the picture, with 柬埔寨 selected")
 
