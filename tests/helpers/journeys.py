@@ -190,3 +190,17 @@ def file_case(page: Page, case: int, tag: str) -> None:
     page.goto("/statistics")
     expect(page.locator("svg[role=img]").first).to_be_visible()
     shoot(page, f"{tag}-12-statistics")
+
+
+def load_inventory(page: Page, workbook_bytes: bytes) -> None:
+    """As the enterprise: upload an inventory workbook, wait for its preview (the page refreshes itself) and apply
+    it, by the page's labels and buttons."""
+    page.goto("/inventory")
+    page.set_input_files("#file", files=[{"name": "清单.xlsx", "buffer": workbook_bytes,
+                                          "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml"
+                                                      ".sheet"}])
+    page.locator("#file ~ button[type=submit]").click()
+    apply = page.locator("form[action$='/apply'] button[type=submit]")
+    expect(apply).to_be_visible(timeout=60_000)
+    apply.click()
+    expect(page.locator("meta[http-equiv=refresh]")).to_have_count(0, timeout=60_000)  # applied: no more refresh

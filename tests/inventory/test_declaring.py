@@ -125,3 +125,58 @@ def test_a_later_change_of_the_rows_flags_the_case(app, client, db, inventory, o
     response = client.post(f"/api/v1/inventory/cases/{case_id}/acknowledge", headers=headers)
     assert response.status_code == 200 and response.get_json()["flagged"] is False
     assert client.get("/api/v1/inventory/flags", headers=headers).get_json()["items"] == []
+
+
+def _withdraw(client, headers, case_id):
+    version = client.get(f"/api/v1/cases/{case_id}", headers=headers).get_json()["version"]
+    response = client.post(f"/api/v1/cases/{case_id}/transitions", headers=headers,
+                           json={"action": "withdraw", "version": version, "comment": "改为合并申报"})
+    assert response.status_code == 200, response.get_json()
+
+
+def test_rows_already_in_an_open_case_are_warned_about_with_its_reference(app, client, inventory, other):
+    """Issue 18 acceptance 4: drafting rows already declared in an open case says so, naming the case (its persons
+    would otherwise be counted twice); a case in a final status and another organisation's case say nothing."""
+    from xborder.cases.models import Case
+    from xborder.extensions import db
+
+    _, headers = inventory
+    other_user, other_headers = other
+    run = upload(client, other_headers, [("inv.xlsx", workbook(ROWS))], apply=True)  # the same entry keys
+    run_jobs_inline(app, run["id"])
+    response = client.post("/api/v1/inventory/declarations", headers=other_headers, json={
+        "entry_keys": ["D1", "D3"], "as_of": "2025-06-30", "title": "别家的案件"})
+    assert response.status_code == 201
+    assert _draft(client, headers, ["D1", "D3"])["warnings"] == []  # another organisation's case never shows
+
+    response = client.post("/api/v1/inventory/declarations", headers=headers, json={
+        "entry_keys": ["D1", "D3"], "as_of": "2025-06-30", "title": "清单申报一"})
+    case = db.session.get(Case, response.get_json()["case_id"])
+    draft = _draft(client, headers, ["D1", "D2"])
+    assert len(draft["warnings"]) == 1
+    warning = draft["warnings"][0]
+    assert warning["code"] == "already_in_open_case"
+    assert warning["case"] == {"id": case.id, "reference": case.reference, "title": "清单申报一", "status": "draft"}
+    assert warning["entry_keys"] == ["D1"]  # D2 is not in the case
+    assert case.reference in warning["message_zh"] and "草稿" in warning["message_zh"]
+    assert case.reference in warning["message_en"] and "Draft" in warning["message_en"]
+    assert {"instrument": "cbdf-2024", "article": "8"} in warning["legal_basis"]
+    # The double count the warning is about: the open case's 110,000 persons plus the draft's 80,000.
+    assert draft["determination"]["cumulative"]["pi_individuals"] == 190_000
+
+    _withdraw(client, headers, case.id)
+    assert _draft(client, headers, ["D1", "D2"])["warnings"] == []  # a withdrawn case is final: nothing to warn
+
+
+def test_the_draft_takes_the_sector_from_the_organisation(client, inventory):
+    """Without a sector in the request the draft carries the one the organisation declared under; a sector given
+    (or explicitly none) is kept."""
+    user, headers = inventory
+    assert _draft(client, headers, ["D1"])["declaration"]["exporter"]["sector"] is None  # nothing known yet
+    response = client.post("/api/v1/inventory/declarations", headers=headers, json={
+        "entry_keys": ["D1"], "as_of": "2025-06-30", "title": "行业", "exporter": {"sector": "finance"}})
+    assert response.status_code == 201
+    assert _draft(client, headers, ["D3"])["declaration"]["exporter"]["sector"] == "finance"
+    response = client.post("/api/v1/inventory/declarations/draft", headers=headers,
+                           json={"entry_keys": ["D3"], "as_of": "2025-06-30", "exporter": {"sector": None}})
+    assert response.get_json()["declaration"]["exporter"]["sector"] is None

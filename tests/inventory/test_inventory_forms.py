@@ -11,6 +11,7 @@ def _citations():
         for entry in spec.vocabulary(name):
             yield from entry["legal_basis"]
     yield from spec.declaring_rules()["legal_basis"]
+    yield from spec.declaring_warning("already_in_open_case")["legal_basis"]
     for trigger in spec.triggers():
         yield from trigger["legal_basis"]
 

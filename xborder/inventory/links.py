@@ -135,3 +135,24 @@ def flagged(organisation_id: int) -> list[CaseInventoryLink]:
     return list(db.session.scalars(sa.select(CaseInventoryLink).where(
         CaseInventoryLink.organisation_id == organisation_id, CaseInventoryLink.flagged_at.is_not(None))
         .order_by(CaseInventoryLink.flagged_at.desc(), CaseInventoryLink.entry_key)))
+
+
+def open_cases_with(organisation_id: int, entry_keys: Iterable[str]) -> list[tuple[Any, list[str]]]:
+    """The organisation's cases not in a final status that were declared from any of these rows, oldest first, each
+    with the rows it shares with the selection."""
+    from xborder.cases.models import Case
+    from xborder.cases.models.status import FINAL
+
+    keys = sorted(set(entry_keys))
+    if not keys:
+        return []
+    rows = db.session.execute(sa.select(Case, CaseInventoryLink.entry_key)
+                              .join(CaseInventoryLink, CaseInventoryLink.case_id == Case.id)
+                              .where(CaseInventoryLink.organisation_id == organisation_id,
+                                     Case.exporter_id == organisation_id, Case.status.not_in(FINAL),
+                                     CaseInventoryLink.entry_key.in_(keys))
+                              .order_by(Case.id, CaseInventoryLink.entry_key)).all()
+    out: dict[int, tuple[Any, list[str]]] = {}
+    for case, key in rows:
+        out.setdefault(case.id, (case, []))[1].append(key)
+    return list(out.values())

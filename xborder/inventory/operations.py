@@ -148,15 +148,68 @@ def determine_draft(user, declaration: dict[str, Any]) -> tuple[dict[str, Any] |
     return determine_for_case(valid, user.organisation_id, None), []
 
 
+def organisation_sector(organisation) -> str | None:
+    """The sector the organisation declares under: the one of its latest case that names one (the organisation
+    record and its profile keep no sector)."""
+    from xborder.cases.models import Case
+
+    declarations = db.session.scalars(sa.select(Case.declaration).where(Case.exporter_id == organisation.id)
+                                      .order_by(Case.created_at.desc(), Case.id.desc()).limit(20))
+    return next((d["exporter"]["sector"] for d in declarations
+                 if isinstance(d, dict) and (d.get("exporter") or {}).get("sector")), None)
+
+
+def _status_names(status: str) -> tuple[str, str]:
+    from flask_babel import force_locale
+
+    from xborder.core.labels import STATUS_LABELS
+
+    label = STATUS_LABELS.get(status)
+    if label is None:
+        return status, status
+    with force_locale("zh_CN"):
+        zh = str(label)
+    with force_locale("en"):
+        en = str(label)
+    return zh, en
+
+
+def overlap_warnings(user, entry_keys: list[str]) -> list[dict[str, Any]]:
+    """A warning per open case of the user's organisation already declared from some of these rows: declaring them
+    again would count their persons twice (forms/inventory/levels.yaml `declaring_warnings`)."""
+    from xborder.inventory import spec
+    from xborder.inventory.links import open_cases_with
+
+    warning = spec.declaring_warning("already_in_open_case")
+    out = []
+    for case, keys in open_cases_with(user.organisation_id, entry_keys):
+        status_zh, status_en = _status_names(case.status)
+        params = {"reference": case.reference, "title": case.title, "status_zh": status_zh, "status_en": status_en}
+        out.append({
+            "code": "already_in_open_case",
+            "message_zh": warning["zh"].format(entries="、".join(keys), **params),
+            "message_en": warning["en"].format(entries=", ".join(keys), **params),
+            "legal_basis": [dict(c) for c in warning["legal_basis"]],
+            "entry_keys": keys,
+            "case": {"id": case.id, "reference": case.reference, "title": case.title, "status": case.status},
+        })
+    return out
+
+
 def draft_declaration(user, entry_keys: list[str], as_of: dt.date, exporter: dict[str, Any] | None = None
                       ) -> dict[str, Any]:
-    """The declaration the rows add up to, which rows fed each transfer, and the determination (or the errors)."""
+    """The declaration the rows add up to, which rows fed each transfer, the determination (or the errors), and
+    warnings about rows already in an open case. A sector not given is the organisation's."""
     from xborder.inventory.declaring import build_declaration
 
     flows, recipients = selected_flows(user, entry_keys)
-    declaration, sources = build_declaration(user.organisation, flows, recipients, as_of, exporter)
+    facts = dict(exporter or {})
+    if "sector" not in facts:
+        facts["sector"] = organisation_sector(user.organisation)
+    declaration, sources = build_declaration(user.organisation, flows, recipients, as_of, facts)
     determination, errors = determine_draft(user, declaration)
-    return {"declaration": declaration, "sources": sources, "determination": determination, "errors": errors}
+    return {"declaration": declaration, "sources": sources, "determination": determination, "errors": errors,
+            "warnings": overlap_warnings(user, [f.entry_key for f in flows])}
 
 
 def declare_from_inventory(user, entry_keys: list[str], title: str, as_of: dt.date,
@@ -167,7 +220,10 @@ def declare_from_inventory(user, entry_keys: list[str], title: str, as_of: dt.da
     from xborder.inventory.links import link_case
 
     flows, recipients = selected_flows(user, entry_keys)
-    built, sources = build_declaration(user.organisation, flows, recipients, as_of, exporter)
+    facts = dict(exporter or {})
+    if "sector" not in facts:
+        facts["sector"] = organisation_sector(user.organisation)
+    built, sources = build_declaration(user.organisation, flows, recipients, as_of, facts)
     case = create_case(user, title, declaration if declaration is not None else built)
     link_case(case, user.organisation_id, [f.entry_key for f in flows])
     audit.record(case, "inventory.declared", {"entries": sorted(f.entry_key for f in flows),

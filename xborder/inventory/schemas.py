@@ -160,13 +160,36 @@ class DeclareSchema(DeclarationDraftSchema):
         "description": "The draft's declaration, edited; omitted: the declaration built from the rows"})
 
 
+class WarnedCaseSchema(ma.Schema):
+    """The open case a warning is about."""
+
+    id = ma.fields.Integer(required=True)
+    reference = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+
+
+class DraftWarningSchema(ma.Schema):
+    """Something to know before the draft becomes a case, e.g. rows already declared in an open case."""
+
+    code = ma.fields.String(required=True, metadata={"description": "already_in_open_case"})
+    message_zh = ma.fields.String(required=True)
+    message_en = ma.fields.String(required=True)
+    legal_basis = ma.fields.List(ma.fields.Nested(CitationSchema), required=True)
+    entry_keys = ma.fields.List(ma.fields.String(), required=True, metadata={
+        "description": "The selected rows the case was declared from"})
+    case = ma.fields.Nested(WarnedCaseSchema, required=True)
+
+
 class DraftResultSchema(ma.Schema):
-    """The declaration built from rows, which rows fed each transfer, and the determination or the errors."""
+    """The declaration built from rows, which rows fed each transfer, the determination or the errors, and
+    warnings."""
 
     declaration = ma.fields.Dict(required=True)
     sources = ma.fields.List(ma.fields.List(ma.fields.String()), required=True)
     determination = ma.fields.Nested(DeterminationSchema, allow_none=True)
     errors = ma.fields.List(ma.fields.Dict(), required=True)
+    warnings = ma.fields.List(ma.fields.Nested(DraftWarningSchema), required=True)
 
 
 class FlagSchema(ma.Schema):

@@ -155,6 +155,11 @@ def declaring_rules() -> Mapping[str, Any]:
     return _levels()["declaring"]
 
 
+def declaring_warning(warning_id: str) -> Mapping[str, Any]:
+    """A warning shown with a draft (zh and en templates with placeholders, and its legal basis)."""
+    return _levels()["declaring_warnings"][warning_id]
+
+
 def triggers() -> tuple[Mapping[str, Any], ...]:
     """The re-declaration triggers with the inventory fields each watches and its legal basis."""
     return tuple(_levels()["redeclaration_triggers"])

@@ -13,6 +13,7 @@ from xborder.core.errors import ApiError
 from xborder.core.timeutil import china_today
 from xborder.core.unit_of_work import after_commit, commit
 from xborder.inventory import exports, links, operations, queries, spec, tasks
+from xborder.web.declaration import preview_config
 from xborder.web.helpers import flash_error, lang
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
@@ -43,7 +44,7 @@ def index():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     return render_template("inventory/index.html", flows=queries.flows_page(org_id, page, 50),
                            recipients=queries.recipients(org_id), runs=queries.recent_runs(org_id),
-                           flags=links.flagged(org_id), sheets=spec.sheets())
+                           flags=links.flagged(org_id), sheets=spec.sheets(), preview=preview_config())
 
 
 @bp.route("/imports", methods=["POST"])

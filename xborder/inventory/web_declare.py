@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,13 +13,18 @@ from xborder.core.errors import ApiError
 from xborder.core.unit_of_work import commit
 from xborder.inventory import operations
 from xborder.inventory.views import _enterprise, bp, parse_date
+from xborder.web.declaration import preview_config
 from xborder.web.helpers import attempt, flash_error, lang, parse_count
 
 
 def _facts(form) -> dict[str, Any]:
+    """The exporter's facts as the form gives them; a form without the sector picker (the first view) leaves the
+    sector to the organisation's."""
     count = parse_count(form.get("pi_subjects_processed"))
-    return {"sector": (form.get("sector") or "").strip() or None, "is_ciio": form.get("is_ciio") == "1",
-            "pi_subjects_processed": count}
+    facts: dict[str, Any] = {"is_ciio": form.get("is_ciio") == "1", "pi_subjects_processed": count}
+    if "sector" in form:
+        facts["sector"] = (form.get("sector") or "").strip() or None
+    return facts
 
 
 def _edited(declaration: dict[str, Any], form) -> dict[str, Any]:
@@ -43,7 +48,31 @@ def _render(keys: list[str], draft: dict[str, Any], title: str, status: int = 20
     key = "message_zh" if lang() == "zh" else "message_en"
     errors = [f"{e.get('path')}: {e.get(key) or e.get('message_en')}" for e in draft["errors"]]
     return render_template("inventory/declare.html", keys=keys, draft=draft, title=title, errors=errors,
-                           facts=draft["declaration"]["exporter"]), status
+                           facts=draft["declaration"]["exporter"], preview=preview_config()), status
+
+
+@bp.route("/declare/preview", methods=["GET", "POST"])
+@login_required
+def declare_preview():
+    """The live pathway panel's answer: GET with the ticked `entry_keys` (the inventory page), POST with the edited
+    draft form (the draft page); the determination, the warnings and the errors as JSON. Nothing is stored."""
+    from xborder.law.schemas import DeterminationSchema
+
+    _enterprise()
+    form = request.form if request.method == "POST" else request.args
+    keys = [k for k in form.getlist("entry_keys") if k]
+    try:
+        draft = operations.draft_declaration(current_user, keys, parse_date(form.get("as_of")), _facts(form))
+    except ApiError as exc:
+        return jsonify({"determination": None, "warnings": [], "errors": exc.errors or [
+            {"path": "", "message_en": exc.detail, "message_zh": exc.detail}]}), exc.status
+    determination, errors = draft["determination"], draft["errors"]
+    if request.method == "POST":
+        determination, errors = operations.determine_draft(current_user, _edited(draft["declaration"], form))
+    warnings = [{**w, "case": {**w["case"], "url": url_for("cases.case_page", case_id=w["case"]["id"])}}
+                for w in draft["warnings"]]
+    return jsonify({"determination": DeterminationSchema().dump(determination) if determination else None,
+                    "warnings": warnings, "errors": errors, "entry_keys": keys}), 200 if not errors else 422
 
 
 @bp.route("/declare", methods=["GET", "POST"])
