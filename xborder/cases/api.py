@@ -69,7 +69,7 @@ class CasesResource(MethodView):
         user = api_user()
         case = operations.create_case(user, body["title"], body["declaration"])
         commit(expire=False)
-        return presenters.case_detail(case, user)
+        return presenters.case_detail(case, user, evidence=[])  # a new case has no evidence yet
 
 
 @blp.route("/cases/counts")
