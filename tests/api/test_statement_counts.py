@@ -89,3 +89,20 @@ def test_the_plain_list_is_the_documented_schema_dump_of_the_orm_list(client, db
     assert list_case_summaries(official, **query) == expected
     answer = client.get("/api/v1/cases", query_string=query, headers=auth(factory.token(official)))
     assert answer.status_code == 200 and answer.json == expected
+
+
+def test_a_transition_locks_the_case_once_with_its_update_and_continues_the_chain(client, db, factory):
+    from xborder.core.audit import AuditEntry, verify_chain
+
+    exporter = factory.organisation(uscc="9131011552601815X1")
+    token = factory.token(factory.user(organisation=exporter))
+    case = client.post("/api/v1/cases", headers=auth(token),
+                       json={"title": "撤回计数", "declaration": declaration(exporter.uscc)}).json
+    with statements(db) as sent:
+        withdrawn = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token),
+                                json={"action": "withdraw", "version": case["version"], "comment": "计数"})
+    assert withdrawn.status_code == 200, withdrawn.json
+    assert not any("FOR NO KEY UPDATE" in s.upper() for s in sent)  # the versioned UPDATE holds the lock
+    entries = db.session.query(AuditEntry).filter_by(case_id=case["id"]).order_by(AuditEntry.seq).all()
+    assert [(e.seq, e.action) for e in entries] == [(1, "case.created"), (2, "transition.withdraw")]
+    assert entries[1].prev_hash == entries[0].hash and verify_chain(case["id"]).ok
