@@ -267,7 +267,23 @@ def _wrk_ms(text: str) -> float:
     return float(match.group(1)) * _WRK_UNITS[match.group(2)]
 
 
-def drive_wrk(port: int, body: bytes, scratch: pathlib.Path, *, seconds: int, connections: int) -> dict[str, float]:
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of process group `pgid` (a gunicorn master and
+    its workers): per request, a measure that other work on a shared machine barely moves, unlike throughput."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ..., utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def drive_wrk(port: int, body: bytes, scratch: pathlib.Path, *, seconds: int, connections: int,
+              pgid: int | None = None) -> dict[str, float]:
     """Drive the server with wrk (2 threads, `connections` keep-alive connections) for `seconds` after a 2 s warm-up;
     throughput and wrk's latency percentiles. Any non-2xx answer or socket error fails the run."""
     body_path = scratch / "body.json"
@@ -277,12 +293,16 @@ def drive_wrk(port: int, body: bytes, scratch: pathlib.Path, *, seconds: int, co
     url = f"http://{HOST}:{port}{PATH}"
     base = ["wrk", "-t2", f"-c{connections}", "-s", str(script)]
     subprocess.run([*base, "-d2s", url], check=True, capture_output=True)  # warm-up
+    cpu_before = group_cpu_seconds(pgid) if pgid else 0.0
     out = subprocess.run([*base, f"-d{seconds}s", "--latency", url], check=True, capture_output=True,
                          text=True).stdout
+    cpu = group_cpu_seconds(pgid) - cpu_before if pgid else 0.0
     if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk: failed requests\n{out}")
     percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
+    served = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     return {"per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+            "cpu_ms_per_request": cpu * 1000 / served if served else 0.0,
             "p50_ms": _wrk_ms(percentiles["50"]), "p90_ms": _wrk_ms(percentiles["90"]),
             "p99_ms": _wrk_ms(percentiles["99"]), "connections": connections, "seconds": seconds}
 
@@ -311,9 +331,13 @@ def run_http(raw: dict[str, Any], *, clients: int, warmup: int, requests: int, w
                 results[server.name] = drive(server.port, body, clients=clients, warmup=warmup, requests=requests)
             if wrk_seconds and shutil.which("wrk"):
                 for server in servers:
+                    assert server.process is not None
                     results[f"{server.name}_wrk"] = drive_wrk(server.port, body, scratch_path,
-                                                              seconds=wrk_seconds, connections=wrk_connections)
+                                                              seconds=wrk_seconds, connections=wrk_connections,
+                                                              pgid=server.process.pid)
                 results["ratio_wrk"] = results["api_wrk"]["per_second"] / results["hello_wrk"]["per_second"]
+                api_cpu = results["api_wrk"]["cpu_ms_per_request"]
+                results["ratio_cpu"] = results["hello_wrk"]["cpu_ms_per_request"] / api_cpu if api_cpu else 0.0
         finally:
             for server in servers:
                 server.stop()
@@ -379,10 +403,11 @@ def summary(engine: dict[str, dict[str, float]], http_results: dict[str, Any] | 
         if "api_wrk" in http_results:
             api_wrk, hello_wrk = http_results["api_wrk"], http_results["hello_wrk"]
             lines += ["", f"HTTP under `wrk -t2 -c{api_wrk['connections']} -d{api_wrk['seconds']}s` (same servers):",
-                      "", "| server | requests/s | p50 | p90 | p99 |", "|---|---:|---:|---:|---:|"]
+                      "", "| server | requests/s | server CPU per request | p50 | p90 | p99 |",
+                      "|---|---:|---:|---:|---:|---:|"]
             for name, figures in (("xborder API", api_wrk), ("hello-world Flask", hello_wrk)):
-                lines.append(f"| {name} | {figures['per_second']:,.0f} | {figures['p50_ms']:.2f} ms | "
-                             f"{figures['p90_ms']:.2f} ms | {figures['p99_ms']:.2f} ms |")
+                lines.append(f"| {name} | {figures['per_second']:,.0f} | {figures['cpu_ms_per_request']:.2f} ms | "
+                             f"{figures['p50_ms']:.2f} ms | {figures['p90_ms']:.2f} ms | {figures['p99_ms']:.2f} ms |")
     lines.append("")
     if http_results is not None:
         ratio = http_results["ratio"]
@@ -391,7 +416,9 @@ def summary(engine: dict[str, dict[str, float]], http_results: dict[str, Any] | 
         if "ratio_wrk" in http_results:
             ratio_wrk = http_results["ratio_wrk"]
             lines.append(f"- API / hello-world throughput under wrk: {ratio_wrk:.2f} (issue 20's target ≥ "
-                         f"{WRK_RATIO_TARGET}: {_verdict(ratio_wrk >= WRK_RATIO_TARGET)})")
+                         f"{WRK_RATIO_TARGET}: {_verdict(ratio_wrk >= WRK_RATIO_TARGET)}); hello-world / API server "
+                         f"CPU per request: {http_results['ratio_cpu']:.2f} (the throughput ratio a machine with "
+                         f"nothing else running would allow)")
     for name, figures in engine.items():
         p99 = figures["p99_us"]
         lines.append(f"- engine p99, {name}: {p99 / 1000:.2f} ms (target < {ENGINE_P99_TARGET_US / 1000} ms: "
@@ -461,8 +488,9 @@ def main(argv: list[str] | None = None) -> int:
             for name in ("api_wrk", "hello_wrk"):
                 figures = http_results[name]
                 print(f"{name:<20} {figures['per_second']:>12,.0f} {figures['p50_ms']:>10.2f} {'':>10} "
-                      f"{figures['p99_ms']:>10.2f}")
-            print(f"ratio api/hello under wrk: {http_results['ratio_wrk']:.2f}")
+                      f"{figures['p99_ms']:>10.2f}   server CPU {figures['cpu_ms_per_request']:.3f} ms/request")
+            print(f"ratio api/hello under wrk: {http_results['ratio_wrk']:.2f}; "
+                  f"CPU per request hello/api: {http_results['ratio_cpu']:.2f}")
     print()
     print("--- summary (paste into README) ---")
     print(summary(results, http_results, transfers=args.transfers, pathway=pathway, iterations=iterations))

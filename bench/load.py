@@ -168,6 +168,8 @@ def main() -> None:
                                 key=lambda r: r["per_second"])
                 results[name] = rounds[len(rounds) // 2]
                 results[name]["rounds"] = [r["per_second"] for r in rounds]
+                if any(r["errors"] for r in rounds):  # a failed request is a defect: show what the server said
+                    print(f"--- {name}: failed requests; the server's log ends with:\n{server._log_tail(60)}")
             finally:
                 server.stop()
     print(f"gunicorn {' '.join(GUNICORN_SETTINGS)}; PostgreSQL {args.database} + Redis; {args.rounds} rounds of "
