@@ -2,7 +2,8 @@
 a hello-world Flask app on the same settings measured in the same run.
 
     .venv/bin/python bench/seed_scale.py   # once: 100,000 cases in xborder_scale
-    .venv/bin/python bench/load.py [--requests 2000] [--clients 8] [--rounds 3]
+    .venv/bin/python bench/load.py [--requests 2000] [--clients 8] [--rounds 3] [--database xborder_scale]
+                                   [--worker-class sync|gthread] [--workers N] [--threads N]
 
 The mix, per 10 requests: 3 enterprise case lists, 1 official filtered list, 1 assessor list, 1 official status
 counts, 2 anonymous `POST /api/v1/assess`, 1 case creation (declaration validated, determined, audited) and 1
@@ -23,7 +24,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from bench.assess import GUNICORN_SETTINGS, HOST, Server, _percentile  # noqa: E402
+from bench.assess import GUNICORN_SETTINGS, HOST, Server, _percentile, _set_worker_model  # noqa: E402
 from bench.seed_scale import NAME, PG, app_for  # noqa: E402
 from tests.helpers.factories import declaration, make_uscc  # noqa: E402
 
@@ -139,9 +140,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--database", default=NAME, help=f"the database seed_scale.py filled (default {NAME})")
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), help="gunicorn worker class for both servers")
+    parser.add_argument("--workers", type=int, help="gunicorn workers for both servers")
+    parser.add_argument("--threads", type=int, help="threads per gthread worker for both servers")
     args = parser.parse_args()
+    _set_worker_model(args.worker_class, args.workers, args.threads)
 
-    url = f"{PG}/{NAME}"
+    url = f"{PG}/{args.database}"
     ctx = _prepare(url)
     ctx["declaration"] = declaration(ctx["uscc"])
     with tempfile.TemporaryDirectory(prefix="xborder-load-") as tmp:
@@ -162,9 +168,11 @@ def main() -> None:
                                 key=lambda r: r["per_second"])
                 results[name] = rounds[len(rounds) // 2]
                 results[name]["rounds"] = [r["per_second"] for r in rounds]
+                if any(r["errors"] for r in rounds):  # a failed request is a defect: show what the server said
+                    print(f"--- {name}: failed requests; the server's log ends with:\n{server._log_tail(60)}")
             finally:
                 server.stop()
-    print(f"gunicorn {' '.join(GUNICORN_SETTINGS)}; PostgreSQL {NAME} + Redis; {args.rounds} rounds of "
+    print(f"gunicorn {' '.join(GUNICORN_SETTINGS)}; PostgreSQL {args.database} + Redis; {args.rounds} rounds of "
           f"{args.requests:,} requests, {args.clients} keep-alive clients")
     for name, r in results.items():
         print(f"{name:8} {r['per_second']:8.1f} req/s   p50 {r['p50']:6.1f} ms   p95 {r['p95']:6.1f} ms   "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import cast
 
 import marshmallow as ma
@@ -58,8 +57,16 @@ class AssessResource(MethodView):
 
 
 # orjson reads an integer outside 64 bits as a float (the stdlib keeps it an int, which validation then judges):
-# any run of 19+ digits in the body takes the stdlib path.
-_LONG_NUMBER = re.compile(rb"\d{19}")
+# any run of 19+ digits in the body takes the stdlib path. Found by mapping every ASCII digit to "0" and everything
+# else to a space and searching for 19 zeros: two C passes, 15x faster than the regular expression `\d{19}` on a
+# 6.5 KB declaration (a test holds the two equal).
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_NINETEEN_DIGITS = b"0" * 19
+
+
+def _has_long_number(data: bytes) -> bool:
+    """Whether `data` holds a run of 19 or more ASCII digits."""
+    return _NINETEEN_DIGITS in data.translate(_DIGITS_AS_ZEROS)
 
 
 def _json_body() -> object:
@@ -67,7 +74,7 @@ def _json_body() -> object:
     UTF-16, NaN, very long integers) goes to the stdlib parser as before, which accepts it or answers 400 — so the
     outcome never changes."""
     data = request.get_data(cache=True)
-    if not _LONG_NUMBER.search(data):
+    if not _has_long_number(data):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:

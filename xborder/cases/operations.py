@@ -105,7 +105,7 @@ def create_case(user, title: str, raw_declaration: Any) -> Case:
     db.session.flush()
     _record_declaration(case, declaration, raw_declaration, determination, user)
     audit.record(case, "case.created", {"title": title, "declaration_revision": 1,
-                                        "pathway": determination["pathway"]}, user)
+                                        "pathway": determination["pathway"]}, user, new_case=True)
     return case
 
 

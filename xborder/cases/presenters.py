@@ -15,8 +15,9 @@ from xborder.cases.routes import route_obligations
 from xborder.cases.workflow import available_actions
 
 
-def case_detail(case: Case, user) -> dict[str, Any]:
-    """Everything api.md lists for `GET /cases/{id}`, for this caller."""
+def case_detail(case: Case, user, *, evidence: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Everything api.md lists for `GET /cases/{id}`, for this caller; `evidence` when the caller knows it already
+    (a case created in this request has none: no query to find that out)."""
     return {
         "id": case.id,
         "reference": case.reference,
@@ -33,7 +34,7 @@ def case_detail(case: Case, user) -> dict[str, Any]:
         "answers": case.answers or [],
         "key_points": key_point_status(case),
         "risk": case.risk,
-        "evidence": evidence_list(case),
+        "evidence": evidence_list(case) if evidence is None else evidence,
         "deadlines": with_review_estimate(case, open_deadlines(case)),
         "valid_until": case.valid_until.isoformat() if case.valid_until else None,
         "mechanism": case.mechanism,

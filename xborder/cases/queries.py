@@ -14,8 +14,8 @@ from xborder.core.timeutil import as_utc
 from xborder.extensions import db
 
 
-def encode_cursor(case: Case) -> str:
-    """An opaque position after `case` in the newest-first order (its creation time and id)."""
+def encode_cursor(case) -> str:
+    """An opaque position after `case` (a Case or a row with its `created_at` and `id`) in the newest-first order."""
     raw = f"{as_utc(case.created_at).isoformat()}|{case.id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -55,6 +55,40 @@ def list_cases(user, *, page: int = 1, per_page: int = 20, status: str | None = 
     return {"items": items, "page": page, "per_page": per_page, "total": total,
             "pages": (total + per_page - 1) // per_page,
             "next_cursor": encode_cursor(items[-1]) if len(items) == per_page else None}
+
+
+# What a list shows of each case (CaseSummarySchema's fields): read as plain columns, no ORM objects.
+_SUMMARY_COLUMNS = (Case.id, Case.reference, Case.title, Case.status, Case.version, Case.province, Case.created_at,
+                    Case.updated_at)
+
+
+def list_case_summaries(user, *, page: int = 1, per_page: int = 20, status: str | None = None,
+                        after: str | None = None) -> dict:
+    """`list_cases` as the API sends it: the same page and count, the items as plain dicts of the columns the list
+    shows (one query for the page, joined to the exporter, one for the count) — no ORM objects and no marshmallow
+    dump on the hot path. tests/api/test_statement_counts.py holds it equal to CasePageSchema's dump of
+    `list_cases`, the documented shape."""
+    from xborder.accounts.models import Organisation
+
+    where = [visible_to(user)]
+    if status:
+        where.append(Case.status == status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where)) or 0
+    query = (sa.select(*_SUMMARY_COLUMNS, Organisation.name, Organisation.uscc)
+             .join(Organisation, Organisation.id == Case.exporter_id).where(*where)
+             .order_by(Case.created_at.desc(), Case.id.desc()).limit(per_page))
+    if after:
+        created, case_id = decode_cursor(after)
+        query = query.where(sa.or_(Case.created_at < created, sa.and_(Case.created_at == created, Case.id < case_id)))
+    else:
+        query = query.offset((page - 1) * per_page)
+    rows = db.session.execute(query).all()
+    items = [{"id": row[0], "reference": row[1], "title": row[2], "status": str(row[3]), "version": row[4],
+              "province": row[5], "created_at": as_utc(row[6]).isoformat(), "updated_at": as_utc(row[7]).isoformat(),
+              "exporter_name": row[8], "exporter_uscc": row[9]} for row in rows]
+    return {"items": items, "page": page, "per_page": per_page, "total": total,
+            "pages": (total + per_page - 1) // per_page,
+            "next_cursor": encode_cursor(rows[-1]) if len(rows) == per_page else None}
 
 
 def count_by_status(user) -> dict[str, int]:

@@ -73,8 +73,12 @@ def transition(case: Case, user, name: str, body: Mapping[str, Any]) -> Case:
     for kind in action.deadlines:
         events[kind] = today.isoformat()
     case.workflow = {**case.workflow, "deadline_starts": events}
+    seen = case.version
     flush()  # the versioned UPDATE: of two concurrent transitions the second becomes 409 here, not a 500
-    audit.record(case, f"transition.{name}", audit_payload(action, source, target, body), user)
+    # A version that moved means the UPDATE ran, and it holds the row's lock to the commit: the chain needs no
+    # second lock statement.
+    audit.record(case, f"transition.{name}", audit_payload(action, source, target, body), user,
+                 row_locked=case.version != seen)
     for listener in current_app.extensions.get(_LISTENERS, ()):
         listener(case, name, source, body, user)
     return case

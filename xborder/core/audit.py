@@ -56,20 +56,22 @@ class AuditEntry(db.Model):  # type: ignore[name-defined]
         return hashlib.sha256(canonical(self.chained_fields())).hexdigest()
 
 
-def record(case, action: str, payload: dict[str, Any], actor=None) -> AuditEntry:
+def record(case, action: str, payload: dict[str, Any], actor=None, *, new_case: bool = False,
+           row_locked: bool = False) -> AuditEntry:
     """Append an entry for `case` in the current transaction (the caller's commit makes both durable together).
 
     Appends to one case are serialised on the case's row (FOR NO KEY UPDATE, held to the commit): two requests that
     read the same last entry would otherwise both take its next `seq`, and the loser's commit would fail with a
     unique violation. NO KEY UPDATE rather than UPDATE, because the rows a request inserts first (evidence, builds)
     hold a KEY SHARE lock on the case that UPDATE would wait on — two such requests would deadlock. SQLite has no
-    row locks; there every write transaction begins IMMEDIATE and so holds the database's one write lock already."""
-    cases = case.__table__
-    db.session.execute(sa.select(cases.c.id).where(cases.c.id == case.id).with_for_update(key_share=True))
-    last = db.session.execute(
-        sa.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.case_id == case.id)
-        .order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    row locks; there every write transaction begins IMMEDIATE and so holds the database's one write lock already.
+
+    `new_case=True` (the case's row was inserted by this transaction) skips both reads: no other transaction can see
+    the row yet, so none can lock it or append to it, and the chain starts at seq 1 after GENESIS — two round trips
+    fewer per creation (issue 20). `row_locked=True` (this transaction has UPDATEd the case's row, which holds the
+    same lock to the commit) skips the lock statement; the read of the last entry then comes after the lock, in a
+    statement of its own, so it sees every entry committed before."""
+    last = None if new_case else _last_entry(case, lock=not row_locked)
     # Microseconds are what both databases keep, so the hash recomputes identically after a round trip.
     now = utcnow()
     entry = AuditEntry(
@@ -82,6 +84,17 @@ def record(case, action: str, payload: dict[str, Any], actor=None) -> AuditEntry
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _last_entry(case, *, lock: bool = True) -> sa.Row | None:
+    """Lock the case's row against other appenders (unless held already), then read its chain's last (seq, hash)."""
+    if lock:
+        cases = case.__table__
+        db.session.execute(sa.select(cases.c.id).where(cases.c.id == case.id).with_for_update(key_share=True))
+    return db.session.execute(
+        sa.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.case_id == case.id)
+        .order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
 
 
 @dataclasses.dataclass(frozen=True)
