@@ -77,13 +77,6 @@ def will_write() -> None:
         db.session.commit()  # nothing is pending in a GET so far; this only ends the deferred read transaction
 
 
-def done_writing() -> None:
-    """Declare that this request's writes are committed: what it reads after (a streamed download) begins a
-    deferred transaction again, reading beside a writer instead of holding SQLite's write lock."""
-    if has_request_context():
-        request.environ.pop(WRITES, None)
-
-
 def sqlite_file(url: sa.URL) -> pathlib.Path | None:
     """The file a SQLite URL names, or None for an in-memory database."""
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \

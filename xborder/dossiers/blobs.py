@@ -136,6 +136,21 @@ def pieces(digest: str) -> Iterator[bytes]:
         yield db.session.scalar(sa.select(BlobChunk.data).where(BlobChunk.sha256 == digest, BlobChunk.seq == seq))
 
 
+def piece_count(digest: str) -> int:
+    """How many pieces `piece` gives for a SHA-256 (1 for a blob kept in one row)."""
+    return db.session.scalar(sa.select(Blob.chunks).where(Blob.sha256 == digest)) or 1
+
+
+def piece(digest: str, seq: int) -> bytes:
+    """Piece `seq` (from 0) of the bytes stored under a SHA-256, at most CHUNK_BYTES."""
+    chunked = db.session.scalar(sa.select(BlobChunk.data).where(BlobChunk.sha256 == digest, BlobChunk.seq == seq))
+    if chunked is not None:
+        return chunked
+    if seq != 0:
+        raise KeyError(f"blob {digest} has no piece {seq}")
+    return db.session.scalar(sa.select(Blob.data).where(Blob.sha256 == digest))
+
+
 def blob(digest: str) -> bytes:
     """The bytes stored under a SHA-256, whole (for the small files: manifests, records, documents)."""
     return b"".join(pieces(digest))

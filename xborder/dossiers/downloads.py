@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import quote
 
-from flask import Response, request, stream_with_context
+from flask import Response, current_app, request
 
 from xborder.core import audit, database
 from xborder.core.errors import NotFound
 from xborder.core.unit_of_work import commit
 from xborder.dossiers import blobs, builds
-from xborder.extensions import db
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -24,12 +23,14 @@ def _attachment(name: str) -> dict[str, str]:
             "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")}
 
 
-def _streamed(digest: str) -> Iterator[bytes]:
-    for piece in blobs.pieces(digest):
-        # Each piece is read in a short transaction of its own: a slow client holds no transaction (nor, on
-        # PostgreSQL, a pooled connection) while it receives the piece.
-        db.session.rollback()
-        yield piece
+def _streamed(app, digest: str, count: int) -> Iterator[bytes]:
+    for seq in range(count):
+        # Each piece in an application context (and so a database session and transaction) of its own: the server
+        # may send the body after the request's context is gone, or from another thread, and a slow client holds no
+        # transaction or pooled connection between pieces.
+        with app.app_context():
+            data = blobs.piece(digest, seq)
+        yield data
 
 
 def dossier_response(case, user, *, waiting) -> Response:
@@ -47,13 +48,11 @@ def dossier_response(case, user, *, waiting) -> Response:
     size = blobs.size_of(digest)
     audit.record(case, "dossier.downloaded", {"build_id": build.id, "sha256": digest, "bytes": size}, user)
     commit()
-    database.done_writing()
     if digest in request.if_none_match:  # the client holds these bytes already: the ETag is their SHA-256
         response = Response(status=304)
     else:
-        # The request context (and its database session) stays open while the pieces are read and sent.
-        response = Response(stream_with_context(_streamed(digest)), mimetype="application/zip",
-                            direct_passthrough=True)
+        response = Response(_streamed(current_app._get_current_object(), digest, blobs.piece_count(digest)),
+                            mimetype="application/zip", direct_passthrough=True)
         response.content_length = size
         response.headers.set("Content-Disposition", "attachment", **_attachment(f"dossier-{case.reference}.zip"))
     response.set_etag(digest)
