@@ -46,3 +46,11 @@ def test_without_libreoffice_the_documents_are_complete_without_pdfs(monkeypatch
         assert pdf.convert(out) == {}
     finally:
         pdf.soffice.cache_clear()
+
+
+def test_the_time_a_conversion_may_take_grows_with_the_documents(monkeypatch):
+    monkeypatch.delenv("XBORDER_PDF_TIMEOUT", raising=False)
+    assert pdf.timeout_for({"a.docx": b"x" * 40_000}) == pdf.TIMEOUT_SECONDS
+    assert pdf.timeout_for({"a.docx": b"x" * 40_000, "b.docx": b"x" * 130_000}) == 4 * pdf.TIMEOUT_SECONDS
+    monkeypatch.setenv("XBORDER_PDF_TIMEOUT", "30")
+    assert pdf.timeout_for({"a.docx": b"x" * 60_000}) == 60

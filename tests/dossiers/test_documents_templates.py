@@ -186,3 +186,10 @@ def test_the_demo_profile_reaches_the_declaration_form(demo_documents):
     for fact in ("上海市浦东新区张江高科技园区演示路88号", "陈立", "刘洋", "信息安全部", "王敏"):
         assert fact in text, fact
     assert "（未填写）" not in text
+
+
+@pytest.mark.parametrize("title", [FILED_SC, APPROVED_SA])
+def test_a_question_is_not_followed_by_a_colon(demo_documents, title):
+    for path, data in demo_documents[title].items():
+        text = _text(Document(io.BytesIO(data)))
+        assert "？：" not in text and "?:" not in text, path

@@ -16,7 +16,7 @@ from xborder.cases.models import Case
 from xborder.core.jobs import enqueue, job_app
 from xborder.core.timeutil import as_utc, utcnow
 from xborder.core.unit_of_work import after_commit
-from xborder.dossiers import bundle, pki, stages
+from xborder.dossiers import blobs, bundle, pki, stages
 from xborder.dossiers.models import DossierBuild
 from xborder.extensions import db
 
@@ -115,7 +115,8 @@ def write_assembled(case: Case, out) -> None:
 
 
 def assemble(case: Case) -> bytes:
-    """The bundle's bytes for the case's current round of signed stages."""
+    """The bundle's bytes for the case's current round of signed stages, in memory (for tests and small tools; the
+    build job and the download never hold a bundle whole)."""
     with tempfile.TemporaryFile() as out:
         write_assembled(case, out)
         out.seek(0)
@@ -137,9 +138,8 @@ def build_dossier(build_id: int) -> str | None:
             _progress(build, 60, "writing the archive")
             with tempfile.TemporaryFile() as out:
                 write_assembled(case, out)
-                out.seek(0)
-                # The blob store keeps bytes in the database, so the finished ZIP is read once to store it.
-                build.blob_sha256 = stages.store_blob(out.read())
+                # Stored a piece at a time, in this transaction with the ready mark: never held whole in memory.
+                build.blob_sha256 = blobs.store_file(out)
             build.status, build.progress, build.step, build.finished_at = "ready", 100, "ready", utcnow()
             db.session.commit()
             return build.blob_sha256

@@ -24,7 +24,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any, BinaryIO
 
 from cryptography import x509
@@ -68,11 +68,14 @@ class BundleError(ValueError):
 class LazyFiles(MutableMapping[str, bytes]):
     """Dossier files whose bytes are loaded only when read, one at a time (evidence files may be large): each path
     maps to the SHA-256 its bytes are stored under (content-addressed, so the address is the digest), and `load`
-    fetches them. Files set afterwards are held in memory like a dict's."""
+    fetches them. Files set afterwards are held in memory like a dict's. With `stream` (a SHA-256 to its bytes in
+    pieces), `pieces` and the ZIP writer read a stored file a piece at a time, never whole."""
 
-    def __init__(self, stored: Mapping[str, tuple[str, int]], load: Callable[[str], bytes]):
+    def __init__(self, stored: Mapping[str, tuple[str, int]], load: Callable[[str], bytes],
+                 stream: Callable[[str], Iterable[bytes]] | None = None):
         self._stored = dict(stored)  # path -> (sha256, size)
         self._load = load
+        self._stream = stream
         self._held: dict[str, bytes] = {}
 
     def __getitem__(self, path: str) -> bytes:
@@ -99,9 +102,24 @@ class LazyFiles(MutableMapping[str, bytes]):
 
     def copy(self) -> LazyFiles:
         """A copy sharing the loader; files set on it do not reach this one."""
-        other = LazyFiles(self._stored, self._load)
+        other = LazyFiles(self._stored, self._load, self._stream)
         other._held = dict(self._held)
         return other
+
+    def add_stored(self, path: str, sha256: str, size: int) -> None:
+        """Add a file already stored under its SHA-256, without reading it."""
+        self._held.pop(path, None)
+        self._stored[path] = (sha256, size)
+
+    def size(self, path: str) -> int:
+        """A file's size, without loading a stored one."""
+        return len(self._held[path]) if path in self._held else self._stored[path][1]
+
+    def pieces(self, path: str) -> Iterable[bytes]:
+        """A file's bytes in order, a piece at a time when its store can stream it."""
+        if path in self._held or self._stream is None:
+            return [self[path]]
+        return self._stream(self._stored[path][0])
 
     def digest(self, path: str) -> tuple[str, int]:
         """The SHA-256 and size of a file, without loading a stored one."""
@@ -459,7 +477,8 @@ def write_zip(entries: Mapping[str, bytes]) -> bytes:
 
 
 def write_zip_to(out: BinaryIO, entries: Mapping[str, bytes]) -> None:
-    """`write_zip` into a file, reading each entry only when it is written."""
+    """`write_zip` into a seekable file, reading each entry only when it is written (a `LazyFiles` stored entry a
+    piece at a time)."""
     # Stored, not deflated: deflate output may differ between zlib builds (zlib-ng, …), which would change the
     # content address of the same dossier; the .docx inside are already compressed.
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -468,4 +487,12 @@ def write_zip_to(out: BinaryIO, entries: Mapping[str, bytes]) -> None:
             info.compress_type = zipfile.ZIP_STORED
             info.create_system = 3
             info.external_attr = 0o100644 << 16
-            archive.writestr(info, entries[path])
+            if not isinstance(entries, LazyFiles):
+                archive.writestr(info, entries[path])
+                continue
+            # The same bytes writestr would give (it sets file_size, then writes through open): the size known up
+            # front picks the same header (ZIP64 or not), and the CRC is patched into it when the entry closes.
+            info.file_size = entries.size(path)
+            with archive.open(info, "w") as entry:
+                for piece in entries.pieces(path):
+                    entry.write(piece)

@@ -70,14 +70,28 @@ class SigningCertificate(db.Model):
 
 
 class Blob(db.Model):
-    """Bytes stored once under their SHA-256: documents, stage manifests and signatures, bundles."""
+    """Bytes stored once under their SHA-256: documents, stage manifests and signatures, evidence, bundles.
+
+    Up to `blobs.CHUNK_BYTES` the bytes are in `data`; larger ones (evidence, bundles) are in `chunks` rows of
+    `BlobChunk` and `data` is empty, so neither storing nor reading one ever holds it whole (blobs.py)."""
 
     __tablename__ = "dossier_blobs"
 
     sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     size: Mapped[int]
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    chunks: Mapped[int] = mapped_column(default=0, server_default="0")  # 0: the bytes are in `data`
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class BlobChunk(db.Model):
+    """One piece of a large blob, in order (`seq` from 0); written in the transaction that writes its blob."""
+
+    __tablename__ = "dossier_blob_chunks"
+
+    sha256: Mapped[str] = mapped_column(sa.ForeignKey("dossier_blobs.sha256"), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
 
 class Stage(db.Model):
@@ -152,6 +166,6 @@ def _immutable(mapper, connection, target) -> None:
     raise ValueError(f"{type(target).__name__} rows are immutable once written: signed material never changes")
 
 
-for _model in (Blob, Stage, StageFile):
+for _model in (Blob, BlobChunk, Stage, StageFile):
     event.listen(_model, "before_update", _immutable)
     event.listen(_model, "before_delete", _immutable)

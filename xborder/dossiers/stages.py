@@ -30,7 +30,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from xborder.cases import materials
 from xborder.cases.evidence import evidence_list
@@ -39,29 +38,13 @@ from xborder.cases.models import Evidence
 from xborder.cases.models.status import CaseStatus
 from xborder.core import audit
 from xborder.core.timeutil import utcnow
-from xborder.dossiers import bundle, documents, pki, signing
-from xborder.dossiers.models import Blob, Stage, StageFile
+from xborder.dossiers import blobs, bundle, documents, pki, signing
+from xborder.dossiers.blobs import blob, store_blob
+from xborder.dossiers.models import Stage, StageFile
 from xborder.extensions import db
 
 STAGE_OF_ACTION = {"submit": 1, "resubmit": 1, "sign_opinion": 2, "forward_to_regulator": 3, "record_filing": 3,
                    "record_decision": 4, "record_certificate": 5, "record_extension": 6}
-
-
-def store_blob(data: bytes) -> str:
-    """Store bytes under their SHA-256 (once) and return the address."""
-    digest = bundle.sha256_hex(data)
-    if db.session.get(Blob, digest) is None:
-        # Two requests may store the same bytes at once (parallel downloads build the same bundle): the address
-        # is the content, so the second insert is a no-op instead of a unique violation.
-        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
-        db.session.execute(insert(Blob).values(sha256=digest, size=len(data), data=data, created_at=utcnow())
-                           .on_conflict_do_nothing(index_elements=["sha256"]))
-    return digest
-
-
-def blob(digest: str) -> bytes:
-    """The bytes stored under a SHA-256."""
-    return db.session.get(Blob, digest).data
 
 
 def current_round(case_id: int) -> int:
@@ -116,7 +99,8 @@ def revision_report(case_id: int) -> dict[str, Any]:
 def signed_material(stages: list[Stage]) -> tuple[bundle.LazyFiles, list[tuple[bytes, bytes]]]:
     """The content files the stages added (loaded only when read: evidence files may be large) and each stage's
     (manifest, signature), as bundle.py takes them."""
-    files = bundle.LazyFiles({f.path: (f.sha256, f.size) for stage in stages for f in stage.files}, blob)
+    files = bundle.LazyFiles({f.path: (f.sha256, f.size) for stage in stages for f in stage.files}, blob,
+                             blobs.pieces)
     return files, [(blob(s.manifest_sha256), blob(s.signature_sha256)) for s in stages]
 
 
@@ -131,11 +115,17 @@ def evidence_path(row: Evidence) -> str:
     return f"evidence/{row.id:06d}-{name[-120:]}"
 
 
-def new_evidence(case, files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """The case's evidence files no earlier stage of the chain included (dossier.md: each is listed in the stage
-    that first included it), read one at a time."""
-    rows = db.session.scalars(sa.select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id))
-    return {evidence_path(row): row.data for row in rows if evidence_path(row) not in files}
+def new_evidence(case, files: Mapping[str, bytes]) -> dict[str, tuple[str, int]]:
+    """Store the case's evidence files no earlier stage of the chain included (dossier.md: each is listed in the
+    stage that first included it), each copied a piece at a time; their paths and (SHA-256, size)."""
+    rows = db.session.execute(sa.select(Evidence.id, Evidence.filename, Evidence.size, Evidence.sha256)
+                              .where(Evidence.case_id == case.id).order_by(Evidence.id))
+    stored = {}
+    for row in rows.all():
+        path = evidence_path(row)
+        if path not in files:
+            stored[path] = (blobs.store_column(Evidence.data, row.id, row.size, row.sha256), row.size)
+    return stored
 
 
 def _party(org) -> dict[str, str] | None:
@@ -282,9 +272,11 @@ def sign_stage(case, stage: int, action: str, body: Mapping[str, Any], user, *, 
     languages = ("zh", "en") if str(getattr(user, "locale", "")).startswith("en") else ("zh",)
     added = {_record_path(stage, number): bundle.canonical_json(record),
              **{_document_path(stage, path, number): data
-                for path, data in documents.render_stage(stage, snapshot, languages).items()},
-             **new_evidence(case, files)}
+                for path, data in documents.render_stage(stage, snapshot, languages).items()}}
+    evidence = new_evidence(case, files)
     files.update(added)
+    for path, (digest, size) in evidence.items():
+        files.add_stored(path, digest, size)
     signer = pki.signer_for(user.organisation, user)
     manifest = bundle.next_stage_manifest(
         files, signed, signer=bundle.signer_from_certificate(signer.cert, person=user.name or user.email),
@@ -297,11 +289,13 @@ def sign_stage(case, stage: int, action: str, body: Mapping[str, Any], user, *, 
     db.session.flush()
     for path, data in sorted(added.items()):
         db.session.add(StageFile(stage_id=row.id, path=path, sha256=store_blob(data), size=len(data)))
+    for path, (digest, size) in sorted(evidence.items()):
+        db.session.add(StageFile(stage_id=row.id, path=path, sha256=digest, size=size))
     db.session.flush()
     audit.record(case, "dossier.stage_signed", {
         "stage": stage, "round": round_, "revision": number, "manifest_sha256": row.manifest_sha256,
         "signature_sha256": row.signature_sha256, "certificate_sha256": signer.row.fingerprint,
-        "files": sorted(added)}, user)
+        "files": sorted([*added, *evidence])}, user)
     return row
 
 

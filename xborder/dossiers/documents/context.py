@@ -109,7 +109,10 @@ def _answer_text(answer: Mapping[str, Any], questions: Mapping[str, Mapping[str,
         label = question.get(f"label_{lang}", "") if question else ""
         shown = _response(question, value, lang)
         if label and shown not in parts[0:1]:
-            parts.append(f"{label}：{shown}" if lang == "zh" else f"{label}: {shown}")
+            # A question's label ends with its own mark (？ or ?): no colon after it (the pages showed "？：").
+            asked = label.endswith(("？", "?"))
+            parts.append(f"{label}{'' if asked else '：'}{shown}" if lang == "zh"
+                         else f"{label}{' ' if asked else ': '}{shown}")
     return "\n".join(parts)
 
 

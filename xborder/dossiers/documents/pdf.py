@@ -3,6 +3,9 @@ an optional system dependency, checked at start-up (dossiers.init_app logs it). 
 LibreOffice the bundle is complete without PDFs, and the case page says so.
 
 XBORDER_PDF_COPIES: `auto` (default: on when `soffice` is on the PATH, or at XBORDER_SOFFICE) or `off`.
+XBORDER_PDF_TIMEOUT: the seconds one conversion may take for a small stage (default 180); a stage's run may take
+that plus as much again for every 50 KiB of its documents, since LibreOffice's layout of a long table grows faster
+than the table (the self-assessment report of 2,000 inventory rows, ~75 KiB, takes minutes on a loaded machine).
 """
 
 from __future__ import annotations
@@ -18,6 +21,16 @@ from collections.abc import Mapping
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 180
+TIMEOUT_STEP_BYTES = 50 * 1024
+
+
+def timeout_for(documents: Mapping[str, bytes]) -> float:
+    """How long one LibreOffice run over these documents may take: the base, and the base again per 50 KiB."""
+    try:
+        base = float(os.environ.get("XBORDER_PDF_TIMEOUT", TIMEOUT_SECONDS))
+    except ValueError:
+        base = TIMEOUT_SECONDS
+    return base * (1 + sum(map(len, documents.values())) // TIMEOUT_STEP_BYTES)
 
 
 @functools.lru_cache(maxsize=1)
@@ -34,8 +47,9 @@ def available() -> bool:
 
 
 def convert(documents: Mapping[str, bytes]) -> dict[str, bytes]:
-    """A PDF beside each .docx (same path, .pdf), in one LibreOffice run; {} when LibreOffice is absent or fails
-    (logged: the bundle is complete without PDF copies)."""
+    """A PDF beside each .docx (same path, .pdf), all of a stage's in one LibreOffice run (one start-up, a profile
+    directory of its own); {} when LibreOffice is absent, fails or runs out of time (logged: the bundle is complete
+    without PDF copies)."""
     executable = soffice()
     docx = {path: data for path, data in documents.items() if path.endswith(".docx")}
     if executable is None or not docx:
@@ -49,7 +63,7 @@ def convert(documents: Mapping[str, bytes]) -> dict[str, bytes]:
         command = [executable, f"-env:UserInstallation=file://{root / 'profile'}", "--headless", "--norestore",
                    "--convert-to", "pdf", "--outdir", str(root / "out"), *(str(root / f"{n}.docx") for n in names)]
         try:
-            subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT_SECONDS)
+            subprocess.run(command, check=True, capture_output=True, timeout=timeout_for(docx))
         except (OSError, subprocess.SubprocessError) as exc:
             log.warning("PDF copies not made: LibreOffice failed (%s)", exc)
             return {}
