@@ -42,6 +42,12 @@ PLAIN_MESSAGES = {
     "Expected an integer (not a boolean, fraction or string).": (
         "Enter a whole number, for example 120000.", "请填写整数，例如 120000。"),
     "May not be empty.": ("Please fill this in.", "请填写此项。"),
+    # The action table's messages (transitions.py) name the API's fields; a form names them by their labels.
+    "decision is approved or rejected": ("Choose the decision: approved or rejected.",
+                                         "请选择决定结果：通过或不通过。"),
+    **{f"{name} is a date YYYY-MM-DD": ("Enter a date, for example 2025-06-30.", "请填写日期，例如 2025-06-30。")
+       for name in ("decision_date", "result_received_date", "acceptance_date", "due_date", "issued_on",
+                    "valid_until")},
     "This field is required.": ("Please fill this in.", "请填写此项。"),
     "This field may not be null.": ("Please fill this in.", "请填写此项。"),
     "Expected an ISO date string (YYYY-MM-DD).": ("Enter a date, for example 2025-06-30.",

@@ -1,0 +1,176 @@
+"""Issue 18, acceptance 3, in Chinese in Chromium: the assessor asks for rectification of two key points with a
+comment on each (a refused request on the way keeps every finding, comment and tick typed); the enterprise sees each
+comment beside its point, changes one, is told one remains, changes it and resubmits; the assessor sees both marked
+changed and signs after a confirmation. And reviewing with the keyboard alone (Tab, Enter, Space)."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_pages_fit import _axe_serious
+from tests.helpers import journeys
+from tests.helpers.browser import shoot
+
+ENTERPRISE, ASSESSOR = "enterprise@demo.xborder", "assessor@demo.xborder"
+COMMENTS = {"PIA-2": "请列明出境字段清单并说明每项的必要性。", "PIA-3": "请补充境外接收方的安全认证证明。"}
+
+
+def _no_serious_violation(page: Page, where: str) -> None:
+    found = _axe_serious(page)
+    assert not found, f"{where}: {found}"
+
+
+def _ask_for_rectification(page: Page, case: int) -> None:
+    page.goto(f"/cases/{case}/review")
+    expect(page.locator("#toc-progress")).to_contain_text("已评 0 /")
+    for point, comment in COMMENTS.items():
+        page.check(f"input[name='finding-{point}'][value=not_satisfied]")
+        page.fill(f"#comment-{point}", comment)
+        page.check(f"#request_rectification-kp-{point}")
+    page.check("input[name='finding-PIA-1'][value=satisfied]")
+    # Sent without the request's 说明: refused, and nothing typed is lost.
+    page.click("#action-request_rectification button[type=submit]")
+    expect(page.locator("#error-summary")).to_contain_text("必须填写说明")
+    expect(page.locator("#error-summary a[href='#comment-request_rectification']")).to_be_visible()
+    shoot(page, "g-01-review-refused-keeps-everything")
+    _no_serious_violation(page, "review page with an error")
+    for point, comment in COMMENTS.items():
+        expect(page.locator(f"#comment-{point}")).to_have_value(comment)
+        expect(page.locator(f"input[name='finding-{point}'][value=not_satisfied]")).to_be_checked()
+        expect(page.locator(f"#request_rectification-kp-{point}")).to_be_checked()
+    expect(page.locator("input[name='finding-PIA-1'][value=satisfied]")).to_be_checked()
+    expect(page.locator("#request_rectification-kp-PIA-1")).not_to_be_checked()
+    expect(page.locator("#toc-progress")).to_contain_text("已评 3 /")
+    page.click("#error-summary a[href='#comment-request_rectification']")
+    expect(page.locator("#comment-request_rectification")).to_be_focused()
+    page.fill("#comment-request_rectification", "请按两项评估意见整改后重新提交。")
+    page.click("#action-request_rectification button[type=submit]")
+    expect(page.locator(".flash-success")).to_be_visible()
+
+
+def _rectify(page: Page, case: int) -> None:
+    page.goto(f"/cases/{case}")
+    expect(page.locator("#request-title")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("请按两项评估意见整改后重新提交。")
+    shoot(page, "g-02-enterprise-case-request-once")
+    for point, comment in COMMENTS.items():
+        page.goto(f"/cases/{case}/self-assessment?kp={point}")
+        expect(page.locator(f"#guide-{point}")).to_be_visible()
+        expect(page.locator(".request-guide")).to_contain_text(comment)
+    page.goto(f"/cases/{case}/self-assessment?kp=PIA-2")
+    shoot(page, "g-03-enterprise-comment-beside-point")
+    page.fill("#answer", "出境字段：姓名、电话、设备序列号；每项均为售后服务所必需。")
+    page.click("#answer-form button[type=submit].primary")
+    expect(page.locator(".flash-success")).to_be_visible()
+    page.goto(f"/cases/{case}")
+    remains = page.locator("#action-resubmit .flash")
+    expect(remains).to_contain_text("PIA-3")
+    expect(remains).not_to_contain_text("PIA-2")
+    shoot(page, "g-04-enterprise-one-remains")
+    page.click("#action-resubmit a")
+    expect(page).to_have_url(re.compile(r"kp=PIA-3"))
+    page.fill("#answer", "境外接收方已通过ISO/IEC 27001认证，证书见附件。")
+    page.click("#answer-form button[type=submit].primary")
+    expect(page.locator(".flash-success")).to_be_visible()
+    page.goto(f"/cases/{case}")
+    expect(page.locator("#action-resubmit .flash-success")).to_be_visible()
+    page.click("#action-resubmit button[type=submit]")
+    expect(page.locator(".status-third_party_review").first).to_be_visible()
+
+
+def _sign(page: Page, case: int) -> None:
+    page.goto(f"/cases/{case}/review")
+    for point in COMMENTS:
+        expect(page.locator(f"#rp-{point} .changed-since")).to_be_visible()
+    expect(page.locator(".review-toc li.changed")).to_have_count(2)
+    expect(page.locator("#toc-progress")).to_contain_text("2 项在您提出要求后已修改")
+    shoot(page, "g-05-review-both-changed")
+    _no_serious_violation(page, "review page after resubmission")
+    for radio in page.locator("input[type=radio][value=satisfied]").all():
+        radio.check()
+    page.fill("#comment-sign_opinion", "整改后各项均符合要求。")
+    page.click("#action-sign_opinion button[type=submit]")
+    expect(page.locator("#confirm-stage")).to_contain_text("第 2 阶段")
+    expect(page.locator("#confirm-who")).to_contain_text("演示数据安全评估中心")
+    expect(page.locator("#confirm-consequence")).to_contain_text("签署后不能修改")
+    expect(page.locator("main")).to_contain_text("整改后各项均符合要求。")
+    shoot(page, "g-06-confirm-signing")
+    _no_serious_violation(page, "confirmation page")
+    page.click("#confirm-button")
+    expect(page.locator(".flash-success")).to_be_visible()
+    page.goto(f"/cases/{case}")
+    expect(page.locator(".status-provincial_review").first).to_be_visible()
+
+
+def test_guided_rectification_in_chinese_with_nothing_lost_and_a_confirmed_signature(page: Page):
+    journeys.login(page, ENTERPRISE, "zh")
+    case = journeys.declare(page, "zh", "g")
+    journeys.self_assess(page, case, "g")
+    journeys.submit(page, case, "g")
+    journeys.logout(page)
+
+    journeys.login(page, ASSESSOR, "zh")
+    _ask_for_rectification(page, case)
+    journeys.logout(page)
+
+    journeys.login(page, ENTERPRISE, "zh")
+    _rectify(page, case)
+    journeys.logout(page)
+
+    journeys.login(page, ASSESSOR, "zh")
+    _sign(page, case)
+
+
+def _tab_to(page: Page, selector: str, limit: int = 600) -> None:
+    """Press Tab until the element matching `selector` has the focus (the keyboard's only way to get there)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_reviewing_with_the_keyboard_alone(page: Page):
+    page.goto("/login")
+    _tab_to(page, "#email")
+    page.keyboard.type(ASSESSOR)
+    _tab_to(page, "#password")
+    page.keyboard.type(journeys.PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("header .who")).to_be_visible()
+    # The queue: to the case in review by Tab, opened with Enter.
+    _tab_to(page, "main a[href$='/review']")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/cases/\d+/review$"))
+    # The contents: jump to the third key point, then on from there.
+    _tab_to(page, ".review-toc a[href='#rp-PIA-3']")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#rp-PIA-3$"))
+    _tab_to(page, "input[name='finding-PIA-3']")
+    page.keyboard.press("Space")
+    expect(page.locator("input[name='finding-PIA-3'][value=satisfied]")).to_be_checked()
+    _tab_to(page, "#comment-PIA-3")
+    page.keyboard.type("接收方安全能力说明充分。")
+    _tab_to(page, "#save-findings")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator("#comment-PIA-3")).to_have_value("接收方安全能力说明充分。")
+    expect(page.locator(".review-toc li.done")).to_have_count(1)
+    shoot(page, "k-01-keyboard-finding-saved")
+    # The request, first without its 说明: the summary's link takes the focus to the field.
+    _tab_to(page, "#request_rectification-kp-PIA-2")
+    page.keyboard.press("Space")
+    _tab_to(page, "#action-request_rectification button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator("#request_rectification-kp-PIA-2")).to_be_checked()
+    _tab_to(page, "#error-summary a")
+    page.keyboard.press("Enter")
+    expect(page.locator("#comment-request_rectification")).to_be_focused()
+    page.keyboard.type("请补充第二项的字段清单。")
+    _tab_to(page, "#action-request_rectification button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash-success")).to_be_visible()
+    shoot(page, "k-02-keyboard-rectification-asked")
