@@ -90,6 +90,9 @@ def _sign(page: Page, case: int) -> None:
     _no_serious_violation(page, "review page after resubmission")
     for radio in page.locator("input[type=radio][value=satisfied]").all():
         radio.check()
+    page.click("#save-findings")
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator("#toc-progress")).to_contain_text("已评 12 / 12")
     page.fill("#comment-sign_opinion", "整改后各项均符合要求。")
     page.click("#action-sign_opinion button[type=submit]")
     expect(page.locator("#confirm-stage")).to_contain_text("第 2 阶段")
@@ -141,7 +144,8 @@ def test_reviewing_with_the_keyboard_alone(page: Page):
     page.keyboard.press("Enter")
     expect(page.locator("header .who")).to_be_visible()
     # The queue: to the case in review by Tab, opened with Enter.
-    _tab_to(page, "main a[href$='/review']")
+    href = page.locator("main tr:has-text('欧洲经销商客户关系管理数据出境') a[href$='/review']").get_attribute("href")
+    _tab_to(page, f"main a[href='{href}']")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/cases/\d+/review$"))
     # The contents: jump to the third key point, then on from there.
@@ -174,3 +178,25 @@ def test_reviewing_with_the_keyboard_alone(page: Page):
     page.keyboard.press("Enter")
     expect(page.locator(".flash-success")).to_be_visible()
     shoot(page, "k-02-keyboard-rectification-asked")
+
+
+def test_the_officials_refused_action_and_confirmation_pages(page: Page):
+    """A refused forwarding shows the case page again with the summary linking to the field; a complete one asks
+    for confirmation first, naming the stage; going back changes nothing. Both pages pass axe-core."""
+    journeys.login(page, "official@demo.xborder", "zh")
+    page.goto("/")
+    page.click("table.cases tr:has-text('全球研发协同平台工艺数据') td.ref a")
+    page.fill("#comment-forward_to_regulator", "材料齐全，报送。")
+    page.click("#action-forward_to_regulator button[type=submit]")
+    expect(page.locator("#error-summary a[href='#forward-complete']")).to_contain_text("请确认材料齐全")
+    expect(page.locator("#comment-forward_to_regulator")).to_have_value("材料齐全，报送。")
+    shoot(page, "o-01-official-refused-keeps-text")
+    _no_serious_violation(page, "case page with a refused action")
+    page.check("#forward-complete")
+    page.click("#action-forward_to_regulator button[type=submit]")
+    expect(page.locator("#confirm-stage")).to_contain_text("第 3 阶段")
+    expect(page.locator("#confirm-consequence")).to_contain_text("不能再要求补充材料")
+    shoot(page, "o-02-confirm-forwarding")
+    _no_serious_violation(page, "forwarding confirmation page")
+    page.click("#confirm-form a.button")
+    expect(page.locator(".status-provincial_review").first).to_be_visible()

@@ -241,7 +241,9 @@ def _confirmations_and_refusals(people) -> dict:
     out["assessor review (refused)"] = people.assessor.post(f"/cases/{case.id}/review", data={
         "csrf_token": csrf_token(review), "version": case.version, "conclude": "request_rectification",
         "request_rectification-key_points": ["PIA-1"]})
-    filing = people.signed(title="备案确认页案件", contract_effective_date="2025-07-01")
+    # In a year of its own: the demo's and the walk's cases already count past the standard contract's band.
+    filing = people.signed(title="备案确认页案件", as_of="2024-06-30", contract_effective_date="2024-07-01")
+    assert filing.pathway == "standard_contract_or_certification"
     out["official record_filing (confirmation)"] = post(people.official, filing, {
         "action": "record_filing", "filing_number": "沪备-2025-0100"})
     out["official record_filing (refused)"] = post(people.official, filing, {"action": "record_filing"})

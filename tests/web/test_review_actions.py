@@ -212,10 +212,10 @@ def test_forwarding_and_filing_are_blocked_while_a_material_is_missing(people, d
     page = people.official.get(f"/cases/{case.id}").get_data(as_text=True)
     block = page[page.index(f'id="action-{action}"'):]
     block = block[:block.index("</div>")]
-    assert "缺少必需的申报材料" in block and 'href="#material-legal_rep_id"' in block
+    assert "缺少必需的申报材料" in block and "法定代表人" in block and 'href="#materials"' in block
     assert re.search(r"<button[^>]*disabled", block) and "<form" not in page[page.index(f'id="action-{action}"') - 200:
                                                                            page.index(f'id="action-{action}"')]
-    assert 'id="material-legal_rep_id"' in page
+    assert 'id="materials"' in page
 
 
 def test_the_confirmations_stage_agrees_with_the_dossier():

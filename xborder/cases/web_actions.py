@@ -90,7 +90,7 @@ def _refused_on_case_page(case, form, problems: list[dict[str, str]], status: in
 def field_anchor(name: str, field: str, prefix: str = "") -> str:
     """The id of the input that shows field `field` of action `name` (the templates' ids, `_action_fields.html`)."""
     if field.startswith("materials/"):
-        return "material-" + field.split("/", 1)[1]
+        return "materials"  # the case page's list of filing materials
     known = {"assessor_org_id": "submit-assessor", "due_date": "supplement-due",
              "completeness_confirmed": "forward-complete", "filing_number": "filing-number", "decision": "decision",
              "decision_number": "decision-number", "decision_date": "decision-date",
