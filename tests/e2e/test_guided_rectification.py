@@ -22,8 +22,17 @@ def _no_serious_violation(page: Page, where: str) -> None:
     assert not found, f"{where}: {found}"
 
 
+def _fits_a_phone(page: Page, shot: str) -> None:
+    """At 390 px wide the page shown needs no sideways scrolling; then back to the desktop width."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391, shot
+    shoot(page, shot)
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+
 def _ask_for_rectification(page: Page, case: int) -> None:
     page.goto(f"/cases/{case}/review")
+    _fits_a_phone(page, "g-00-review-phone")
     expect(page.locator("#toc-progress")).to_contain_text("已评 0 /")
     for point, comment in COMMENTS.items():
         page.check(f"input[name='finding-{point}'][value=not_satisfied]")
@@ -198,5 +207,6 @@ def test_the_officials_refused_action_and_confirmation_pages(page: Page):
     expect(page.locator("#confirm-consequence")).to_contain_text("不能再要求补充材料")
     shoot(page, "o-02-confirm-forwarding")
     _no_serious_violation(page, "forwarding confirmation page")
+    _fits_a_phone(page, "o-03-confirm-forwarding-phone")
     page.click("#confirm-form a.button")
     expect(page.locator(".status-provincial_review").first).to_be_visible()
