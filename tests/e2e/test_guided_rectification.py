@@ -9,16 +9,15 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_pages_fit import _axe_serious
 from tests.helpers import journeys
-from tests.helpers.browser import shoot
+from tests.helpers.browser import axe_serious, shoot
 
 ENTERPRISE, ASSESSOR = "enterprise@demo.xborder", "assessor@demo.xborder"
 COMMENTS = {"PIA-2": "请列明出境字段清单并说明每项的必要性。", "PIA-3": "请补充境外接收方的安全认证证明。"}
 
 
 def _no_serious_violation(page: Page, where: str) -> None:
-    found = _axe_serious(page)
+    found = axe_serious(page)
     assert not found, f"{where}: {found}"
 
 
