@@ -245,5 +245,5 @@ def test_a_web_comment_with_a_control_character_is_refused_in_words(people, db):
     response = people.enterprise.post(f"/cases/{case.id}/actions", data={
         "csrf_token": csrf_token(html), "action": "submit", "version": case.version, "comment": "请\x0b审核",
         "assessor_org_id": people.assessor_org_id}, follow_redirects=True)
-    assert response.status_code == 200 and "控制字符" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "控制字符" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(Case.status).where(Case.id == case.id)) == "draft"

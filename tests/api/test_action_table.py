@@ -114,7 +114,8 @@ def test_the_api_takes_a_comment_up_to_the_tables_length(client, roles, length, 
 def test_the_web_form_is_derived_from_the_table(app):
     with app.test_request_context():
         form = ActionForm(meta={"csrf": False})
-        assert {f.name for f in form} == {"action", "version"} | set(fields_by_name())
+        # `confirm` and `confirm_unmet` are the web's own confirmation step (issue 18), never sent to the API.
+        assert {f.name for f in form} == {"action", "version", "confirm", "confirm_unmet"} | set(fields_by_name())
         for action, field in EVERY_FIELD:
             web = form[field.name]
             assert type(web) is WEB_TYPES[field.kind], (action, field.name)
@@ -197,7 +198,7 @@ def test_every_action_has_its_page_words_and_notification_text(app):
     from xborder.notifications.texts import ACTIONS as NOTIFICATION_TEXTS
 
     assert set(DONE_MESSAGES) == set(ACTIONS) == set(NOTIFICATION_TEXTS)
-    template = app.jinja_env.loader.get_source(app.jinja_env, "cases/_actions.html")[0]
+    template = app.jinja_env.loader.get_source(app.jinja_env, "cases/_action_fields.html")[0]
     assert {name for name in ACTIONS if f"'{name}':" in template} == set(ACTIONS)  # each action's title
 
 

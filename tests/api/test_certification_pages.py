@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from tests.helpers.factories import declaration
 from tests.helpers.materials import attach_materials_db
+from tests.helpers.web import confirmed_action
 from xborder.cases.deadlines import open_deadlines
 from xborder.cases.models import Case
 from xborder.core.timeutil import china_today
@@ -87,7 +88,9 @@ def test_a_certification_case_through_the_pages(app, db):
     findings = {f"finding-{kp['id']}": "satisfied" for kp in keypoints.key_point_status(case)}
     assert assessor.post(f"/cases/{case.id}/review", data={"csrf_token": csrf_token(html), "version": case.version,
                                                             **findings}).status_code == 302
-    post_action(assessor, case, "sign_opinion")
+    html = assessor.get(f"/cases/{case.id}").get_data(as_text=True)
+    confirmed_action(assessor, case, {"csrf_token": csrf_token(html), "action": "sign_opinion",
+                                      "version": case.version})
     assert case.status == "certification_pending"
 
     page = enterprise.get(f"/cases/{case.id}").get_data(as_text=True)

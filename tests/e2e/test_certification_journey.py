@@ -32,6 +32,7 @@ def test_declare_submit_for_certification_sign_and_record_the_certificate(page):
     page.click("#review-form button[type=submit]")
     expect(page.locator(".flash-success")).to_be_visible()
     page.click("#action-sign_opinion button[type=submit]")
+    journeys.confirm(page, "cert-09b-confirm-signing")
     journeys.logout(page)
 
     journeys.login(page, ENTERPRISE, "zh")

@@ -8,6 +8,7 @@ import pathlib
 
 from playwright.sync_api import Page, expect
 
+from tests.helpers.browser import axe_serious
 from tests.helpers.journeys import login, logout
 
 MAIN_PAGES = {
@@ -57,18 +58,6 @@ def test_main_pages_at_desktop_and_phone_widths(page: Page):
         logout(page)
 
 
-AXE = (pathlib.Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-
-
-def _axe_serious(page: Page) -> list[str]:
-    """axe-core's serious and critical violations on the page shown (run through evaluate: no inline script)."""
-    page.evaluate(AXE + "\n;void 0")
-    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                           ".filter(v => ['serious', 'critical'].includes(v.impact))"
-                           ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))")
-    return list(result)
-
-
 def test_no_serious_or_critical_accessibility_violation_on_the_pages_of_the_three_roles(page: Page):
     problems: dict[str, list[str]] = {}
     for email, paths in MAIN_PAGES.items():
@@ -83,7 +72,7 @@ def test_no_serious_or_critical_accessibility_violation_on_the_pages_of_the_thre
             response = page.goto(path)
             if response is None or response.status != 200:
                 continue
-            found = _axe_serious(page)
+            found = axe_serious(page)
             if found:
                 problems[f"{email} {path}"] = found
         logout(page)

@@ -18,3 +18,15 @@ def shoot(page, name: str) -> None:
         (folder / "full").mkdir(parents=True, exist_ok=True)
         (folder / f"{name}.png").write_bytes(window)
         (folder / "full" / f"{name}.png").write_bytes(full)
+
+
+AXE = (pathlib.Path(__file__).resolve().parents[1] / "e2e" / "vendor" / "axe.min.js")
+
+
+def axe_serious(page) -> list[str]:
+    """axe-core's serious and critical violations on the page shown (run through evaluate: no inline script)."""
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;void 0")
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                           ".filter(v => ['serious', 'critical'].includes(v.impact))"
+                           ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))")
+    return list(result)

@@ -171,6 +171,14 @@ def sign(page: Page, case: int, tag: str) -> None:
     expect(page.locator(".flash-success")).to_be_visible()
     shoot(page, f"{tag}-09-review-findings")
     page.click("#action-sign_opinion button[type=submit]")
+    confirm(page, f"{tag}-09b-confirm-signing")
+
+
+def confirm(page: Page, shot: str) -> None:
+    """The confirmation page of an action that signs or records for good: it names the stage; confirm it."""
+    expect(page.locator("#confirm-stage")).to_be_visible()
+    shoot(page, shot)
+    page.click("#confirm-button")
     expect(page.locator(".flash-success")).to_be_visible()
 
 
@@ -185,6 +193,9 @@ def file_case(page: Page, case: int, tag: str) -> None:
     shoot(page, f"{tag}-11-official-case")
     page.fill("#filing-number", f"沪备-2026-{case:04d}")
     page.click("#action-record_filing button[type=submit]")
+    expect(page.locator("#confirm-stage")).to_be_visible()
+    shoot(page, f"{tag}-11b-confirm-filing")
+    page.click("#confirm-button")
     expect(page.locator(".status-filed").first).to_be_visible()
     expect(page.locator("body")).to_contain_text(f"沪备-2026-{case:04d}")
     page.goto("/statistics")

@@ -99,3 +99,14 @@ def wizard_data(token: str, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def confirmed_action(client, case, data: dict):
+    """Post a workflow action that the pages confirm first (signing, forwarding, filing, decisions): the first post
+    must show the confirmation page and change nothing, the confirmed post takes the action; its response."""
+    status, version = case.status, case.version
+    asked = client.post(f"/cases/{case.id}/actions", data=data)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'name="confirm"' in page, page[:500]
+    assert case.status == status and case.version == version
+    return client.post(f"/cases/{case.id}/actions", data={**data, "csrf_token": csrf_token(page), "confirm": "1"})

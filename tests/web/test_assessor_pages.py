@@ -75,8 +75,14 @@ def test_sign_opinion_after_findings_for_every_key_point(people):
     reviews = [{"key_point": kp["id"], "finding": "satisfied"} for kp in keypoints.key_point_status(case)]
     operations.save_review(people.assessor_user, case, case.version, reviews)
     html = people.assessor.get(f"/cases/{case.id}/review").get_data(as_text=True)
-    response = people.assessor.post(f"/cases/{case.id}/actions", data={
+    asked = people.assessor.post(f"/cases/{case.id}/actions", data={
         "csrf_token": csrf_token(html), "action": "sign_opinion", "version": case.version})
+    page = asked.get_data(as_text=True)
+    # A confirmation page first (issue 18): what is signed, by whom, which stage; nothing is signed yet.
+    assert asked.status_code == 200 and case.status == "third_party_review"
+    assert "第 2 阶段" in page and people.assessor_user.organisation.name in page and 'name="confirm"' in page
+    response = people.assessor.post(f"/cases/{case.id}/actions", data={
+        "csrf_token": csrf_token(page), "action": "sign_opinion", "version": case.version, "confirm": "1"})
     assert response.status_code == 302 and case.status == "provincial_review"
 
 

@@ -120,7 +120,12 @@ def test_signing_with_a_not_satisfied_finding_asks_for_a_confirmation_and_decisi
     reviews = [{"key_point": kp, "finding": "not_satisfied" if kp == points[0] else "satisfied"} for kp in points]
     operations.save_review(people.assessor_user, case, case.version, reviews)
     html = people.assessor.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "以下评估重点被认定为不符合" in html and 'name="confirm_unmet" value="y" required' in html
+    assert "以下评估重点被认定为不符合" in html
+    # The express confirmation is asked on the confirmation page that signing goes through (issue 18).
+    asked = people.assessor.post(f"/cases/{case.id}/actions", data={
+        "csrf_token": csrf_token(html), "action": "sign_opinion", "version": case.version}).get_data(as_text=True)
+    assert "以下评估重点被认定为不符合" in asked and 'name="confirm_unmet" value="y"' in asked
+    assert case.status == "third_party_review"
     # The enterprise reads its answers; it is not asked to "answer" a case it can no longer edit.
     enterprise = people.enterprise.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "查看自评估" in enterprise and f'href="/cases/{case.id}/review"' not in enterprise

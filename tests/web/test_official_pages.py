@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 
-from tests.helpers.web import csrf_token
+from tests.helpers.web import confirmed_action, csrf_token
 
 
 def test_dashboard_searches_by_reference_exporter_and_uscc_and_filters(people):
@@ -43,7 +43,7 @@ def test_completeness_check_and_filing_number(people):
     refused = people.official.post(f"/cases/{case.id}/actions", data={
         "csrf_token": csrf_token(html), "action": "record_filing", "version": case.version}, follow_redirects=True)
     assert "须填写备案编号" in refused.get_data(as_text=True) and case.status == "provincial_review"
-    people.official.post(f"/cases/{case.id}/actions", data={
+    confirmed_action(people.official, case, {
         "csrf_token": csrf_token(html), "action": "record_filing", "version": case.version,
         "filing_number": "沪备-2025-0001"})
     assert case.status == "filed" and case.workflow["filing_number"] == "沪备-2025-0001"
@@ -65,11 +65,11 @@ def test_supplement_request_then_forward_and_decision_for_a_security_assessment(
     not_confirmed = people.official.post(f"/cases/{case.id}/actions", data={
         "csrf_token": token, "action": "forward_to_regulator", "version": case.version}, follow_redirects=True)
     assert "请确认材料齐全" in not_confirmed.get_data(as_text=True)
-    people.official.post(f"/cases/{case.id}/actions", data={
+    confirmed_action(people.official, case, {
         "csrf_token": token, "action": "forward_to_regulator", "version": case.version,
         "completeness_confirmed": "y"})
     assert case.status == "submitted_to_regulator"
-    people.official.post(f"/cases/{case.id}/actions", data={
+    confirmed_action(people.official, case, {
         "csrf_token": token, "action": "record_decision", "version": case.version, "decision": "approved",
         "decision_number": "国网信评〔2025〕1号", "decision_date": "2025-07-15"})
     assert case.status == "approved" and case.valid_until.isoformat() == "2028-07-15"
@@ -121,7 +121,7 @@ def test_acceptance_notice_and_result_received_from_the_case_page(people):
     assert "已登记受理通知书。" in done and case.status == "submitted_to_regulator"
     assert case.workflow["deadline_starts"]["acceptance_notice"] == today
     assert 'id="action-record_acceptance"' not in done and "登记受理通知书" in done  # the timeline
-    people.official.post(f"/cases/{case.id}/actions", data={
+    confirmed_action(people.official, case, {
         "csrf_token": csrf_token(done), "action": "record_decision", "version": case.version, "decision": "rejected",
         "decision_number": "国网信评〔2025〕2号", "decision_date": "2025-09-30", "result_received_date": "2025-10-09"})
     assert case.status == "rejected" and case.workflow["decision"]["result_received_date"] == "2025-10-09"

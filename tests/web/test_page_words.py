@@ -213,6 +213,11 @@ def _walk(app, people, db, locale: str) -> dict[str, set[str]]:
         found = _check(response, locale, english)
         if found:
             problems[f"enterprise {path}"] = found
+    for path, response in _confirmations_and_refusals(people).items():
+        assert response.status_code in (200, 422), (path, response.status_code)
+        found = _check(response, locale, english)
+        if found:
+            problems[path] = found
     problems.update(_walk_accounts(app, people, db, locale, english))
     return problems
 
@@ -253,6 +258,43 @@ def _walk_accounts(app, people, db, locale: str, english: set[str]) -> dict[str,
             if found:
                 problems[f"{role} {path}"] = found
     return problems
+
+
+def _confirmations_and_refusals(people) -> dict:
+    """The pages behind the action forms (issue 18): each confirmation page (a 不符合 finding's warning included)
+    and a refused action shown again, on the review page and on the case page."""
+    from xborder.cases import keypoints, operations
+
+    def post(client, case, data):
+        page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+        return client.post(f"/cases/{case.id}/actions", data={"csrf_token": csrf_token(page),
+                                                               "version": case.version, **data})
+
+    out = {}
+    case = people.submitted(title="确认页案件")
+    reviews = [{"key_point": kp["id"], "finding": "satisfied"} for kp in keypoints.key_point_status(case)]
+    reviews[0]["finding"] = "not_satisfied"
+    operations.save_review(people.assessor_user, case, case.version, reviews)
+    out["assessor sign_opinion (confirmation)"] = post(people.assessor, case, {"action": "sign_opinion"})
+    review = people.assessor.get(f"/cases/{case.id}/review").get_data(as_text=True)
+    out["assessor review (refused)"] = people.assessor.post(f"/cases/{case.id}/review", data={
+        "csrf_token": csrf_token(review), "version": case.version, "conclude": "request_rectification",
+        "request_rectification-key_points": ["PIA-1"]})
+    # In a year of its own: the demo's and the walk's cases already count past the standard contract's band.
+    filing = people.signed(title="备案确认页案件", as_of="2024-06-30", contract_effective_date="2024-07-01")
+    assert filing.pathway == "standard_contract_or_certification"
+    out["official record_filing (confirmation)"] = post(people.official, filing, {
+        "action": "record_filing", "filing_number": "沪备-2025-0100"})
+    out["official record_filing (refused)"] = post(people.official, filing, {"action": "record_filing"})
+    security = people.signed(title="报送确认页案件", pi=0, important=True)
+    out["official forward_to_regulator (confirmation)"] = post(people.official, security, {
+        "action": "forward_to_regulator", "completeness_confirmed": "y"})
+    people.act(security, people.official_user, "forward_to_regulator", completeness_confirmed=True)
+    out["official record_decision (confirmation)"] = post(people.official, security, {
+        "action": "record_decision", "decision": "approved", "decision_number": "国网信评〔2025〕9号",
+        "decision_date": "2025-07-15"})
+    out["official record_decision (refused)"] = post(people.official, security, {"action": "record_decision"})
+    return out
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])

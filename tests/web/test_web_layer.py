@@ -54,8 +54,10 @@ def test_a_refused_action_returns_to_the_case_page_not_to_a_posted_address(peopl
     response = people.enterprise.post(f"/cases/{case.id}/actions", data={
         "csrf_token": csrf_token(html), "action": "submit", "version": case.version,
         "assessor_org_id": people.assessor_org_id, "back": "https://evil.example/phish"})
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/cases/{case.id}")
+    # The case page shown again with the refusal (issue 18: nothing typed is lost), never a redirect elsewhere.
+    assert response.status_code == 422 and "Location" not in response.headers
+    page = response.get_data(as_text=True)
+    assert case.reference in page and 'id="error-summary"' in page and "evil.example" not in page
     assert case.status == "draft"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import render_template, request
 from flask_login import current_user, login_required
 
@@ -33,7 +35,12 @@ def home():
 @login_required
 def case_page(case_id: int):
     """One case: determination, key points, risk picture, evidence, deadlines, actions and timeline."""
-    case = queries.get_case(current_user, case_id)
+    return render_case_page(queries.get_case(current_user, case_id))
+
+
+def render_case_page(case, status: int = 200, **refused: Any):
+    """The case page; after a refused action (`refused`: the post, the action, the problems) it shows the action's
+    form as it was sent, each problem named and linked in a summary, with the refusal's status."""
     detail = presenters.case_detail(case, current_user)
     form = ActionForm(version=case.version)
     form.assessor_org_id.choices = [(o.id, o.name) for o in web_presenters.assessor_bodies()]
@@ -42,4 +49,6 @@ def case_page(case_id: int):
         "cases/case.html", case=case, detail=detail, form=form, timeline=web_presenters.timeline(case),
         changes=web_presenters.changes_since_last_round(case),
         completeness=web_presenters.completeness(case, detail) if current_user.role == "provincial_official"
-        else None)
+        else None, blocked=web_presenters.blocked_actions(case, detail["actions"]),
+        posted=refused.get("posted") or {}, posted_action=refused.get("action"),
+        problems=refused.get("problems") or [], field_problems=refused.get("field_problems") or {}), status

@@ -344,6 +344,10 @@ class _ActionFormBase(FlaskForm):
 
     action = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[InputRequired()])
+    # Web only (the API takes an action at once): the second, confirmed post of an action the table asks to confirm,
+    # and the assessor's express confirmation that the opinion is signed with findings of 不符合.
+    confirm = HiddenField()
+    confirm_unmet = BooleanField(_l("I confirm the opinion is signed with these findings"))
 
     @staticmethod
     def fields_of(name: str) -> tuple[Field, ...]:

@@ -78,3 +78,34 @@ def evidence_by_key_point(detail: dict[str, Any]) -> dict[str | None, list[dict[
     for item in detail["evidence"]:
         out.setdefault(item["key_point"], []).append(item)
     return out
+
+
+def blocked_actions(case: Case, actions: list[str]) -> dict[str, list[dict[str, str]]]:
+    """The confirmed actions (forwarding, filing …) among `actions` that the workflow would refuse for a missing
+    filing material, each with its `materials/<kind>` errors: the page shows them disabled, with the reason and a
+    link to the material, instead of a button that can only be refused (transitions.py `_materials`)."""
+    from xborder.cases.transitions import ACTIONS
+
+    out: dict[str, list[dict[str, str]]] = {}
+    for name in actions:
+        action = ACTIONS[name]
+        if action.confirm is None:
+            continue
+        missing = [e for rule in action.checks for e in rule(case, {}, None)
+                   if str(e.get("path", "")).startswith("materials/")]
+        if missing:
+            out[name] = [{**e, "kind": e["path"].split("/", 1)[1]} for e in missing]
+    return out
+
+
+def review_contents(points: list[dict[str, Any]], saved: dict[str, dict[str, Any]], posted: Any,
+                    changed: set[str]) -> dict[str, Any]:
+    """The review page's table of contents: each key point with its finding (as typed when the page is shown again
+    after a refusal, else as saved), whether it changed since the request, and how many have a finding."""
+    items = []
+    for point in points:
+        finding = (posted.get(f"finding-{point['id']}") if posted else None) or (saved.get(point["id"]) or {}).get(
+            "finding")
+        items.append({"id": point["id"], "point": point, "finding": finding, "changed": point["id"] in changed})
+    return {"items": items, "reviewed": sum(1 for i in items if i["finding"]), "total": len(items),
+            "changed": sum(1 for i in items if i["changed"])}

@@ -18,7 +18,7 @@ from xborder.core.errors import Unprocessable, field_error
 from xborder.core.timeutil import china_today
 from xborder.core.unit_of_work import flush
 
-__all__ = ["ACTIONS", "available_actions", "on_transition", "open_deadlines", "reads_body", "transition"]
+__all__ = ["ACTIONS", "available_actions", "check", "on_transition", "open_deadlines", "reads_body", "transition"]
 
 Listener = Callable[[Case, str, str, dict, Any], None]
 
@@ -41,14 +41,14 @@ def available_actions(case: Case, user) -> list[str]:
     for name, action in ACTIONS.items():
         if can_act(user, case, name):
             # Only what the case itself decides; what the caller will send is judged when it is sent.
-            if not any(check(case, {}, user) for check in action.all_checks() if not reads_body(check)):
+            if not any(rule(case, {}, user) for rule in action.all_checks() if not reads_body(rule)):
                 out.append(name)
     return out
 
 
-def transition(case: Case, user, name: str, body: Mapping[str, Any]) -> Case:
-    """Take action `name` on the case: the body is loaded through the action table's schema (422 per field), then
-    403 for the wrong party, 409 for a stale version, 422 with reasons for the status or unmet preconditions."""
+def check(case: Case, user, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Whether action `name` may be taken with this body, without taking it: the loaded body, or the error
+    `transition` would raise (the web's confirmation step asks this before it shows what will be signed)."""
     action = ACTIONS.get(name)
     if action is None:
         raise Unprocessable(f"Unknown action {name}", [field_error(
@@ -60,9 +60,17 @@ def transition(case: Case, user, name: str, body: Mapping[str, Any]) -> Case:
         raise Unprocessable(f"{name} is not possible in status {case.status}", [field_error(
             "status", "status", f"{name} needs status {' or '.join(action.sources)}",
             f"{name} 仅适用于状态 {'、'.join(action.sources)}")])
-    errors = [e for check in action.all_checks() for e in check(case, body, user)]
+    errors = [e for rule in action.all_checks() for e in rule(case, body, user)]
     if errors:
         raise Unprocessable(f"{name}: preconditions not met", errors)
+    return body
+
+
+def transition(case: Case, user, name: str, body: Mapping[str, Any]) -> Case:
+    """Take action `name` on the case: the body is loaded through the action table's schema (422 per field), then
+    403 for the wrong party, 409 for a stale version, 422 with reasons for the status or unmet preconditions."""
+    body = check(case, user, name, body)
+    action = ACTIONS[name]
     source = case.status
     target = action.target_for(source, body, case)
     for effect in action.effects:

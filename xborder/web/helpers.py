@@ -42,6 +42,15 @@ PLAIN_MESSAGES = {
     "Expected an integer (not a boolean, fraction or string).": (
         "Enter a whole number, for example 120000.", "请填写整数，例如 120000。"),
     "May not be empty.": ("Please fill this in.", "请填写此项。"),
+    # The action table's messages (transitions.py) name the API's fields; a form names them by their labels.
+    "filing_number is required": ("Enter the filing number.", "须填写备案编号"),
+    "decision_number is required": ("Enter the decision number.", "须填写决定文号"),
+    "certificate_number is required": ("Enter the certificate number.", "须填写认证证书编号"),
+    "decision is approved or rejected": ("Choose the decision: approved or rejected.",
+                                         "请选择决定结果：通过或不通过。"),
+    **{f"{name} is a date YYYY-MM-DD": ("Enter a date, for example 2025-06-30.", "请填写日期，例如 2025-06-30。")
+       for name in ("decision_date", "result_received_date", "acceptance_date", "due_date", "issued_on",
+                    "valid_until")},
     "This field is required.": ("Please fill this in.", "请填写此项。"),
     "This field may not be null.": ("Please fill this in.", "请填写此项。"),
     "Expected an ISO date string (YYYY-MM-DD).": ("Enter a date, for example 2025-06-30.",
