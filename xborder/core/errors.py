@@ -207,7 +207,7 @@ def handle_http_exception(error: HTTPException):
         if "CSRF" in (error.description or ""):
             own = ("表单的安全令牌（CSRF）缺失或已过期，请刷新页面后重试 / "
                    "The form's security token (CSRF) is missing or has expired: reload the page and try again")
-        return _html_error(status, own)
+        return _html_error(status, own or "")
     return problem_response(status, detail, errors, headers)
 
 
