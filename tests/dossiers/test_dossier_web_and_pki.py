@@ -57,6 +57,46 @@ def test_verify_page_in_english_and_unreadable_and_csrf(client, dossier):
     assert refused.status_code == 400
 
 
+def _report_rows(html: str) -> list[list[str]]:
+    """The verification table's rows as the text of their cells."""
+    import html as markup
+
+    def text(cell: str) -> str:
+        return " ".join(markup.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+
+    body = html.split('<table class="checks">', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
+    return [[text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+
+
+# Prose of the English report (verify.py's details) and of the Chinese one: a page in one language shows neither.
+ENGLISH_PROSE = re.compile(r"\b(?:entries|bytes|listed|issued|under|checked|first|stage|every|files?|signed|valid|"
+                           r"follows|revoked|revision|from|and|the|to|at|by)\b", re.I)
+CHINESE_PROSE = re.compile(r"第 \d|阶段|个文件|签署|吊销|接续|均存在")
+
+
+def test_every_line_of_the_verification_report_is_in_the_page_language(client, dossier):
+    """Issue 18: a real bundle's report says each check, its result and its detail in Chinese on the Chinese page
+    (codes and certificate names aside) and in English on the English one; the CLI's text stays as cli.md says."""
+    _, data = dossier
+    rows = _report_rows(_upload(client, data).get_data(as_text=True))
+    assert len(rows) > 30 and all(len(row) == 3 for row in rows)
+    for label, result, detail in rows:
+        assert result in ("通过", "通过 ⚠"), (label, result)
+        assert re.search(r"[\u4e00-\u9fff]", label), label
+        # Certificate subjects (CN=…,O=…), file names and the bundle format are quoted as they are.
+        prose = re.sub(r"(?:[A-Z]+=[^,;）]+,?)+|[\w./-]+\.(?:json|docx|pdf|pem|der|p7s|csv)\b|xborder-dossier/1", "",
+                       detail)
+        assert not detail or re.search(r"[\u4e00-\u9fff]", detail), (label, detail)
+        assert not ENGLISH_PROSE.search(prose), (label, detail)
+    rows = _report_rows(_upload(client, data, lang="en").get_data(as_text=True))
+    for label, result, detail in rows:
+        assert result in ("Passed", "Passed ⚠"), (label, result)
+        quoted = re.compile(r"[\w./-]+\.(?:json|docx|pdf|pem|der|p7s|csv)\b")
+        assert not CHINESE_PROSE.search(quoted.sub("", f"{label} {result} {detail}")), (label, detail)
+    assert verify_bundle(data).checks[0].detail.endswith("bytes")  # the CLI's own words are untouched
+
+
 def test_web_download_for_case_parties_only(client, dossier, factory):
     case, _ = dossier
     assert client.get(f"/cases/{case['id']}/dossier").status_code == 302

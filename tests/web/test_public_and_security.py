@@ -103,6 +103,34 @@ def test_friendly_error_page_for_a_missing_case(people):
     assert response.status_code == 404 and "未找到" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_error_pages_speak_the_page_language(people, locale):
+    """Issue 18: the project's own error pages, not werkzeug's English description, on the Chinese (and English) UI:
+    an unknown address, a case not visible, a method not allowed, a form without its CSRF token."""
+    import html as markup
+
+    client = people.enterprise
+    client.get(f"/lang/{locale}")
+    english = {"The requested URL was not found on the server.", "No case 999999 visible to you",
+               "The method is not allowed for the requested URL.", "CSRF token missing or invalid"}
+    pages = {404: client.get("/no-such-page", headers={"Accept": "text/html"}),
+             405: client.put("/verify", headers={"Accept": "text/html"}),
+             400: client.post("/verify", headers={"Accept": "text/html"}, data={})}
+    pages["missing case"] = client.get("/cases/999999", headers={"Accept": "text/html"})
+    for what, response in pages.items():
+        assert response.status_code == (404 if what == "missing case" else what), what
+        assert response.mimetype == "text/html"
+        main = response.get_data(as_text=True).split("<main", 1)[1].split("</main>", 1)[0]
+        page = " ".join(markup.unescape(re.sub(r"<[^>]+>", " ", main.split(">", 1)[1])).split())
+        if locale == "zh_CN":
+            prose = re.search(r"\b[a-z]{2,} [a-z]{2,} [a-z]{2,}\b", page)
+            assert not prose and not any(sentence in page for sentence in english), (what, page)
+            assert "没有该页面" in page or what in (405, 400)
+        else:
+            assert not re.search(r"[\u4e00-\u9fff]", page), (what, page)
+            assert "There is no such page" in page or what in (405, 400)
+
+
 def test_nav_links_only_to_pages_that_exist(people, app):
     html = people.enterprise.get("/").get_data(as_text=True)
     assert ('href="/notifications' in html) == ("notifications.index" in app.view_functions)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -33,6 +35,24 @@ TITLES: dict[int, tuple[str, str]] = {
     500: ("Internal error", "服务器内部错误"),
     503: ("Service unavailable", "服务暂不可用"),
 }
+
+# What an HTML error page tells a person, in the page's language (werkzeug's own descriptions are English only).
+EXPLANATIONS = {
+    400: _l("The request could not be handled. Go back, reload the page and try again."),
+    401: _l("Please sign in to see this page."),
+    403: _l("Your account may not see this page or take this action."),
+    404: _l("There is no such page, or it is not one your account may see. Check the address, or go back to your "
+            "cases."),
+    405: _l("This page cannot be used that way."),
+    409: _l("Someone else changed this case meanwhile. Reload the page to see the newest version, then try again."),
+    413: _l("What was sent is too large."),
+    415: _l("This kind of content cannot be accepted here."),
+    422: _l("Some of what was entered breaks a rule. Go back and correct it."),
+    429: _l("Too many requests in a short time. Wait a minute and try again."),
+    500: _l("Something went wrong on our side. It has been recorded; please try again later."),
+    503: _l("The service is briefly unavailable. Please try again in a moment."),
+}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # marshmallow's default messages, mapped to stable codes and Chinese text for field-level errors.
 MARSHMALLOW_CODES: dict[str, tuple[str, str]] = {
@@ -149,8 +169,20 @@ def problem_response(status: int, detail: str = "", errors: Iterable[Mapping[str
 
 
 def _html_error(status: int, detail: str = "") -> tuple[str, int]:
+    """The project's own error page: the status's title and explanation in the page's language, and the particular
+    detail in that language when it has it ("中文 / English" is split); English only, it is marked as such."""
+    from xborder.core.i18n import current_locale
+
+    english = current_locale() == "en"
+    zh, sep, en = detail.partition(" / ")
+    if sep and _CJK.search(zh) and not _CJK.search(en):
+        detail = en if english else zh
+    technical = bool(detail) and not english and not _CJK.search(detail)
+    if technical and status in (404, 405):
+        detail = ""  # "No case 7 visible to you": the explanation says all a person needs, in their language
+    explanation = EXPLANATIONS.get(status, EXPLANATIONS[500 if status >= 500 else 400])
     return render_template("error.html", status=status, titles=TITLES.get(status, ("Error", "错误")),
-                           detail=detail), status
+                           explanation=explanation, detail=detail, technical=technical), status
 
 
 def handle_http_exception(error: HTTPException):
@@ -170,7 +202,12 @@ def handle_http_exception(error: HTTPException):
     if status == 400 and "CSRF" in (error.description or ""):
         detail = "CSRF token missing or invalid"
     if not wants_json():
-        return _html_error(status, detail)
+        # werkzeug's default description is English only: the page's own explanation says it instead.
+        own = data.get("message") or (error.description if described and status != 500 else "")
+        if "CSRF" in (error.description or ""):
+            own = ("表单的安全令牌（CSRF）缺失或已过期，请刷新页面后重试 / "
+                   "The form's security token (CSRF) is missing or has expired: reload the page and try again")
+        return _html_error(status, own or "")
     return problem_response(status, detail, errors, headers)
 
 
@@ -210,7 +247,7 @@ def handle_unavailable(error: Exception):
                 str(getattr(error, "orig", error)).strip().splitlines()[0:1])
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if not wants_json():
-        body, status = _html_error(503, "The database is unavailable; try again shortly")
+        body, status = _html_error(503)
         return body, status, headers
     return problem_response(503, "The database is unavailable; try again shortly", headers=headers)
 
@@ -235,6 +272,8 @@ def handle_stale(error: StaleDataError):
     db.session.rollback()
     g.pop("after_commit", None)
     log.info("concurrent change (request %s): %s", getattr(g, "request_id", "-"), error)
+    if not wants_json():
+        return _html_error(409)
     return handle_api_error(Conflict("The case was changed by someone else; reload it and try again"))
 
 

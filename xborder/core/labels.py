@@ -163,41 +163,63 @@ def regime_label(regime_id: str | None) -> str:
     return found.title_zh if current_locale() == "zh_CN" else found.title_en
 
 
-def verification_detail(detail: str) -> str:
-    """A dossier check's detail in the page's language: the sentences `dossiers/verify.py` writes on success are
-    translated; a failure's detail (which names files and values) is shown as written."""
-    import re
+# A dossier check's detail by its code (xborder/dossiers/verify.py, archive.py): the CLI prints the English detail,
+# a page says the same facts in its own language from these.
+VERIFICATION_DETAILS = {
+    "entries": _l("%(entries)s entries, %(size)s bytes"),
+    "uncompressed": _l("%(entries)s entries, %(size)s bytes uncompressed"),
+    "bounds": _l("Nothing before or after the ZIP"),
+    "index_format": _l("Format %(format)s, %(count)s files listed"),
+    "index_exact": _l("Lists exactly the archive's files and stages"),
+    "index_differs": _l("Does not match the archive's files and stages, or is not in canonical form"),
+    "summary_signed": _l("Every fact is in a signed stage"),
+    "file_unchanged": _l("SHA-256 %(digest)s… as listed"),
+    "own_anchor": _l("No anchor from outside the bundle: checked against the bundle's own CA (%(subjects)s) for "
+                     "consistency only, so the bundle is untrusted"),
+    "outside_anchor": _l("%(subjects)s, given from outside the bundle"),
+    "crls": _l("%(count)s revocation lists"),
+    "stages": _l("Stages %(slots)s"),
+    "all_signed": _l("Every file but the index and the anchors is signed by %(slot)s"),
+    "covers_stale": _l("Revision %(revision)s of the enterprise's stage 1; the enterprise has since signed revision "
+                       "%(newest)s: a stale sign-off"),
+    "covers_newest": _l("Revision %(revision)s of the enterprise's stage 1, the newest"),
+    "stage_manifest": _l("%(path)s, signed by %(role)s at %(signed_at)s"),
+    "signed_by": _l("Signed by %(role)s: %(organisation)s"),
+    "files_unchanged": _l("%(count)s files, each present and unchanged"),
+    "first_stage": _l("The first stage: it follows no other"),
+    "follows": _l("Follows %(slot)s"),
+    "issued_under": _l("Certificate issued under %(subject)s"),
+    "valid_period": _l("Valid from %(start)s to %(end)s, at signing and now"),
+    "signer": _l("%(role)s, %(organisation)s · %(uscc)s"),
+    "no_crl": _l("Not checked: no revocation list from %(issuers)s"),
+    "not_revoked": _l("Not revoked according to the issuer's revocation list"),
+}
 
+
+def stage_name(slot) -> str:
+    """A stage of a dossier (number, revision) in the page's language."""
     from flask_babel import gettext
 
-    if match := re.fullmatch(r"(\d+) files, each present and unchanged", detail):
-        return gettext("%(count)s files, each present and unchanged", count=match[1])
-    if match := re.fullmatch(r"valid (\S+) to (\S+), at signing and now", detail):
-        return gettext("Valid from %(start)s to %(end)s, at signing and now", start=match[1], end=match[2])
-    # The last stage signs every file: stage 4 for an assessment, 5 for a certificate, 6 (revision N) for extensions.
-    if match := re.fullmatch(r"every file but the index and anchors is signed by stage ([56])(?: revision (\d+))?",
-                             detail):
-        if match[2]:
-            return gettext("Every file but the index and anchors is signed by stage %(stage)s revision %(revision)s",
-                           stage=match[1], revision=match[2])
-        return gettext("Every file but the index and anchors is signed by stage %(stage)s", stage=match[1])
-    if match := re.fullmatch(r"(.+), from outside the bundle", detail):
-        return gettext("%(subject)s, given from outside the bundle", subject=match[1])
-    fixed = {
-        "every fact is in a signed stage": _l("Every fact is in a signed stage"),
-        "nothing before or after the ZIP": _l("Nothing before or after the ZIP"),
-        "lists exactly the archive's files and stages": _l("Lists exactly the archive's files and stages"),
-        "every file but the index and anchors is signed by stage 4":
-            _l("Every file but the index and anchors is signed by stage 4"),
-    }
-    for role, label in ROLE_LABELS.items():
-        fixed[role] = label
-    if detail in fixed:
-        return str(fixed[detail])
-    # A signer line ("… as provincial_official"): the role by its name.
-    for role, label in ROLE_LABELS.items():
-        detail = re.sub(rf"\b{role}\b", str(label), detail)
-    return detail
+    number, revision = slot
+    if revision > 1:
+        return gettext("stage %(number)s, revision %(revision)s", number=number, revision=revision)
+    return gettext("stage %(number)s", number=number)
+
+
+def verification_detail(check) -> str:
+    """A dossier check's detail in the page's language, from its code and values; "" when it has no code (a
+    failure's detail that quotes the bundle: the page shows it as written, marked as the technical detail)."""
+    message = VERIFICATION_DETAILS.get(check.code)
+    if message is None:
+        return ""
+    params = dict(check.params)
+    if "role" in params:
+        params["role"] = str(ROLE_LABELS.get(params["role"], params["role"]))
+    if "slot" in params:
+        params["slot"] = stage_name(params["slot"])
+    if "slots" in params:
+        params["slots"] = "、".join(stage_name(slot) for slot in params["slots"])
+    return str(message) % params
 
 
 def init_app(app: Flask) -> None:

@@ -27,6 +27,10 @@ class Check:
     ok: bool
     detail: str = ""
     warning: bool = False
+    # What the detail says, as a catalogue code and its values, so that a page can say it in its own language
+    # (the CLI prints `detail`, cli.md's contract); empty for a detail that only quotes the bundle.
+    code: str = ""
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 # Where the report's trust comes from (dossier.md: "Trust comes from outside the bundle").
@@ -50,9 +54,10 @@ class Report:
     # {"stage", "role", "revision" (covered), "newest"}.
     stale: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
-    def add(self, name: str, ok: bool, detail: str = "", *, warning: bool = False) -> bool:
-        """Record a check and return whether it held."""
-        self.checks.append(Check(name, ok, detail, warning))
+    def add(self, name: str, ok: bool, detail: str = "", *, warning: bool = False, code: str = "",
+            **params: Any) -> bool:
+        """Record a check and return whether it held (`code` and `params`: the detail, for a translated page)."""
+        self.checks.append(Check(name, ok, detail, warning, code, params))
         return ok
 
     @property
@@ -114,7 +119,7 @@ def read_archive(
         infos = archive.infolist()
     except Exception as exc:  # zipfile raises several types on hostile input; all mean "not a ZIP we can read"
         raise Stop("archive", f"not a ZIP file: {exc}", unreadable=True) from None
-    report.add("archive", True, f"{len(infos)} entries, {size} bytes")
+    report.add("archive", True, f"{len(infos)} entries, {size} bytes", code="entries", entries=len(infos), size=size)
     _check_bounds(report, archive, infos, source, size)
     safe = _check_names(report, infos)
     _check_header_limits(report, infos, limits)
@@ -133,7 +138,8 @@ def read_archive(
         budget -= len(content)
         contents[info.filename] = content
     total = limits.max_total_bytes - budget
-    report.add("size limits", True, f"{len(infos)} entries, {total} bytes uncompressed")
+    report.add("size limits", True, f"{len(infos)} entries, {total} bytes uncompressed", code="uncompressed",
+               entries=len(infos), size=total)
     report.add("entries readable", not unreadable, "; ".join(unreadable))
     return contents, [info.filename for info in infos]
 
@@ -151,7 +157,8 @@ def _check_bounds(report: Report, archive: zipfile.ZipFile, infos: Sequence[zipf
     end = source.read(tail)
     if len(end) < 22 or end[:4] != b"PK\x05\x06" or int.from_bytes(end[20:22], "little") != len(archive.comment):
         problems.append("bytes after the end of the ZIP (its end record is not the last thing in the file)")
-    report.add("archive bounds", not problems, "; ".join(problems) or "nothing before or after the ZIP")
+    report.add("archive bounds", not problems, "; ".join(problems) or "nothing before or after the ZIP",
+               code="" if problems else "bounds")
 
 
 def _check_names(report: Report, infos: Sequence[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:

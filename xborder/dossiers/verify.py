@@ -240,7 +240,8 @@ def _check_bundle(
     now: dt.datetime,
 ) -> None:
     index, listed, problem = _read_index(contents)
-    report.add(bundle.MANIFEST, listed is not None, problem or f"{bundle.FORMAT}, {len(listed or ())} files listed")
+    report.add(bundle.MANIFEST, listed is not None, problem or f"{bundle.FORMAT}, {len(listed or ())} files listed",
+               code="" if problem else "index_format", format=bundle.FORMAT, count=len(listed or ()))
     _check_listed_files(report, contents, names, listed or {})
     anchors = _trust_anchors(report, contents, ca_pem, _revocation_lists(report, contents, crls), now)
     stages = _check_stages(report, contents, names, anchors)
@@ -255,6 +256,7 @@ def _check_bundle(
             same,
             "lists exactly the archive's files and stages" if same else "does not match the archive's files and "
             "stages, or is not in canonical form",
+            code="index_exact" if same else "index_differs",
         )
     _check_summary(report, index.get("case") if isinstance(index.get("case"), dict) else {}, contents, stages)
 
@@ -279,7 +281,8 @@ def _check_summary(report: Report, summary: Mapping[str, Any], contents: Mapping
     for key in sorted(set(summary) | set(expected)):
         if summary.get(key) != expected.get(key) or key not in summary or key not in expected:
             problems.append(f"{key} is {summary.get(key)!r}; the signed stages say {expected.get(key)!r}")
-    report.add("case summary", not problems, "; ".join(problems) or "every fact is in a signed stage")
+    report.add("case summary", not problems, "; ".join(problems) or "every fact is in a signed stage",
+               code="" if problems else "summary_signed")
 
 
 def _check_listed_files(
@@ -297,7 +300,7 @@ def _check_listed_files(
             digest, size = listed[path]
             actual = bundle.sha256_hex(contents[path])
             if actual == digest and len(contents[path]) == size:
-                report.add(name, True, f"sha256 {digest[:16]}…")
+                report.add(name, True, f"sha256 {digest[:16]}…", code="file_unchanged", digest=digest[:16])
             else:
                 report.add(name, False, f"changed: sha256 {actual[:16]}…, {len(contents[path])} bytes; listed "
                            f"{digest[:16]}…, {size} bytes")
@@ -320,15 +323,16 @@ def _trust_anchors(report: Report, contents: Mapping[str, bytes], ca_pem: bytes 
         else:
             report.add("trust anchor", True, f"none from outside the bundle: checked against the bundle's own "
                        f"{bundle.CA_PATH} ({'; '.join(a.subject.rfc4514_string() for a in own)}) for consistency "
-                       "only, so the bundle is untrusted; pass --ca with the deployment's CA")
+                       "only, so the bundle is untrusted; pass --ca with the deployment's CA", code="own_anchor",
+                       subjects="; ".join(a.subject.rfc4514_string() for a in own))
         return result
     try:
         given = signing.load_certificates(ca_pem)
     except signing.CertificateError as exc:
         report.add("trust anchor", False, f"the anchors given: {exc}")
         return _Anchors([], own, True, crls, now)
-    report.add("trust anchor", True, f"{'; '.join(a.subject.rfc4514_string() for a in given)}, from outside the "
-               "bundle")
+    subjects = "; ".join(a.subject.rfc4514_string() for a in given)
+    report.add("trust anchor", True, f"{subjects}, from outside the bundle", code="outside_anchor", subjects=subjects)
     return _Anchors(given, own, True, crls, now)
 
 
@@ -366,7 +370,8 @@ def _revocation_lists(
         except ValueError as exc:
             problems.append(f"not a CRL: {exc}")
     if blobs:
-        report.add("revocation lists", not problems, "; ".join(problems) or f"{len(loaded)} CRLs")
+        report.add("revocation lists", not problems, "; ".join(problems) or f"{len(loaded)} CRLs",
+                   code="" if problems else "crls", count=len(loaded))
     return loaded
 
 
@@ -394,7 +399,8 @@ def _check_stages(
     in_order = bool(present) and bundle.chain_problem(present) is None
     report.add("stages", in_order, ", ".join(_label(s)[6:] for s in present) if in_order else
                f"found {', '.join(_label(s) for s in present) or 'none'}; stages must run 1, 2, … without gaps, "
-               "starting with the enterprise's (its revisions 2, 3, … after stage 2)")
+               "starting with the enterprise's (its revisions 2, 3, … after stage 2)",
+               code="stages" if in_order else "", slots=present)
     parsed: dict[tuple[int, int], dict[str, Any]] = {}
     for position, slot in enumerate(present):
         earlier = present[:position]
@@ -410,7 +416,8 @@ def _check_stages(
         covered |= {bundle.MANIFEST, bundle.CA_PATH, bundle.CRL_PATH}
         unsigned = sorted(set(names) - covered)
         report.add("signature coverage", not unsigned, f"not signed by {_label(last)}: {', '.join(map(repr, unsigned))}"
-                   if unsigned else f"every file but the index and anchors is signed by {_label(last)}")
+                   if unsigned else f"every file but the index and anchors is signed by {_label(last)}",
+                   code="" if unsigned else "all_signed", slot=last)
     if not (in_order and len(parsed) == len(present)):
         return None
     _check_coverage_of_revisions(report, present, parsed)
@@ -432,9 +439,11 @@ def _check_coverage_of_revisions(report: Report, present: Sequence[tuple[int, in
         if covered < newest:
             report.stale.append({"stage": slot[0], "role": role, "revision": covered, "newest": newest})
             report.add(f"stage {slot[0]} covers", True, f"revision {covered} of the enterprise's stage 1; the "
-                       f"enterprise has since signed revision {newest}: a stale sign-off", warning=True)
+                       f"enterprise has since signed revision {newest}: a stale sign-off", warning=True,
+                       code="covers_stale", revision=covered, newest=newest)
         else:
-            report.add(f"stage {slot[0]} covers", True, f"revision {newest} of the enterprise's stage 1, the newest")
+            report.add(f"stage {slot[0]} covers", True, f"revision {newest} of the enterprise's stage 1, the newest",
+                       code="covers_newest", revision=newest)
 
 
 def _check_stage(
@@ -455,7 +464,8 @@ def _check_stage(
     else:
         try:
             manifest = _parse_stage(number, manifest_bytes)
-            report.add(f"{label} manifest", True, f"{manifest_path}, {role}, signed at {manifest['signed_at']}")
+            report.add(f"{label} manifest", True, f"{manifest_path}, {role}, signed at {manifest['signed_at']}",
+                       code="stage_manifest", path=manifest_path, role=role, signed_at=manifest["signed_at"])
         except ValueError as exc:
             report.add(f"{label} manifest", False, f"{manifest_path}: {exc}")
     if manifest is not None:
@@ -470,7 +480,9 @@ def _check_stage(
     except CmsError as exc:
         report.add(f"{label} signature", False, str(exc))
         return manifest
-    report.add(f"{label} signature", True, f"{_role_or(signed.signer, '?')}, {_organisation_or(signed.signer)}")
+    role_signed, organisation = _role_or(signed.signer, "?"), _organisation_or(signed.signer)
+    report.add(f"{label} signature", True, f"{role_signed}, {organisation}", code="signed_by", role=role_signed,
+               organisation=organisation)
     _check_signer(report, label, number, signed, manifest, anchors)
     return manifest
 
@@ -523,7 +535,7 @@ def _check_stage_files(
         if changed := sorted(path for path in set(earlier_files) & set(listed) if earlier_files[path] != listed[path]):
             problems.append(f"lists other bytes than {before} for {', '.join(changed)}")
     detail = "; ".join(problems) or f"{len(listed)} files, each present and unchanged"
-    report.add(f"{label} files", not problems, detail)
+    report.add(f"{label} files", not problems, detail, code="" if problems else "files_unchanged", count=len(listed))
 
 
 def _check_stage_link(
@@ -536,7 +548,8 @@ def _check_stage_link(
 ) -> None:
     link = manifest["previous"]
     if not earlier:
-        report.add(f"{label} chain", link is None, "first stage" if link is None else f"{label} cannot have a previous")
+        report.add(f"{label} chain", link is None, "first stage" if link is None else f"{label} cannot have a previous",
+                   code="first_stage" if link is None else "")
         return
     before = _label(earlier[-1])
     manifest_path, signature_path = bundle.stage_paths(*earlier[-1])
@@ -547,7 +560,7 @@ def _check_stage_link(
     elif previous is not None and manifest["signed_at_time"] < previous["signed_at_time"]:
         report.add(f"{label} chain", False, f"signed before {before}")
     else:
-        report.add(f"{label} chain", True, f"follows {before}")
+        report.add(f"{label} chain", True, f"follows {before}", code="follows", slot=earlier[-1])
 
 
 def _check_signer(
@@ -570,7 +583,8 @@ def _check_signer(
         chain = signing.verify_certificate_path(cert, anchors.given, intermediates=signed.certificates, at=now)
         anchors.chained[label] = True
         anchors.under[signing.certificate_sha256(chain[-1])] = chain[-1].subject.rfc4514_string()
-        report.add(f"{label} certificate chain", True, f"issued under {chain[-1].subject.rfc4514_string()}")
+        report.add(f"{label} certificate chain", True, f"issued under {chain[-1].subject.rfc4514_string()}",
+                   code="issued_under", subject=chain[-1].subject.rfc4514_string())
     except signing.CertificateError as exc:
         anchors.chained[label] = False
         report.add(f"{label} certificate chain", False, str(exc))
@@ -600,7 +614,8 @@ def _check_signer(
     if future:
         problems.append(f"{' and '.join(future)} is in the future")
     report.add(f"{label} certificate validity", not problems,
-               "; ".join(problems) or f"valid {start:%Y-%m-%d} to {end:%Y-%m-%d}, at signing and now")
+               "; ".join(problems) or f"valid {start:%Y-%m-%d} to {end:%Y-%m-%d}, at signing and now",
+               code="" if problems else "valid_period", start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}")
 
     expected = bundle.STAGE_ROLES[number]
     problems = []
@@ -613,7 +628,9 @@ def _check_signer(
     except signing.CertificateError as exc:
         problems.append(str(exc))
     detail = "; ".join(problems) or f"{expected}, {_organisation_or(cert)} · {signing.certificate_uscc(cert)}"
-    report.add(f"{label} signer and role", not problems, detail)
+    report.add(f"{label} signer and role", not problems, detail, code="" if problems else "signer",
+               role=expected, organisation=_organisation_or(cert), uscc=None if problems else
+               signing.certificate_uscc(cert))
     if chain is not None:
         _check_revocation(report, label, chain, anchors.crls, signed_at=[t for w, t in times.items() if w != "now"])
 
@@ -665,6 +682,7 @@ def _check_revocation(
     elif later:
         report.add(f"{label} revocation", True, "; ".join(later), warning=True)
     elif unchecked:
-        report.add(f"{label} revocation", True, f"not checked: no CRL from {'; '.join(unchecked)}")
+        report.add(f"{label} revocation", True, f"not checked: no CRL from {'; '.join(unchecked)}",
+                   code="no_crl", issuers="; ".join(unchecked))
     else:
-        report.add(f"{label} revocation", True, "not revoked according to the issuer's CRL")
+        report.add(f"{label} revocation", True, "not revoked according to the issuer's CRL", code="not_revoked")
