@@ -57,6 +57,7 @@ def test_exempt_case_with_pi_records_its_pia_and_keeps_it_three_years(client, ro
     ({"carried_out_by": "someone"}, "carried_out_by"),
     ({"third_party_name": ""}, "third_party_name"),
     ({"conclusion": "  "}, "conclusion"),
+    ({"conclusion": {"text": "风险可控"}}, "conclusion"),
 ])
 def test_a_bad_record_is_refused_field_by_field_and_changes_nothing(client, roles, fields, path):
     case = _exempt_case(client, roles)

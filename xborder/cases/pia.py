@@ -80,7 +80,10 @@ def _problems(body: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, s
                                   "评估实施方须为“自行开展”或“委托第三方机构”"))
     else:
         clean["carried_out_by"] = by
-    name = str(body.get("third_party_name") or "").strip()
+    for key in ("third_party_name", "conclusion"):
+        if not isinstance(body.get(key), str | None):
+            errors.append(field_error(key, "type", f"{key} is text", "须为文本"))
+    name = body["third_party_name"].strip() if isinstance(body.get("third_party_name"), str) else ""
     if by == "third_party" and not name:
         errors.append(field_error("third_party_name", "required", "Name the third party that carried it out",
                                   "委托第三方机构的，请填写机构名称"))
@@ -88,8 +91,8 @@ def _problems(body: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, s
         errors.append(field_error("third_party_name", "too_long", f"At most {NAME_MAX} characters",
                                   f"最多 {NAME_MAX} 个字符"))
     clean["third_party_name"] = name if by == "third_party" else None
-    conclusion = str(body.get("conclusion") or "").strip()
-    if not conclusion:
+    conclusion = body["conclusion"].strip() if isinstance(body.get("conclusion"), str) else ""
+    if not conclusion and isinstance(body.get("conclusion"), str | None):
         errors.append(field_error("conclusion", "required", "Summarise the assessment's conclusion",
                                   "请填写评估结论摘要"))
     elif len(conclusion) > CONCLUSION_MAX:
