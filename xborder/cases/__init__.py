@@ -23,6 +23,7 @@ def init_app(app: Flask, api: Api) -> None:
         web_extension,
         web_facts,
         web_materials,
+        web_pia,
         web_selfassess,
         web_stats,
     )

@@ -18,6 +18,7 @@ from xborder.cases import (
     material_uploads,
     materials,
     operations,
+    pia,
     presenters,
     queries,
 )
@@ -35,6 +36,7 @@ from xborder.cases.schemas import (
     EvidenceUploadSchema,
     FactsEditSchema,
     FactsSchema,
+    PiaRecordSchema,
     QuestionnaireSchema,
     ReviewSchema,
     RoundChangesSchema,
@@ -158,6 +160,23 @@ class FactsResource(MethodView):
         operations.save_facts(user, case, body["version"], body["facts"])
         commit(expire=False)
         return {"version": case.version, "facts": facts.view(case)}
+
+
+@blp.route("/cases/<int:case_id>/pia-record")
+class PiaRecordResource(MethodView):
+    """The enterprise's record of its PI protection impact assessment (pipl art 55(4), art 56)."""
+
+    @token_required("enterprise")
+    @blp.arguments(PiaRecordSchema)
+    @blp.response(200, CaseDetailSchema, description="The case, with `pia` and its retention date")
+    @blp.alt_response(422, description="A field is invalid (`errors` lists each), or the case has no PIA duty")
+    def post(self, body, case_id: int):
+        """Record (or replace) the PIA: completion date, who carried it out, the conclusion; audited."""
+        user = api_user()
+        case = queries.get_case(user, case_id)
+        pia.record(user, case, body)
+        commit(expire=False)
+        return presenters.case_detail(case, user)
 
 
 @blp.route("/cases/<int:case_id>/self-assessment")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from xborder.cases import pia
 from xborder.cases.deadlines import open_deadlines
 from xborder.cases.evidence import evidence_list
 from xborder.cases.facts import view as view_facts
@@ -40,6 +41,7 @@ def case_detail(case: Case, user, *, evidence: list[dict[str, Any]] | None = Non
         "mechanism": case.mechanism,
         "facts": view_facts(case),
         "obligations": route_obligations(case),
+        "pia": pia.view(case), "pia_required": pia.required(case),
         "actions": available_actions(case, user),
         "created_at": case.created_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),

@@ -188,9 +188,38 @@ class CaseDetailSchema(ma.Schema):
         "description": "The determination's obligations, with those of the route the case took at submit"})
     facts = ma.fields.Nested(CaseFactsSchema, metadata={
         "description": "The transfer details beside the declaration (GET/PUT /cases/{id}/facts)"})
+    pia = ma.fields.Nested(lambda: PiaRecordViewSchema(), allow_none=True, metadata={
+        "description": "The enterprise's PIA record (POST /cases/{id}/pia-record), with the date it is kept until; "
+                       "null before one is recorded"})
+    pia_required = ma.fields.Boolean(metadata={
+        "description": "Whether the determination names the PI protection impact assessment (pipl art 55(4))"})
     actions = ma.fields.List(ma.fields.String(), required=True)
     created_at = ma.fields.String(required=True)
     updated_at = ma.fields.String(required=True)
+
+
+class PiaRecordSchema(ma.Schema):
+    """The enterprise's statement of its PI protection impact assessment (cases/pia.py validates, field by field)."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    completed_on = ma.fields.Raw(metadata={"description": "YYYY-MM-DD, not in the future"})
+    carried_out_by = ma.fields.Raw(metadata={"description": "internal | third_party"})
+    third_party_name = ma.fields.Raw(allow_none=True, metadata={"description": "required for third_party"})
+    conclusion = ma.fields.Raw(metadata={"description": "the conclusion, in summary"})
+
+
+class PiaRecordViewSchema(ma.Schema):
+    """The recorded PIA with its retention date (completion + the years of forms/reasons.yaml, pipl art 56)."""
+
+    completed_on = ma.fields.String(required=True)
+    carried_out_by = ma.fields.String(required=True)
+    third_party_name = ma.fields.String(allow_none=True)
+    conclusion = ma.fields.String(required=True)
+    retain_until = ma.fields.String(required=True)
+    retention_years = ma.fields.Integer(required=True)
+    retention_basis = ma.fields.List(ma.fields.String(), required=True)
 
 
 class AuditEntrySchema(ma.Schema):

@@ -10,11 +10,12 @@ from xborder.cases import queries
 from xborder.core.auth import api_user, token_required
 from xborder.core.errors import Unprocessable, field_error
 from xborder.core.unit_of_work import commit
-from xborder.dossiers import builds, pki, signing
+from xborder.dossiers import builds, pia_record, pki, signing
 from xborder.dossiers.downloads import dossier_response
 from xborder.dossiers.models import SigningCertificate
 from xborder.dossiers.schemas import (
     CERTIFICATE_UPLOAD,
+    DOCX,
     ZIP,
     CertificateSchema,
     CertificateStateSchema,
@@ -47,6 +48,18 @@ class DossierResource(MethodView):
         """Download the dossier; the first request for the case's current state starts the build (then 202)."""
         user = api_user()
         return dossier_response(queries.get_case(user, case_id), user, waiting=_waiting)
+
+
+@blp.route("/cases/<int:case_id>/pia-record.docx")
+class PiaRecordDocumentResource(MethodView):
+    """The enterprise's PIA record as the 个人信息保护影响评估报告（出境版） document."""
+
+    @token_required()
+    @blp.doc(responses=DOCX)
+    @blp.alt_response(404, description="No such case visible to the caller, or no PIA recorded on it")
+    def get(self, case_id: int):
+        """Render the recorded PIA from the case as it stands (unsigned: the enterprise's record, not a stage)."""
+        return pia_record.response(queries.get_case(api_user(), case_id))
 
 
 def _certificate_json(row: SigningCertificate | None):

@@ -43,5 +43,8 @@ CERTIFICATE_UPLOAD = {"required": True, "content": {media: {"schema": {
     "type": "object", "required": ["certificate", "private_key"],
     "properties": {"certificate": PEM, "private_key": PEM, "key_passphrase": {"type": "string"}, "chain": PEM},
 }} for media in ("multipart/form-data", "application/x-www-form-urlencoded")}}
+DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX = {"200": {"description": "The document, unsigned (the enterprise's own record)",
+                "content": {DOCX_MEDIA: {"schema": {"type": "string", "format": "binary"}}}}}
 ZIP = {"200": {"description": "The bundle (the download is recorded in the audit trail)",
                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from xborder.dossiers.documents import context, pdf
@@ -78,8 +78,10 @@ def _missing(hint: Mapping[str, str] | None, lang: str) -> str:
 
 
 def render(spec: Mapping[str, Any], snapshot: Mapping[str, Any], lang: str = "zh",
-           fonts: Mapping[str, str] | None = None, ctx: Mapping[str, Any] | None = None) -> bytes:
-    """One document as .docx bytes: cover, sections, and the tables of the layout, in `lang` ("zh" or "en")."""
+           fonts: Mapping[str, str] | None = None, ctx: Mapping[str, Any] | None = None, *,
+           note: str | None = None, cover_extra: Sequence[tuple[str, str]] = ()) -> bytes:
+    """One document as .docx bytes: cover, sections, and the tables of the layout, in `lang` ("zh" or "en");
+    `note` replaces the cover's signing note and `cover_extra` adds cover lines (an unsigned record, pia_record.py)."""
     chosen = layout(made_on(snapshot))
     ctx = ctx or context.build(snapshot, lang)
     values, rows = ctx["values"], ctx["rows"]
@@ -94,7 +96,8 @@ def render(spec: Mapping[str, Any], snapshot: Mapping[str, Any], lang: str = "zh
     writer.cover(spec["title"][lang], [
         (labels[0], values["exporter.name"] or _MISSING[lang]), (labels[1], values["exporter.uscc"] or "—"),
         (labels[2], values["case.reference"] or "—"), (labels[3], values["stage.date"] or "—"), (labels[4], basis),
-    ], _NOTES[lang])
+        *cover_extra,
+    ], note or _NOTES[lang])
     for section in spec["sections"]:
         writer.heading(section["heading"][lang], section.get("level", 1))
         for block in section["blocks"]:
