@@ -68,6 +68,7 @@ SERVER = textwrap.dedent("""
     from xborder import create_app
     from tests.helpers.api import act, assessor_id
     from tests.helpers.factories import auth
+    from tests.helpers.memory import peak_mb
     resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))  # a runaway must not take the shared machine down
     setup = json.loads(sys.argv[2])
     roles = setup["roles"]
@@ -93,10 +94,10 @@ SERVER = textwrap.dedent("""
 
     for case_id in setup["small"]:
         cycle(case_id, sys.argv[3] + ".small")
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    before = peak_mb()
     result = cycle(setup["large"], sys.argv[3])
     print(json.dumps({**result, "before_mb": before,
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "peak_mb": peak_mb()}))
 """)
 
 

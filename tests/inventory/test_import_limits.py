@@ -69,13 +69,14 @@ def _flows_title() -> str:
     return spec.sheet("flows").title
 
 
-# The server side of the attack in a process of its own, so its peak memory (ru_maxrss) is the import's alone:
+# The server side of the attack in a process of its own, so its peak memory (VmHWM) is the import's alone:
 # the embedded default (SQLite, no Redis, not TESTING), the upload through the API, then the import's thread.
 SERVER = textwrap.dedent("""
     import json, resource, sys, threading, time
     sys.path.insert(0, sys.argv[1])
     from xborder import create_app
     from xborder.extensions import db
+    from tests.helpers.memory import peak_mb
     from tests.helpers.factories import Factory, auth
     resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))  # a runaway must not take the shared machine down
     app = create_app()
@@ -97,7 +98,7 @@ SERVER = textwrap.dedent("""
     finished = time.monotonic() - started
     run = client.get(f"/api/v1/inventory/imports/{response.get_json()['id']}", headers=headers).get_json()
     print(json.dumps({"status_code": response.status_code, "answered": answered, "finished": finished,
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "peak_mb": peak_mb(),
                       "run_status": run["status"], "error_count": run["error_count"],
                       "last": run["errors"][-1] if run["errors"] else None, "message": run.get("message")}))
 """)
