@@ -4,18 +4,16 @@ the state, the PKCE verifier, the nonce and the ID token's signature against the
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pyotp
 import pytest
-import requests
 import sqlalchemy as sa
 
 from tests.helpers.accounts import STRONG
 from tests.helpers.factories import auth
-from tests.helpers.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, new_key
+from tests.helpers.oidc_provider import Provider, configured, new_key, sign_in, to_provider
 from tests.helpers.web import csrf_token
 
 
@@ -29,31 +27,8 @@ def provider():
 @pytest.fixture
 def sso(app, provider):
     """Single sign-on configured against the test provider for this test."""
-    settings = app.config["XBORDER"]
-    app.config["XBORDER"] = dataclasses.replace(settings, oidc_issuer=provider.issuer, oidc_client_id=CLIENT_ID,
-                                                oidc_client_secret=CLIENT_SECRET, oidc_name="测试统一身份认证")
-    provider.signing_key = provider.published_key
-    yield provider
-    app.config["XBORDER"] = settings
-
-
-def _to_provider(client, **query):
-    """Start at xborder and follow the browser to the provider, which answers with a redirect back."""
-    start = client.get("/auth/oidc/login", query_string=query)
-    issuer = client.application.config["XBORDER"].oidc_issuer
-    assert start.status_code == 302 and start.headers["Location"].startswith(f"{issuer}/authorize?")
-    sent = dict(parse_qsl(urlsplit(start.headers["Location"]).query))
-    assert sent["code_challenge_method"] == "S256" and sent["nonce"] and sent["state"]
-    answer = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
-    assert answer.status_code == 302
-    back = urlsplit(answer.headers["Location"])
-    assert back.path == "/auth/oidc/callback"
-    return back
-
-
-def _sign_in(client, **query):
-    back = _to_provider(client, **query)
-    return client.get(f"{back.path}?{back.query}")
+    with configured(app, provider) as running:
+        yield running
 
 
 def _login_page(client, response) -> str:
@@ -98,7 +73,7 @@ def test_verified_email_signs_in_the_existing_user(app, client, db, factory, sso
     sso.person = {"email": user.email.upper(), "email_verified": True}  # the provider's spelling of the address
     users_before = db.session.scalar(sa.select(sa.func.count()).select_from(User))
 
-    answer = _sign_in(client, next="/notifications/")
+    answer = sign_in(client, next="/notifications/")
     assert answer.status_code == 302 and answer.headers["Location"] == "/notifications/"
     assert _signed_in(client)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == users_before
@@ -122,7 +97,7 @@ def test_verified_email_signs_in_the_existing_user(app, client, db, factory, sso
 def test_unverified_email_is_refused(client, db, factory, sso, person, message):
     user = factory.user("enterprise", password=STRONG)
     sso.person = {"email": user.email, **person}
-    assert message in _login_page(client, _sign_in(client))
+    assert message in _login_page(client, sign_in(client))
     assert not _signed_in(client)
 
 
@@ -131,12 +106,12 @@ def test_unknown_email_is_refused_and_nobody_is_created(client, db, sso):
 
     before = db.session.scalar(sa.select(sa.func.count()).select_from(User))
     sso.person = {"email": "nobody@example.gov.cn", "email_verified": True}
-    assert "没有与统一身份认证平台提供的电子邮箱地址对应的账户" in _login_page(client, _sign_in(client))
+    assert "没有与统一身份认证平台提供的电子邮箱地址对应的账户" in _login_page(client, sign_in(client))
     assert not _signed_in(client)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == before
     client.get("/lang/en")
     sso.person = {"email": "nobody@example.gov.cn", "email_verified": True}
-    assert "Single sign-on only signs in existing accounts" in _login_page(client, _sign_in(client))
+    assert "Single sign-on only signs in existing accounts" in _login_page(client, sign_in(client))
 
 
 def test_deactivated_user_is_refused(client, db, factory, sso):
@@ -144,14 +119,14 @@ def test_deactivated_user_is_refused(client, db, factory, sso):
     user.active = False
     db.session.flush()
     sso.person = {"email": user.email, "email_verified": True}
-    assert "账户已停用" in _login_page(client, _sign_in(client))
+    assert "账户已停用" in _login_page(client, sign_in(client))
     assert not _signed_in(client)
 
 
 def test_tampered_state_is_refused(client, db, factory, sso):
     user = factory.user("enterprise", password=STRONG)
     sso.person = {"email": user.email, "email_verified": True}
-    back = _to_provider(client)
+    back = to_provider(client)
     query = dict(parse_qsl(back.query))
     query["state"] = query["state"][:-2] + ("AA" if not query["state"].endswith("AA") else "BB")
     assert "无法验证认证平台的应答" in _login_page(client, client.get(f"{back.path}?{urlencode(query)}"))
@@ -162,7 +137,7 @@ def test_an_answer_for_another_browser_is_refused(app, client, db, factory, sso)
     """A callback URL carried to a browser that did not start the sign-in (no state in its session) signs nobody in."""
     user = factory.user("enterprise", password=STRONG)
     sso.person = {"email": user.email, "email_verified": True}
-    back = _to_provider(client)
+    back = to_provider(client)
     other = app.test_client()
     assert "无法验证认证平台的应答" in _login_page(other, other.get(f"{back.path}?{back.query}"))
     assert not _signed_in(other)
@@ -172,7 +147,7 @@ def test_id_token_signed_with_another_key_is_refused(client, db, factory, sso):
     user = factory.user("enterprise", password=STRONG)
     sso.person = {"email": user.email, "email_verified": True}
     sso.signing_key = new_key(kid=sso.published_key.kid)  # same key id, not the key the provider publishes
-    assert "无法验证认证平台的应答" in _login_page(client, _sign_in(client))
+    assert "无法验证认证平台的应答" in _login_page(client, sign_in(client))
     assert not _signed_in(client)
 
 
@@ -188,7 +163,7 @@ def test_mfa_role_is_asked_for_the_totp_code(app, client, db, factory, sso, mfa_
     official = factory.user("provincial_official", password=STRONG)
     totp = _enrol(app.test_client(), factory, official)
     sso.person = {"email": official.email, "email_verified": True, "amr": ["pwd"]}
-    answer = _sign_in(client)
+    answer = sign_in(client)
     assert answer.status_code == 302 and answer.headers["Location"] == "/auth/oidc/code"
     assert client.get("/").status_code == 302  # not signed in before the code
     page = client.get("/auth/oidc/code").get_data(as_text=True)
@@ -206,7 +181,7 @@ def test_provider_second_factor_is_enough(client, db, factory, sso, mfa_required
     official = factory.user("provincial_official", password=STRONG)
     _enrol(client.application.test_client(), factory, official)
     sso.person = {"email": official.email, "email_verified": True, "amr": ["pwd", "mfa"]}
-    answer = _sign_in(client)
+    answer = sign_in(client)
     assert answer.status_code == 302 and answer.headers["Location"] == "/"
     assert _signed_in(client)
 
@@ -214,6 +189,6 @@ def test_provider_second_factor_is_enough(client, db, factory, sso, mfa_required
 def test_mfa_role_without_authenticator_is_led_to_enrolment(client, db, factory, sso, mfa_required):
     official = factory.user("provincial_official", password=STRONG)
     sso.person = {"email": official.email, "email_verified": True}
-    answer = _sign_in(client)
+    answer = sign_in(client)
     assert answer.status_code == 302 and urlsplit(answer.headers["Location"]).path == "/account/totp"
     assert urlsplit(client.get("/").headers["Location"]).path == "/account/totp"

@@ -6,11 +6,13 @@ exactly as it would a real identity provider."""
 from __future__ import annotations
 
 import base64
+import contextlib
+import dataclasses
 import hashlib
 import secrets
 import threading
 import time
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Flask, abort, jsonify, redirect, request
 from joserfc import jwt
@@ -92,3 +94,39 @@ class Provider:
                             "id_token": id_token})
 
         return app
+
+
+@contextlib.contextmanager
+def configured(app, provider: Provider, name: str | None = "测试统一身份认证"):
+    """Single sign-on turned on against `provider` while inside (the app's settings as XBORDER_OIDC_* would set)."""
+    settings = app.config["XBORDER"]
+    app.config["XBORDER"] = dataclasses.replace(settings, oidc_issuer=provider.issuer, oidc_client_id=CLIENT_ID,
+                                                oidc_client_secret=CLIENT_SECRET, oidc_name=name)
+    provider.signing_key = provider.published_key
+    try:
+        yield provider
+    finally:
+        app.config["XBORDER"] = settings
+
+
+def to_provider(client, **query):
+    """Start at xborder and go, as the browser would, to the provider, which approves and redirects back: the
+    callback URL (split)."""
+    import requests
+
+    start = client.get("/auth/oidc/login", query_string=query)
+    issuer = client.application.config["XBORDER"].oidc_issuer
+    assert start.status_code == 302 and start.headers["Location"].startswith(f"{issuer}/authorize?")
+    sent = dict(parse_qsl(urlsplit(start.headers["Location"]).query))
+    assert sent["code_challenge_method"] == "S256" and sent["nonce"] and sent["state"]
+    answer = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    assert answer.status_code == 302
+    back = urlsplit(answer.headers["Location"])
+    assert back.path == "/auth/oidc/callback"
+    return back
+
+
+def sign_in(client, **query):
+    """The whole single sign-on round trip: xborder's answer to the provider's redirect back."""
+    back = to_provider(client, **query)
+    return client.get(f"{back.path}?{back.query}")
