@@ -192,3 +192,16 @@ def test_mfa_role_without_authenticator_is_led_to_enrolment(client, db, factory,
     answer = sign_in(client)
     assert answer.status_code == 302 and urlsplit(answer.headers["Location"]).path == "/account/totp"
     assert urlsplit(client.get("/").headers["Location"]).path == "/account/totp"
+
+
+def test_unreachable_provider_is_said_on_the_sign_in_page(app, client, db):
+    gone = Provider()
+    gone.close()  # nothing listens on its port any more
+    with configured(app, gone):
+        assert "暂时无法连接统一身份认证平台" in _login_page(client, client.get("/auth/oidc/login"))
+
+
+def test_code_step_without_a_provider_sign_in_leads_back(client, db, sso):
+    assert "已过期" in _login_page(client, client.get("/auth/oidc/code"))
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    assert "已过期" in _login_page(client, client.post("/auth/oidc/code", data={"otp": "123456", "csrf_token": token}))

@@ -43,7 +43,7 @@ def client():
         remote = oauth.register(
             "xborder_oidc", client_id=settings.oidc_client_id, client_secret=settings.oidc_client_secret,
             server_metadata_url=f"{settings.oidc_issuer}/.well-known/openid-configuration",
-            client_kwargs={"scope": "openid email", "code_challenge_method": "S256", "timeout": 10})
+            client_kwargs={"scope": "openid email", "code_challenge_method": "S256", "default_timeout": 10})
         cached = current_app.extensions[_CLIENT] = (key, remote)
     return cached[1]
 
