@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import time
 
-import requests
-from authlib.common.errors import AuthlibBaseError
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from joserfc.errors import JoseError
 
 from xborder.accounts import mfa, oidc
 from xborder.accounts.forms import TotpForm
@@ -27,9 +24,17 @@ _NEXT_KEY = "oidc_next"
 # Signed in at the provider, waiting for xborder's own code: {"user_id", "until", "next", "claims"}.
 _PENDING_KEY = "oidc_pending"
 PENDING_SECONDS = 300
-# Everything a failed exchange can raise: the provider unreachable or answering nonsense, a state that does not
-# match (MismatchingStateError), a bad signature, issuer, audience, nonce or expiry in the ID token.
-_FAILURES = (AuthlibBaseError, JoseError, requests.RequestException, ValueError, KeyError, RuntimeError)
+
+
+def _failures() -> tuple[type[Exception], ...]:
+    """Everything a failed exchange can raise: the provider unreachable or answering nonsense, a state that does not
+    match (MismatchingStateError), a bad signature, issuer, audience, nonce or expiry in the ID token."""
+    # Imported here: a deployment without single sign-on does not load the HTTP and JOSE libraries into each worker.
+    import requests
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
+
+    return (AuthlibBaseError, JoseError, requests.RequestException, ValueError, KeyError, RuntimeError)
 
 
 @bp.app_context_processor
@@ -63,7 +68,7 @@ def oidc_login():
     session[_NEXT_KEY] = _safe_next(request.args.get("next"))
     try:
         return oidc.client().authorize_redirect(url_for("accounts.oidc_callback", _external=True))
-    except _FAILURES:
+    except _failures():
         current_app.logger.exception("single sign-on: the identity provider's discovery document failed")
         return _refuse(_("The identity provider cannot be reached just now. Try again later, or sign in with your "
                          "password."))
@@ -79,7 +84,7 @@ def oidc_callback():
         claims = token.get("userinfo")
         if claims is None:
             raise ValueError("the provider sent no ID token")
-    except _FAILURES as exc:
+    except _failures() as exc:
         current_app.logger.warning("single sign-on refused: %r", exc)
         return _refuse(_("Single sign-on failed: the identity provider's answer could not be verified. Start "
                          "again from this page."))
