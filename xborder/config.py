@@ -62,6 +62,16 @@ class Settings:
     # Working days xborder assumes between the signed opinion and the filing being with the provincial authority.
     # In xborder the signature hands the materials over the same day (sign_opinion), hence 0.
     filing_handover_days: int = 0
+    # Single sign-on with OpenID Connect (accounts/oidc.py): off unless the issuer, client id and secret are all set.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_name: str | None = None
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """True when single sign-on with OpenID Connect is configured."""
+        return self.oidc_issuer is not None
 
     @property
     def embedded(self) -> bool:
@@ -156,7 +166,25 @@ def load_settings(env: Mapping[str, str] | None = None, default_instance: pathli
         password_reset_minutes=_int(env, "XBORDER_PASSWORD_RESET_MINUTES", 60),
         review_estimate_days=_int(env, "XBORDER_REVIEW_ESTIMATE_DAYS", 15),
         filing_handover_days=_int(env, "XBORDER_FILING_HANDOVER_DAYS", 0, minimum=0),
+        **_oidc(env),
     )
+
+
+def _oidc(env: Mapping[str, str]) -> dict[str, str | None]:
+    """The single sign-on settings: all of issuer, client id and secret, or none of them (the feature is off)."""
+    names = ("XBORDER_OIDC_ISSUER", "XBORDER_OIDC_CLIENT_ID", "XBORDER_OIDC_CLIENT_SECRET")
+    values = [(env.get(name) or "").strip() or None for name in names]
+    display = (env.get("XBORDER_OIDC_NAME") or "").strip() or None
+    if not any(values):
+        return {"oidc_name": display}
+    missing = [name for name, value in zip(names, values, strict=True) if value is None]
+    if missing:
+        raise ConfigError(f"Single sign-on needs {', '.join(names)} together; missing {', '.join(missing)}")
+    issuer = str(values[0]).rstrip("/")
+    if not issuer.startswith(("https://", "http://")):
+        raise ConfigError(f"XBORDER_OIDC_ISSUER={issuer!r}: use the identity provider's https:// issuer URL")
+    return {"oidc_issuer": issuer, "oidc_client_id": values[1], "oidc_client_secret": values[2],
+            "oidc_name": display}
 
 
 def _roles(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:

@@ -313,3 +313,39 @@ def test_the_walker_sees_codes_and_english(app):
     assert identifiers(texts) == {"dossier.stage_signed", "third_party_review"}
     assert untranslated(texts, set()) == {"Please log in to access this page.", "applied"}
 
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_single_sign_on_pages_show_no_code_or_untranslated_text(app, db, factory, locale):
+    """The sign-in page with the single sign-on button and a refusal, and the one-time code step after the provider
+    (a real provider over HTTP: tests/helpers/oidc_provider.py)."""
+    import pyotp
+
+    from tests.helpers.oidc_provider import Provider, configured, sign_in
+    from xborder.accounts import mfa
+
+    english = _catalogue_english() if locale == "zh_CN" else set()
+    user = factory.user("enterprise")
+    secret, _uri = mfa.begin(user)
+    assert mfa.confirm(user, pyotp.TOTP(secret).now())
+    provider = Provider()
+    problems: dict[str, set[str]] = {}
+    try:
+        with configured(app, provider):
+            client = app.test_client()
+            client.get(f"/lang/{locale}")
+            pages = {"/login": client.get("/login")}
+            provider.person = {"email": "nobody@example.gov.cn", "email_verified": True}
+            assert sign_in(client).status_code == 302
+            pages["/login (refused)"] = client.get("/login")
+            provider.person = {"email": user.email, "email_verified": True}
+            assert sign_in(client).headers["Location"] == "/auth/oidc/code"
+            pages["/auth/oidc/code"] = client.get("/auth/oidc/code")
+            for path, response in pages.items():
+                assert response.status_code == 200, (path, response.status_code)
+                found = _check(response, locale, english)
+                if found:
+                    problems[path] = found
+    finally:
+        provider.close()
+    assert not problems, "\n".join(f"{page}: {sorted(found)}" for page, found in sorted(problems.items()))

@@ -16,6 +16,7 @@ def init_app(app: Flask, api: Api) -> None:
         admin_org_views,
         admin_views,
         models,
+        oidc_views,
         onboarding_api,
         onboarding_views,
         operations,

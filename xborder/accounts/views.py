@@ -45,6 +45,15 @@ def _safe_next(target: str | None) -> str:
     return url_for("cases.home")
 
 
+def open_session(user) -> None:
+    """Start `user`'s web session: a fresh cookie (nothing from before signing in carries over) naming a new
+    server-side session row. The caller commits."""
+    session.clear()
+    session.permanent = True
+    session[SESSION_ID_KEY] = operations.start_session(user)
+    login_user(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @sign_in_limited
 def login():
@@ -60,10 +69,7 @@ def login():
             return render_template("accounts/login.html", form=form, need_otp=True), 401
         if user is not None:
             enrol = not mfa.enrolled(user) and mfa.required_for(user)
-            session.clear()
-            session.permanent = True
-            session[SESSION_ID_KEY] = operations.start_session(user)
-            login_user(user)
+            open_session(user)
             commit()
             if enrol:  # the role signs in with a second factor: lead the user through setting it up first
                 session[MFA_ENROL_KEY] = True
