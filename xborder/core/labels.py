@@ -151,6 +151,20 @@ def sector_choices(current: str | None = None) -> list[tuple[str, str]]:
     return rows
 
 
+def status_names(status: str) -> tuple[str, str]:
+    """The status's label in Chinese and in English, for text stored once in both (notifications, warnings)."""
+    from flask_babel import force_locale
+
+    label = STATUS_LABELS.get(status)
+    if label is None:
+        return status, status
+    with force_locale("zh_CN"):
+        zh = str(label)
+    with force_locale("en"):
+        en = str(label)
+    return zh, en
+
+
 def regime_label(regime_id: str | None) -> str:
     """A regime's title from forms/regimes (`cac-2024` → 2024 年起适用的规则的标题)."""
     from xborder.core.i18n import current_locale

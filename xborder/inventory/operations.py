@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from xborder.core import audit
 from xborder.core.errors import Forbidden, NotFound, Unprocessable, field_error
+from xborder.core.labels import status_names
 from xborder.core.text import check_text
 from xborder.extensions import db
 from xborder.inventory.models import ImportFile, ImportRun, InventoryFlow, InventoryHead, InventoryRecipient
@@ -159,20 +160,6 @@ def organisation_sector(organisation) -> str | None:
                  if isinstance(d, dict) and (d.get("exporter") or {}).get("sector")), None)
 
 
-def _status_names(status: str) -> tuple[str, str]:
-    from flask_babel import force_locale
-
-    from xborder.core.labels import STATUS_LABELS
-
-    label = STATUS_LABELS.get(status)
-    if label is None:
-        return status, status
-    with force_locale("zh_CN"):
-        zh = str(label)
-    with force_locale("en"):
-        en = str(label)
-    return zh, en
-
 
 def overlap_warnings(user, entry_keys: list[str]) -> list[dict[str, Any]]:
     """A warning per open case of the user's organisation already declared from some of these rows: declaring them
@@ -183,7 +170,7 @@ def overlap_warnings(user, entry_keys: list[str]) -> list[dict[str, Any]]:
     warning = spec.declaring_warning("already_in_open_case")
     out = []
     for case, keys in open_cases_with(user.organisation_id, entry_keys):
-        status_zh, status_en = _status_names(case.status)
+        status_zh, status_en = status_names(case.status)
         params = {"reference": case.reference, "title": case.title, "status_zh": status_zh, "status_en": status_en}
         out.append({
             "code": "already_in_open_case",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import force_locale
-
-from xborder.core.labels import STATUS_LABELS
+from xborder.core.labels import status_names
 
 ACTIONS = {
     "record_exemption": ("记录豁免", "exemption recorded"),
@@ -22,17 +20,6 @@ ACTIONS = {
     "withdraw": ("已撤回", "withdrawn"),
 }
 
-
-def status_names(status: str) -> tuple[str, str]:
-    """The status's label in Chinese and in English, from the same catalogue the pages use."""
-    label = STATUS_LABELS.get(status)
-    if label is None:
-        return status, status
-    with force_locale("zh_CN"):
-        zh = str(label)
-    with force_locale("en"):
-        en = str(label)
-    return zh, en
 
 
 def transition_text(case, action: str, target: str, comment: str | None) -> tuple[str, str]:
