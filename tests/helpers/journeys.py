@@ -214,4 +214,4 @@ def load_inventory(page: Page, workbook_bytes: bytes) -> None:
     apply = page.locator("form[action$='/apply'] button[type=submit]")
     expect(apply).to_be_visible(timeout=60_000)
     apply.click()
-    expect(page.locator("meta[http-equiv=refresh]")).to_have_count(0, timeout=60_000)  # applied: no more refresh
+    expect(page.locator("[data-follow]")).to_have_count(0, timeout=60_000)  # applied: no longer followed
