@@ -125,6 +125,10 @@ def test_signing_asks_for_confirmation_with_who_what_and_stage(people):
     assert "第 2 阶段：评估机构的评估意见" in html and "签署后不能修改" in html and "同意出境" in html
     assert "省级审核中" in html  # the status afterwards
     assert 'id="unmet-warning"' not in html
+    # Signed with the person's own certificate from the deployment CA, naming them under their organisation (not
+    # "your organisation's certificate", which it is not).
+    assert f"您本人的签名证书（CN = {user.name}，O = {user.organisation.name}），由本系统的证书颁发机构签发" in html
+    assert "贵机构的证书" not in html and "以您的名义签名" in html
     no_csrf = people.assessor.post(f"/cases/{case.id}/actions", data={
         "action": "sign_opinion", "version": case.version, "confirm": "1"})
     assert no_csrf.status_code == 400 and case.status == "third_party_review"
@@ -132,6 +136,49 @@ def test_signing_asks_for_confirmation_with_who_what_and_stage(people):
         "csrf_token": csrf_token(html), "action": "sign_opinion", "version": case.version, "confirm": "1",
         "comment": "同意出境"})
     assert done.status_code == 302 and case.status == "provincial_review"
+    assert _stage_signer(case, 2) == ("issued", user.name, user.organisation.name, user.id)
+
+
+def _stage_signer(case, stage: int) -> tuple[str, str, str, int]:
+    """The certificate a signed stage of the case carries: its source, subject CN and O, and who signed."""
+    import sqlalchemy as sa
+    from cryptography import x509
+
+    from xborder.dossiers import signing
+    from xborder.dossiers.models import SigningCertificate, Stage
+    from xborder.extensions import db
+
+    row = db.session.scalars(sa.select(Stage).where(Stage.case_id == case.id, Stage.stage == stage)).one()
+    certificate = db.session.get(SigningCertificate, row.certificate_id)
+    cert = signing.load_certificate(certificate.certificate_pem)
+    common_name = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
+    return certificate.source, common_name, signing.certificate_organisation(cert), row.signed_by_id
+
+
+def test_the_confirmation_names_the_organisations_own_certificate_when_it_signs(people, db):
+    from cryptography.hazmat.primitives import serialization
+
+    from xborder.dossiers import pki, signing
+
+    organisation = people.official_user.organisation
+    ca_key, ca = signing.create_ca("某商业电子认证服务机构 CA")
+    pki.trust_external_ca(signing.cert_to_pem(ca))
+    key, cert = signing.issue_signing_certificate(ca_key, ca, organisation_name=organisation.name,
+                                                  uscc=organisation.uscc, role="provincial_official",
+                                                  common_name="省网信办电子签章")
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    pki.upload_certificate(organisation, signing.cert_to_pem(cert), key_pem, None, None)
+    case = people.signed(contract_effective_date="2025-07-01")
+    html = people.official.get(f"/cases/{case.id}").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(html), "action": "record_filing", "version": case.version,
+            "filing_number": "沪备-2025-0010"}
+    page = people.official.post(f"/cases/{case.id}/actions", data=data).get_data(as_text=True)
+    assert (f"贵机构自有的签名证书（CN = 省网信办电子签章，O = {organisation.name}），由 某商业电子认证服务机构 CA 签发"
+            in page)
+    assert "您本人的签名证书" not in page
+    confirmed_action(people.official, case, data)
+    assert _stage_signer(case, 3) == ("uploaded", "省网信办电子签章", organisation.name, people.official_user.id)
 
 
 def test_signing_with_a_finding_of_not_satisfied_warns_and_needs_its_own_tick(people):
