@@ -60,6 +60,14 @@ def test_rectification_diff_shows_key_point_titles_and_option_labels(people):
     assert "修改后的回答" in html
     # The id stays as a reference, followed by the title, wherever the request or the diff names the point.
     assert 'chip">PIA-2<' not in html and 'chip">PIA-2 出境个人信息的规模' in html
+    # The enterprise's answer is called an answer (回答), on its own pages and the assessor's, never a finding.
+    for client in (people.enterprise, people.assessor):
+        card = client.get(f"/cases/{case.id}").get_data(as_text=True)
+        card = card[card.index('id="changes-title"'):]
+        card = card[:card.index("</section>")]
+        assert '<span class="muted">回答</span>' in card and "评估结论" not in card
+    form = people.enterprise.get(f"/cases/{case.id}/self-assessment?kp=PIA-2").get_data(as_text=True)
+    assert '<label for="answer">您的回答</label>' in form
 
 
 def test_change_values_read_as_option_labels(app):
