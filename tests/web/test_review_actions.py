@@ -59,6 +59,37 @@ def test_a_rectification_from_the_review_page_saves_the_findings_with_it(people)
     assert "请补充字段清单" in self_assessment and "请按评估意见整改" in self_assessment
 
 
+def _summary_links(page: str) -> dict[str, str]:
+    summary = page[page.index('id="error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    return dict(re.findall(r'<a href="(#[^"]+)">([^<]*)</a>', summary))
+
+
+def test_a_refused_checkbox_is_named_once_in_the_summary_and_linked(people):
+    # The key points to fix on the review page: none ticked.
+    case = people.submitted()
+    refused = people.assessor.post(f"/cases/{case.id}/review", data={
+        "csrf_token": csrf_token(_review(people, case)), "version": case.version,
+        "conclude": "request_rectification", "request_rectification-comment": "请整改"})
+    assert refused.status_code == 422
+    assert _summary_links(refused.get_data(as_text=True)) == {
+        "#key_points-request_rectification": "请至少选择一项需要整改的评估重点"}
+    # The official's confirmation that the materials are complete: not ticked.
+    case = people.signed(pi=0, important=True)
+    html = people.official.get(f"/cases/{case.id}").get_data(as_text=True)
+    refused = people.official.post(f"/cases/{case.id}/actions", data={
+        "csrf_token": csrf_token(html), "action": "forward_to_regulator", "version": case.version})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and _summary_links(page) == {"#forward-complete": "请确认材料齐全"}
+    assert 'id="forward-complete"' in page
+    # A message that names its field is not preceded by the field's label either.
+    case = people.signed(contract_effective_date="2025-07-01")
+    html = people.official.get(f"/cases/{case.id}").get_data(as_text=True)
+    refused = people.official.post(f"/cases/{case.id}/actions", data={
+        "csrf_token": csrf_token(html), "action": "record_filing", "version": case.version})
+    assert _summary_links(refused.get_data(as_text=True)) == {"#filing-number": "须填写备案编号"}
+
+
 def test_a_refused_override_names_the_key_point_and_links_to_it(people):
     case = people.submitted()
     response = people.assessor.post(f"/cases/{case.id}/review", data={

@@ -191,6 +191,9 @@ def _key_points_listed(case: Case, body: dict, user) -> list[dict[str, str]]:
     known = {kp["id"] for kp in key_point_status(case)}
     if isinstance(listed, list) and listed and all(isinstance(k, str) and k in known for k in listed):
         return []
+    if not listed:
+        return _error("key_points", "required", "Choose at least one of the key points to fix",
+                      "请至少选择一项需要整改的评估重点")
     return _error("key_points", "required", "List the key points to fix (ids that apply to this case)",
                   "请列出需要整改的评估重点（须为本案件适用的编号）")
 

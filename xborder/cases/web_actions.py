@@ -105,6 +105,12 @@ def field_anchor(name: str, field: str, prefix: str = "") -> str:
 
 def _problem(name: str, field: str, message: str) -> dict[str, str]:
     label = FIELD_LABELS.get(field) or (_("Filing materials") if field.startswith("materials/") else None)
+    # The field named once: a checkbox's label is the statement it confirms, which its message asks for already
+    # ("我确认材料齐全：请确认材料齐全" said it twice), and a message that names its field needs no label before it.
+    action = workflow.ACTIONS.get(name)
+    declared = action.field(field) if action is not None else None
+    if label and ((declared is not None and declared.kind == "flag") or str(label).casefold() in message.casefold()):
+        label = None
     return {"field": field, "href": "#" + field_anchor(name, field),
             "message": message, "text": f"{label}{_(': ')}{message}" if label else message}
 
