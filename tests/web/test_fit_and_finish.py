@@ -4,6 +4,7 @@ at once; the favicon exists; a sign-in request speaks the page's language; diffs
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from tests.helpers.web import csrf_token
 from xborder.web.helpers import fold_history
@@ -155,6 +156,12 @@ def test_rectification_is_guided_point_by_point_and_the_resubmit_action_says_wha
     page = people.enterprise.get(f"/cases/{case.id}/self-assessment?kp=PIA-2").get_data(as_text=True)
     assert "对本评估重点的整改要求" in page and "请说明敏感个人信息的范围" in page and "两项需整改" in page
     assert page.count("尚待修改") == 3  # beside this point, and both named points in the list
+    # Before anything is changed the resubmission is shown already, disabled, with what remains and a way there.
+    html = people.enterprise.get(f"/cases/{case.id}").get_data(as_text=True)
+    card = html[html.index('id="action-resubmit"'):]
+    card = card[:card.index("</div>")]
+    assert "请先按要求修改，修改后即可在此重新提交" in card and re.search(r"<button[^>]*disabled", card)
+    assert f'href="/cases/{case.id}/self-assessment?kp=PIA-2"' in card and "PIA-3" in card
     operations.save_answers(people.enterprise_user, case, case.version,
                             [{"key_point": "PIA-2", "answer": "修改后的回答"}])
     page = people.enterprise.get(f"/cases/{case.id}/self-assessment?kp=PIA-2").get_data(as_text=True)
