@@ -57,6 +57,51 @@ def test_verify_page_in_english_and_unreadable_and_csrf(client, dossier):
     assert refused.status_code == 400
 
 
+# The verification page's own sentences, in English as the code says them and in Chinese as the catalogue does.
+VERIFY_WORDS = [
+    ("archive bounds", "Nothing before or after the ZIP", "ZIP 前后无多余字节"),
+    ("case summary", "Case summary matches the signed stages", "案件摘要与已签名阶段一致"),
+    ("stage 2 revision 3 covers", "Stage 2, revision 3: revision of the enterprise's stage covered",
+     "第 2 阶段第 3 版：所覆盖的企业申报版本"),
+    ("stage 1 revision 2 signature", "Stage 1, revision 2: signature", "第 1 阶段第 2 版：签名"),
+]
+
+
+def test_the_verify_pages_sentences_come_from_the_catalogue(app):
+    from babel.messages.pofile import read_po
+
+    from xborder.core.i18n import SOURCE
+    from xborder.dossiers.verify import NO_CA, OTHER_CA, Report
+    from xborder.dossiers.views import check_label, stale_notes, trust_verdict
+
+    with (SOURCE / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalogue = read_po(fh)
+    for msgid in ("Nothing before or after the ZIP", "Case summary matches the signed stages",
+                  "revision of the enterprise's stage covered", "Stage %(number)s, revision %(revision)s: %(part)s",
+                  "Every stage was signed under this deployment's CA.", "the assessor"):
+        assert catalogue.get(msgid) is not None and catalogue[msgid].string, msgid
+    other = Report(readable=True, trust=OTHER_CA, signed_under={"ab": "CN=某 CA"})
+    stale = [{"stage": 2, "role": "assessor", "revision": 1, "newest": 2}]
+    for lang, column in (("en", 1), ("zh_CN", 2)):
+        with app.test_request_context(f"/?lang={lang}"):
+            assert [check_label(row[0]) for row in VERIFY_WORDS] == [row[column] for row in VERIFY_WORDS]
+            texts = [trust_verdict(other, None)["text"], trust_verdict(Report(readable=True, trust=NO_CA), None)[
+                "text"], stale_notes(stale)[0]]
+        if lang == "en":
+            assert texts == [
+                "This bundle was signed under another CA (CN=某 CA), not this deployment's CA, and this deployment "
+                "does not trust it: however consistent it is inside, it is not valid.",
+                "No CA vouches for the signers' certificates: the signatures cannot be trusted.",
+                "Stage 2 (the assessor) covered revision 1 of the enterprise's submission; the enterprise has since "
+                "signed revision 2: a stale sign-off."]
+        else:
+            assert texts == [
+                "此文件包由另一个 CA（CN=某 CA）签名，而非本系统的 CA，本系统不信任该 CA："
+                "无论其内部是否一致，均不能视为有效。",
+                "没有任何 CA 能证明此文件包签名者的证书：签名不可信。",
+                "第 2 阶段（评估机构）签署时覆盖的是企业申报第 1 版，企业此后已签署第 2 版：该签署已过时。"]
+
+
 def _report_rows(html: str) -> list[list[str]]:
     """The verification table's rows as the text of their cells."""
     import html as markup

@@ -32,6 +32,19 @@ def test_the_wizard_shows_no_error_until_a_field_is_touched_then_a_plain_one_nam
     expect(page.locator("#preview-errors")).not_to_contain_text("ISO 3166")
 
 
+# The top navigation's links and buttons (both navigations): their highest top and lowest bottom, and the tops of
+# the main navigation's links. One row: every item overlaps every other vertically, the main links share one top.
+NAV_ROWS = ("() => { const box = e => e.getBoundingClientRect(); "
+            "const all = [...document.querySelectorAll('.topbar nav a, .topbar nav button')].map(box); "
+            "return {top: Math.max(...all.map(b => b.top)), bottom: Math.min(...all.map(b => b.bottom)), "
+            "main: [...new Set([...document.querySelectorAll('.mainnav a')].map(a => Math.round(box(a).top)))]}; }")
+
+
+def _one_row(page: Page) -> bool:
+    rows = page.evaluate(NAV_ROWS)
+    return rows["top"] < rows["bottom"] and len(rows["main"]) == 1
+
+
 def test_main_pages_at_desktop_and_phone_widths(page: Page):
     # Kept only under $XBORDER_SCREENSHOTS (when set): a test run leaves nothing behind unless asked to.
     folder = pathlib.Path(os.environ["XBORDER_SCREENSHOTS"]) / "fit" if os.environ.get("XBORDER_SCREENSHOTS") else None
@@ -61,6 +74,8 @@ def test_main_pages_at_desktop_and_phone_widths(page: Page):
                                        "a.getClientRects().length > 1 || a.getBoundingClientRect().height > "
                                        "2 * parseFloat(getComputedStyle(a).lineHeight)).map(a => a.textContent)")
                 assert not broken, (email, path, width, broken)
+                # At 1280 px the whole navigation is one row (the enterprise's took two).
+                assert width != 1280 or _one_row(page), (email, path, page.evaluate(NAV_ROWS))
                 # Nothing wider than the window at phone width: no sideways scrolling.
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 name = f"{email.split('@')[0]}{path.replace('/', '_') or '_'}-{width}"
@@ -72,6 +87,14 @@ def test_main_pages_at_desktop_and_phone_widths(page: Page):
                                      "out.push(n.tagName + '.' + n.className + ' ' + Math.round(r.left) + '-' + "
                                      "Math.round(r.right) + ' ' + getComputedStyle(n).display); } return out; })")
                 assert overflow <= 1, (email, path, width, overflow, wide)
+        # And in English, whose words are longer.
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto("/")
+        page.click("header a[lang=en]")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        assert _one_row(page), (email, "en", page.evaluate(NAV_ROWS))
+        page.click("header a[lang=zh-CN]")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
         logout(page)
 
 

@@ -52,7 +52,7 @@ def test_rectification_names_key_points_and_the_next_round_shows_what_changed(pe
     refused = people.assessor.post(f"/cases/{case.id}/actions", data={
         "csrf_token": token, "action": "request_rectification", "version": case.version, "comment": "请补充"},
         follow_redirects=True)
-    assert "请列出需要整改的评估重点" in refused.get_data(as_text=True)
+    assert "请至少选择一项需要整改的评估重点" in refused.get_data(as_text=True)
     done = people.assessor.post(f"/cases/{case.id}/actions", data={
         "csrf_token": token, "action": "request_rectification", "version": case.version, "comment": "请补充安全能力",
         "key_points": ["PIA-3"]})

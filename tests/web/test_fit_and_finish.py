@@ -4,6 +4,7 @@ at once; the favicon exists; a sign-in request speaks the page's language; diffs
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from tests.helpers.web import csrf_token
 from xborder.web.helpers import fold_history
@@ -60,6 +61,14 @@ def test_rectification_diff_shows_key_point_titles_and_option_labels(people):
     assert "修改后的回答" in html
     # The id stays as a reference, followed by the title, wherever the request or the diff names the point.
     assert 'chip">PIA-2<' not in html and 'chip">PIA-2 出境个人信息的规模' in html
+    # The enterprise's answer is called an answer (回答), on its own pages and the assessor's, never a finding.
+    for client in (people.enterprise, people.assessor):
+        card = client.get(f"/cases/{case.id}").get_data(as_text=True)
+        card = card[card.index('id="changes-title"'):]
+        card = card[:card.index("</section>")]
+        assert '<span class="muted">回答</span>' in card and "评估结论" not in card
+    form = people.enterprise.get(f"/cases/{case.id}/self-assessment?kp=PIA-2").get_data(as_text=True)
+    assert '<label for="answer">您的回答</label>' in form
 
 
 def test_change_values_read_as_option_labels(app):
@@ -147,6 +156,12 @@ def test_rectification_is_guided_point_by_point_and_the_resubmit_action_says_wha
     page = people.enterprise.get(f"/cases/{case.id}/self-assessment?kp=PIA-2").get_data(as_text=True)
     assert "对本评估重点的整改要求" in page and "请说明敏感个人信息的范围" in page and "两项需整改" in page
     assert page.count("尚待修改") == 3  # beside this point, and both named points in the list
+    # Before anything is changed the resubmission is shown already, disabled, with what remains and a way there.
+    html = people.enterprise.get(f"/cases/{case.id}").get_data(as_text=True)
+    card = html[html.index('id="action-resubmit"'):]
+    card = card[:card.index("</div>")]
+    assert "请先按要求修改，修改后即可在此重新提交" in card and re.search(r"<button[^>]*disabled", card)
+    assert f'href="/cases/{case.id}/self-assessment?kp=PIA-2"' in card and "PIA-3" in card
     operations.save_answers(people.enterprise_user, case, case.version,
                             [{"key_point": "PIA-2", "answer": "修改后的回答"}])
     page = people.enterprise.get(f"/cases/{case.id}/self-assessment?kp=PIA-2").get_data(as_text=True)

@@ -59,6 +59,38 @@ def test_a_rectification_from_the_review_page_saves_the_findings_with_it(people)
     assert "请补充字段清单" in self_assessment and "请按评估意见整改" in self_assessment
 
 
+def _summary_links(page: str) -> dict[str, str]:
+    summary = page[page.index('id="error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    return dict(re.findall(r'<a href="(#[^"]+)">([^<]*)</a>', summary))
+
+
+def test_a_refused_checkbox_is_named_once_in_the_summary_and_linked(people):
+    # The key points to fix on the review page: none ticked.
+    case = people.submitted()
+    refused = people.assessor.post(f"/cases/{case.id}/review", data={
+        "csrf_token": csrf_token(_review(people, case)), "version": case.version,
+        "conclude": "request_rectification", "request_rectification-comment": "请整改"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert _summary_links(page) == {"#key_points-request_rectification": "请至少选择一项需要整改的评估重点"}
+    assert '<label for="comment-request_rectification">说明（必填）</label>' in page  # full-width, as Chinese is
+    # The official's confirmation that the materials are complete: not ticked.
+    case = people.signed(pi=0, important=True)
+    html = people.official.get(f"/cases/{case.id}").get_data(as_text=True)
+    refused = people.official.post(f"/cases/{case.id}/actions", data={
+        "csrf_token": csrf_token(html), "action": "forward_to_regulator", "version": case.version})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and _summary_links(page) == {"#forward-complete": "请确认材料齐全"}
+    assert 'id="forward-complete"' in page
+    # A message that names its field is not preceded by the field's label either.
+    case = people.signed(contract_effective_date="2025-07-01")
+    html = people.official.get(f"/cases/{case.id}").get_data(as_text=True)
+    refused = people.official.post(f"/cases/{case.id}/actions", data={
+        "csrf_token": csrf_token(html), "action": "record_filing", "version": case.version})
+    assert _summary_links(refused.get_data(as_text=True)) == {"#filing-number": "须填写备案编号"}
+
+
 def test_a_refused_override_names_the_key_point_and_links_to_it(people):
     case = people.submitted()
     response = people.assessor.post(f"/cases/{case.id}/review", data={
@@ -125,6 +157,10 @@ def test_signing_asks_for_confirmation_with_who_what_and_stage(people):
     assert "第 2 阶段：评估机构的评估意见" in html and "签署后不能修改" in html and "同意出境" in html
     assert "省级审核中" in html  # the status afterwards
     assert 'id="unmet-warning"' not in html
+    # Signed with the person's own certificate from the deployment CA, naming them under their organisation (not
+    # "your organisation's certificate", which it is not).
+    assert f"您本人的签名证书（CN = {user.name}，O = {user.organisation.name}），由本系统的证书颁发机构签发" in html
+    assert "贵机构的证书" not in html and "以您的名义签名" in html
     no_csrf = people.assessor.post(f"/cases/{case.id}/actions", data={
         "action": "sign_opinion", "version": case.version, "confirm": "1"})
     assert no_csrf.status_code == 400 and case.status == "third_party_review"
@@ -132,6 +168,49 @@ def test_signing_asks_for_confirmation_with_who_what_and_stage(people):
         "csrf_token": csrf_token(html), "action": "sign_opinion", "version": case.version, "confirm": "1",
         "comment": "同意出境"})
     assert done.status_code == 302 and case.status == "provincial_review"
+    assert _stage_signer(case, 2) == ("issued", user.name, user.organisation.name, user.id)
+
+
+def _stage_signer(case, stage: int) -> tuple[str, str, str, int]:
+    """The certificate a signed stage of the case carries: its source, subject CN and O, and who signed."""
+    import sqlalchemy as sa
+    from cryptography import x509
+
+    from xborder.dossiers import signing
+    from xborder.dossiers.models import SigningCertificate, Stage
+    from xborder.extensions import db
+
+    row = db.session.scalars(sa.select(Stage).where(Stage.case_id == case.id, Stage.stage == stage)).one()
+    certificate = db.session.get(SigningCertificate, row.certificate_id)
+    cert = signing.load_certificate(certificate.certificate_pem)
+    common_name = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
+    return certificate.source, common_name, signing.certificate_organisation(cert), row.signed_by_id
+
+
+def test_the_confirmation_names_the_organisations_own_certificate_when_it_signs(people, db):
+    from cryptography.hazmat.primitives import serialization
+
+    from xborder.dossiers import pki, signing
+
+    organisation = people.official_user.organisation
+    ca_key, ca = signing.create_ca("某商业电子认证服务机构 CA")
+    pki.trust_external_ca(signing.cert_to_pem(ca))
+    key, cert = signing.issue_signing_certificate(ca_key, ca, organisation_name=organisation.name,
+                                                  uscc=organisation.uscc, role="provincial_official",
+                                                  common_name="省网信办电子签章")
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    pki.upload_certificate(organisation, signing.cert_to_pem(cert), key_pem, None, None)
+    case = people.signed(contract_effective_date="2025-07-01")
+    html = people.official.get(f"/cases/{case.id}").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(html), "action": "record_filing", "version": case.version,
+            "filing_number": "沪备-2025-0010"}
+    page = people.official.post(f"/cases/{case.id}/actions", data=data).get_data(as_text=True)
+    assert (f"贵机构自有的签名证书（CN = 省网信办电子签章，O = {organisation.name}），由 某商业电子认证服务机构 CA 签发"
+            in page)
+    assert "您本人的签名证书" not in page
+    confirmed_action(people.official, case, data)
+    assert _stage_signer(case, 3) == ("uploaded", "省网信办电子签章", organisation.name, people.official_user.id)
 
 
 def test_signing_with_a_finding_of_not_satisfied_warns_and_needs_its_own_tick(people):
@@ -262,7 +341,8 @@ SHOWN = {
     "draft": {"enterprise": {"submit", "withdraw"}, "assessor": set(), "provincial_official": set()},
     "third_party_review": {"enterprise": {"withdraw"}, "assessor": {"request_rectification"},
                            "provincial_official": set()},
-    "rectification": {"enterprise": {"withdraw"}, "assessor": set(), "provincial_official": set()},
+    # Before anything changed the resubmission is shown disabled, with what remains (issue 18: 撤回案件 alone).
+    "rectification": {"enterprise": {"resubmit", "withdraw"}, "assessor": set(), "provincial_official": set()},
     "rectification_changed": {"enterprise": {"resubmit", "withdraw"}, "assessor": set(),
                               "provincial_official": set()},
     "provincial_review": {"enterprise": {"withdraw"}, "assessor": set(),
@@ -290,4 +370,6 @@ def test_each_role_sees_only_the_actions_that_make_sense(people, status, role):
     page = response.get_data(as_text=True)
     shown = set(re.findall(r'id="action-(\w+)"', page))
     assert shown == SHOWN[status][role], (status, role, shown)
+    enabled = set(re.findall(r'<form[^>]*id="action-(\w+)"', page))
+    assert ("resubmit" in enabled) == (status == "rectification_changed" and role == "enterprise")
     assert "回答" not in page[page.index('id="actions-title"'):]  # no "answer" button among the actions

@@ -191,6 +191,9 @@ def _key_points_listed(case: Case, body: dict, user) -> list[dict[str, str]]:
     known = {kp["id"] for kp in key_point_status(case)}
     if isinstance(listed, list) and listed and all(isinstance(k, str) and k in known for k in listed):
         return []
+    if not listed:
+        return _error("key_points", "required", "Choose at least one of the key points to fix",
+                      "请至少选择一项需要整改的评估重点")
     return _error("key_points", "required", "List the key points to fix (ids that apply to this case)",
                   "请列出需要整改的评估重点（须为本案件适用的编号）")
 
@@ -488,7 +491,9 @@ def _by_mechanism(case: Case, target: CaseStatus) -> CaseStatus:
 @dataclasses.dataclass(frozen=True)
 class Confirmation:
     """What a person is told before an action that signs or records for good (the web asks for a confirmed second
-    post; the API takes the action at once): the dossier stage it signs and its consequence, in both languages."""
+    post; the API takes the action at once): the dossier stage it signs and its consequence, in both languages. The
+    stage is signed in the person's name with the certificate `dossiers.pki.signer_for` picks (their own from the
+    deployment CA, or their organisation's uploaded one); the confirmation page names it."""
 
     stage: int  # the dossier stage the action signs (dossiers/stages.py STAGE_OF_ACTION agrees, checked by a test)
     stage_name: tuple[str, str]  # (en, zh)
@@ -550,10 +555,10 @@ ACTIONS: dict[str, Action] = {
                            effects=(_hand_to_province,), deadlines=("provincial_completeness_check",),
                            routed=_by_mechanism, confirm=Confirmation(
                                2, ("the assessment body's opinion", "评估机构的评估意见"),
-                               ("The findings and the opinion are signed with your organisation's certificate and "
-                                "added to the dossier; they cannot be changed afterwards, and no further "
-                                "rectification can be asked for in this round.",
-                                "评估结论和评估意见将以贵机构的证书签名并加入卷宗，签署后不能修改，本轮也不能再要求整改。"))),
+                               ("The findings and the opinion are signed in your name and added to the dossier; they "
+                                "cannot be changed afterwards, and no further rectification can be asked for in "
+                                "this round.",
+                                "评估结论和评估意见将以您的名义签名并加入卷宗，签署后不能修改，本轮也不能再要求整改。"))),
     # The certificate from a body filed with the CAC: live three years, renewal due six months before (pi-cert art 8).
     "record_certificate": Action(ENTERPRISE, tuple(AWAITING_CERTIFICATE), S.CERTIFIED,
                                  (CERTIFICATE_NUMBER, CERTIFICATION_BODY, ISSUED_ON, comment()),
@@ -566,19 +571,19 @@ ACTIONS: dict[str, Action] = {
                                    (_pathway("security_assessment"), _materials("forward_to_regulator")),
                                    deadlines=("regulator_acceptance",), confirm=Confirmation(
                                        3, ("the provincial authority's record", "省级网信部门的记录"),
-                                       ("The provincial record is signed and added to the dossier and the case goes "
-                                        "to the national regulator; no supplement can be asked for afterwards, and "
-                                        "the period for the regulator's acceptance starts today.",
-                                        "省级记录将签名并加入卷宗，案件报送国家网信部门；此后不能再要求补充材料，"
+                                       ("The provincial record is signed in your name and added to the dossier and "
+                                        "the case goes to the national regulator; no supplement can be asked for "
+                                        "afterwards, and the period for the regulator's acceptance starts today.",
+                                        "省级记录将以您的名义签名并加入卷宗，案件报送国家网信部门；此后不能再要求补充材料，"
                                         "国家网信部门受理的期限自今日起计算。"))),
     "record_filing": Action(PROVINCIAL_OFFICIAL, (S.PROVINCIAL_REVIEW,), S.FILED, (FILING_NUMBER, comment()),
                             (_pathway("standard_contract_or_certification"), _files_a_contract,
                              _contract_date_known, _materials("record_filing")),
                             (_keep_filing_number,), confirm=Confirmation(
                                 3, ("the provincial authority's record", "省级网信部门的记录"),
-                                ("The filing number is recorded, the provincial record is signed and added to the "
-                                 "dossier, and the case is filed; this cannot be undone.",
-                                 "备案编号将记入案件，省级记录签名并加入卷宗，案件完成备案；此操作不能撤销。"))),
+                                ("The filing number is recorded, the provincial record is signed in your name and "
+                                 "added to the dossier, and the case is filed; this cannot be undone.",
+                                 "备案编号将记入案件，省级记录以您的名义签名并加入卷宗，案件完成备案；此操作不能撤销。"))),
     # The national CAC's written acceptance notice (sa-measures-2022 art 12): the 45 working days run from it.
     "record_acceptance": Action(PROVINCIAL_OFFICIAL, (S.SUBMITTED_TO_REGULATOR,), S.SUBMITTED_TO_REGULATOR,
                                 (ACCEPTANCE_DATE, comment()), (_acceptance_not_recorded,),
@@ -588,10 +593,10 @@ ACTIONS: dict[str, Action] = {
                               (_received_after_decision,), (_keep_decision,), decided_by="decision",
                               confirm=Confirmation(
                                   4, ("the regulator's decision", "国家网信部门的决定"),
-                                  ("The decision, its number and date are recorded and signed into the dossier and "
-                                   "the case is closed with this outcome; an approval's validity runs from the "
-                                   "decision date. This cannot be undone.",
-                                   "决定结果、文号和日期将记入案件并签名加入卷宗，案件以此结果结束；评估通过的，"
+                                  ("The decision, its number and date are recorded and signed in your name into the "
+                                   "dossier and the case is closed with this outcome; an approval's validity runs "
+                                   "from the decision date. This cannot be undone.",
+                                   "决定结果、文号和日期将记入案件并以您的名义签名加入卷宗，案件以此结果结束；评估通过的，"
                                    "有效期自决定日期起计算。此操作不能撤销。"))),
     # The extension of a passed assessment (cbdf-2024 art 9), after the enterprise's extension check said it may
     # be applied for: the authority's new end of validity.

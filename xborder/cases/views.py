@@ -50,5 +50,6 @@ def render_case_page(case, status: int = 200, **refused: Any):
         changes=web_presenters.changes_since_last_round(case),
         completeness=web_presenters.completeness(case, detail) if current_user.role == "provincial_official"
         else None, blocked=web_presenters.blocked_actions(case, detail["actions"]),
+        resubmit_waiting=web_presenters.resubmit_waiting(case, current_user, detail["actions"]),
         posted=refused.get("posted") or {}, posted_action=refused.get("action"),
         problems=refused.get("problems") or [], field_problems=refused.get("field_problems") or {}), status

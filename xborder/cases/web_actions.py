@@ -16,6 +16,7 @@ from xborder.cases.models import ENTERPRISE
 from xborder.cases.web_forms import FIELD_LABELS, ActionForm, ReviewForm
 from xborder.core.errors import ApiError, Forbidden
 from xborder.core.unit_of_work import commit
+from xborder.dossiers.pki import signing_identity
 from xborder.web import guide
 from xborder.web.helpers import attempt, error_messages, form_version, key_point_title, require_role
 
@@ -104,6 +105,12 @@ def field_anchor(name: str, field: str, prefix: str = "") -> str:
 
 def _problem(name: str, field: str, message: str) -> dict[str, str]:
     label = FIELD_LABELS.get(field) or (_("Filing materials") if field.startswith("materials/") else None)
+    # The field named once: a checkbox's label is the statement it confirms, which its message asks for already
+    # ("我确认材料齐全：请确认材料齐全" said it twice), and a message that names its field needs no label before it.
+    action = workflow.ACTIONS.get(name)
+    declared = action.field(field) if action is not None else None
+    if label and ((declared is not None and declared.kind == "flag") or str(label).casefold() in message.casefold()):
+        label = None
     return {"field": field, "href": "#" + field_anchor(name, field),
             "message": message, "text": f"{label}{_(': ')}{message}" if label else message}
 
@@ -121,15 +128,16 @@ def form_problems(form) -> list[dict[str, str]]:
 
 
 def confirmation_page(case, form, unmet_refused: bool = False, back: str | None = None):
-    """What a confirmed action will sign or record, by whom, at which stage of the dossier and with what
-    consequence; its form posts the same fields again with `confirm` (and `confirm_unmet` when a finding is
-    不符合)."""
+    """What a confirmed action will sign or record, by whom and with which certificate, at which stage of the
+    dossier and with what consequence; its form posts the same fields again with `confirm` (and `confirm_unmet`
+    when a finding is 不符合)."""
     name = form.action.data
     action = workflow.ACTIONS[name]
     body = form.to_body()
     shown = [(FIELD_LABELS[f.name], body[f.name], f) for f in action.fields if f.name in body]
     return render_template(
         "cases/confirm.html", case=case, name=name, action=action, body=body, shown=shown,
+        certificate=signing_identity(current_user.organisation, current_user),
         target=action.target_for(case.status, body, case), unmet=_unmet(case) if name == "sign_opinion" else [],
         unmet_refused=unmet_refused, back=back or url_for("cases.case_page", case_id=case.id),
         form=form), 422 if unmet_refused else 200

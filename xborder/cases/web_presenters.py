@@ -98,6 +98,14 @@ def blocked_actions(case: Case, actions: list[str]) -> dict[str, list[dict[str, 
     return out
 
 
+def resubmit_waiting(case: Case, user, actions: list[str]) -> bool:
+    """Whether the enterprise may resubmit once it changes what the request asked for (the workflow refuses it until
+    then): the page shows the action disabled with what remains, rather than leaving 撤回案件 the only action."""
+    from xborder.cases.permissions import can_act
+
+    return "resubmit" not in actions and can_act(user, case, "resubmit")
+
+
 def review_contents(points: list[dict[str, Any]], saved: dict[str, dict[str, Any]], posted: Any,
                     changed: set[str]) -> dict[str, Any]:
     """The review page's table of contents: each key point with its finding (as typed when the page is shown again

@@ -117,7 +117,8 @@ IMPORT_LABELS = {
 
 LOGIN_MESSAGE = _l("Please sign in to see this page.")
 
-FIELD_LABELS = {"answer": _l("Your answer"), "measures": _l("Measures taken")}
+# The fields of a key point's answer as a diff names them, for the enterprise and the assessor alike.
+FIELD_LABELS = {"answer": _l("Answer"), "measures": _l("Measures taken")}
 
 
 def event_label(action: str) -> str:

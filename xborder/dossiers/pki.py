@@ -130,25 +130,64 @@ def _load(row: SigningCertificate) -> Signer:
     return Signer(row, signing.load_private_key(row.encrypted_key_pem, _passphrase()), cert, chain)
 
 
+def _usable(organisation, user) -> SigningCertificate | None:
+    # The organisation's own uploaded certificate first, else the person's own (organisation-wide without `user`).
+    usable = sa.select(SigningCertificate).where(
+        SigningCertificate.organisation_id == organisation.id,
+        SigningCertificate.role == ROLE_OF_KIND[organisation.kind],
+        SigningCertificate.active.is_(True), SigningCertificate.revoked_at.is_(None),
+        SigningCertificate.not_after > utcnow())
+    whose = SigningCertificate.user_id == user.id if user is not None else SigningCertificate.user_id.is_(None)
+    return db.session.scalar(usable.where(sa.or_(SigningCertificate.source == "uploaded", whose))
+                             .order_by((SigningCertificate.source == "uploaded").desc(),
+                                       SigningCertificate.id.desc()).limit(1))
+
+
+def _person(user) -> str:
+    return (user.name or user.email)[:64]  # the CN of the person's certificate (64 characters at most, RFC 5280)
+
+
+@dataclasses.dataclass(frozen=True)
+class SigningIdentity:
+    """Who a stage signed now would name and with which certificate, for telling the person before they sign:
+    `source` "issued" (their own, from the deployment CA) or "uploaded" (the organisation's own), the subject's CN
+    and O, and the issuer's CN."""
+
+    source: str
+    common_name: str
+    organisation: str
+    issuer: str
+
+
+def signing_identity(organisation, user) -> SigningIdentity:
+    """The certificate `signer_for(organisation, user)` would sign with, read without issuing or storing anything:
+    the one it would use, or the person's own certificate it would issue from the deployment CA."""
+    row = _usable(organisation, user)
+    if row is None:
+        return SigningIdentity("issued", _person(user), organisation.name, CA_NAME)
+    cert = signing.load_certificate(row.certificate_pem)
+
+    def common_name(name: x509.Name) -> str:
+        values = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        value = values[0].value if values else name.rfc4514_string()
+        return value if isinstance(value, str) else value.decode()
+
+    return SigningIdentity(row.source, common_name(cert.subject), signing.certificate_organisation(cert),
+                           common_name(cert.issuer))
+
+
 def signer_for(organisation, user=None) -> Signer:
     """The signing identity for `user` of the organisation: the organisation's own uploaded certificate when it has
     one active, else the person's certificate from the deployment CA (issued now if they have none usable), which
     names them (CN) and is revoked when they are deactivated. Without `user`, an organisation-wide one."""
     role = ROLE_OF_KIND[organisation.kind]
-    usable = sa.select(SigningCertificate).where(
-        SigningCertificate.organisation_id == organisation.id, SigningCertificate.role == role,
-        SigningCertificate.active.is_(True), SigningCertificate.revoked_at.is_(None),
-        SigningCertificate.not_after > utcnow())
-    whose = SigningCertificate.user_id == user.id if user is not None else SigningCertificate.user_id.is_(None)
-    row = db.session.scalar(usable.where(sa.or_(SigningCertificate.source == "uploaded", whose))
-                            .order_by((SigningCertificate.source == "uploaded").desc(), SigningCertificate.id.desc())
-                            .limit(1))
+    row = _usable(organisation, user)
     if row is not None:
         return _load(row)
     ca = deployment_ca()
     ca_cert = signing.load_certificate(ca.certificate_pem)
     ca_key = signing.load_private_key(ca.encrypted_key_pem, _passphrase())
-    person = (user.name or user.email) if user is not None else None
+    person = _person(user) if user is not None else None
     key, cert = signing.issue_signing_certificate(ca_key, ca_cert, organisation_name=organisation.name,
                                                   uscc=organisation.uscc, role=role, common_name=person)
     row = _store(organisation, role, "issued", cert, key, [ca_cert], user=user)

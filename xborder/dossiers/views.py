@@ -6,10 +6,10 @@ import re
 
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from xborder.cases import queries
-from xborder.core.i18n import current_locale
 from xborder.dossiers import pki
 from xborder.dossiers.downloads import dossier_response
 from xborder.dossiers.forms import VerifyForm
@@ -18,13 +18,9 @@ from xborder.dossiers.verify import NO_CA, OTHER_CA, TRUSTED, Report, verify_bun
 bp = Blueprint("dossiers", __name__)
 
 _STAGE_CHECK = re.compile(r"stage (\d)(?: revision (\d+))? (.+)")
-_ROLE = {"enterprise": ("企业", "the enterprise"), "assessor": ("评估机构", "the assessor"),
-         "provincial_official": ("省级网信部门", "the provincial authority")}
-
-
-def _say(zh: str, en: str) -> str:
-    """The page's language from a bilingual pair (for sentences that name things the catalogue cannot list)."""
-    return en if current_locale() == "en" else zh
+# Who signed a stage, as a stale sign-off's sentence names them.
+_ROLE = {"enterprise": _l("the enterprise"), "assessor": _l("the assessor"),
+         "provincial_official": _l("the provincial authority")}
 
 
 def check_label(name: str) -> str:
@@ -37,11 +33,11 @@ def check_label(name: str) -> str:
             "signature": _("signature"), "certificate chain": _("certificate issued by a trusted CA"),
             "certificate validity": _("certificate validity"), "signer and role": _("signer and role"),
             "revocation": _("revocation"),
-            "covers": _say("所覆盖的企业申报版本", "revision of the enterprise's stage covered"),
+            "covers": _("revision of the enterprise's stage covered"),
         }.get(match.group(3), match.group(3))
         if match.group(2):
-            return _say(f"第 {match.group(1)} 阶段第 {match.group(2)} 版：{part}",
-                        f"Stage {match.group(1)}, revision {match.group(2)}: {part}")
+            return _("Stage %(number)s, revision %(revision)s: %(part)s", number=match.group(1),
+                     revision=match.group(2), part=part)
         return _("Stage %(number)s: %(part)s", number=match.group(1), part=part)
     return {
         "archive": _("Archive"), "entry names": _("Entry names (no absolute paths or ..)"),
@@ -49,8 +45,8 @@ def check_label(name: str) -> str:
         "manifest.json": _("Index manifest.json"), "manifest.json index": _("Index matches the archive"),
         "trust anchor": _("Trust anchor (CA)"), "revocation lists": _("Revocation lists"),
         "stages": _("Stages present"), "signature coverage": _("Every file signed"),
-        "archive bounds": _say("ZIP 前后无多余字节", "Nothing before or after the ZIP"),
-        "case summary": _say("案件摘要与已签名阶段一致", "Case summary matches the signed stages"),
+        "archive bounds": _("Nothing before or after the ZIP"),
+        "case summary": _("Case summary matches the signed stages"),
     }.get(name, name)
 
 
@@ -59,23 +55,19 @@ def trust_verdict(report: Report, deployment_sha256: str | None) -> dict[str, st
     deployment trusts, another CA it does not trust, or none (dossier.md: trust comes from outside the bundle)."""
     if not report.readable:
         return None
-    names = "；".join(report.signed_under.values()) if report.signed_under else ""
+    names = _("; ").join(report.signed_under.values()) if report.signed_under else ""
     if report.trust == TRUSTED and set(report.signed_under) <= {deployment_sha256}:
-        return {"kind": "deployment", "text": _say("各阶段的签名证书均由本系统的 CA 签发。",
-                                                   "Every stage was signed under this deployment's CA.")}
+        return {"kind": "deployment", "text": _("Every stage was signed under this deployment's CA.")}
     if report.trust == TRUSTED:
-        return {"kind": "trusted", "text": _say(f"各阶段的签名证书由本系统信任的其他 CA 签发：{names}。",
-                                                f"Every stage was signed under a CA this deployment trusts: {names}.")}
+        return {"kind": "trusted", "text": _("Every stage was signed under a CA this deployment trusts: %(names)s.",
+                                             names=names)}
     if report.trust == OTHER_CA:
-        return {"kind": "other", "text": _say(
-            f"此文件包由另一个 CA（{names}）签名，而非本系统的 CA，本系统不信任该 CA："
-            "无论其内部是否一致，均不能视为有效。",
-            f"This bundle was signed under another CA ({names}), not this deployment's CA, and this deployment does "
-            "not trust it: however consistent it is inside, it is not valid.")}
+        return {"kind": "other", "text": _(
+            "This bundle was signed under another CA (%(names)s), not this deployment's CA, and this deployment "
+            "does not trust it: however consistent it is inside, it is not valid.", names=names)}
     if report.trust == NO_CA:
-        return {"kind": "none", "text": _say("没有任何 CA 能证明此文件包签名者的证书：签名不可信。",
-                                             "No CA vouches for the signers' certificates: the signatures cannot be "
-                                             "trusted.")}
+        return {"kind": "none", "text": _("No CA vouches for the signers' certificates: the signatures cannot be "
+                                          "trusted.")}
     return None
 
 
@@ -83,12 +75,10 @@ def stale_notes(stale: list[dict]) -> list[str]:
     """One sentence per stale sign-off (a later stage that covered an older revision of the enterprise's stage)."""
     notes = []
     for item in stale:
-        zh, en = _ROLE.get(item["role"], (item["role"], item["role"]))
-        notes.append(_say(
-            f"第 {item['stage']} 阶段（{zh}）签署时覆盖的是企业申报第 {item['revision']} 版，"
-            f"企业此后已签署第 {item['newest']} 版：该签署已过时。",
-            f"Stage {item['stage']} ({en}) covered revision {item['revision']} of the enterprise's submission; the "
-            f"enterprise has since signed revision {item['newest']}: a stale sign-off."))
+        notes.append(_("Stage %(stage)s (%(role)s) covered revision %(revision)s of the enterprise's submission; "
+                       "the enterprise has since signed revision %(newest)s: a stale sign-off.",
+                       stage=item["stage"], role=_ROLE.get(item["role"], item["role"]), revision=item["revision"],
+                       newest=item["newest"]))
     return notes
 
 
