@@ -168,7 +168,8 @@ def test_database_outage_under_traffic_loses_nothing_acknowledged(pg_app):
 
 
 def test_terminated_backends_are_replaced_transparently(pg_app):
-    """A PostgreSQL restart kills every backend: the pool's pre-ping notices and the next request just works."""
+    """A PostgreSQL restart kills every backend: the pool's checkout check (or, for a backend that dies a moment
+    after it looked, the token lookup's one retry) notices and the next request just works."""
     fault = pg_app.extensions["test_fault"]
     client = pg_app.test_client()
     headers = auth(fault["token"])
