@@ -145,3 +145,4 @@ def test_the_prebuilt_list_and_tallies_answer_as_the_orm_paths_for_every_role(db
         tallies = dict(db.session.execute(select(Case.status, func.count()).where(visible_to(viewer))
                                           .group_by(Case.status)).all())
         assert count_by_status(viewer) == tallies, role
+

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import Flask, current_app, request
 
+from xborder.core import database
 from xborder.core.errors import ApiError, Forbidden
 from xborder.extensions import db, login_manager
 
@@ -53,7 +54,8 @@ def user_from_bearer():
 
 def _find_token(secret: str):
     find = current_app.extensions[_FIND_TOKEN]
-    first = not db.session().in_transaction()
+    reading = bool(request.environ.get(database.READS_ONLY))
+    first = reading or not db.session().in_transaction()
     try:
         return find(secret)
     except sa.exc.DBAPIError as exc:
@@ -62,6 +64,9 @@ def _find_token(secret: str):
         if not (first and exc.connection_invalidated):
             raise
         db.session.rollback()
+        if reading:
+            request.environ.pop(database.READS_ONLY)
+            database.reads_only()
         return find(secret)
 
 
@@ -79,12 +84,15 @@ def api_token():
     return request.environ["xborder.api_token"]
 
 
-def token_required(*roles: str) -> Callable[[F], F]:
-    """Require a bearer token, and one of `roles` when given (403 otherwise)."""
+def token_required(*roles: str, reads_only: bool = False) -> Callable[[F], F]:
+    """Require a bearer token, and one of `roles` when given (403 otherwise); `reads_only` for a view that writes
+    nothing (core.database.reads_only)."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if reads_only:
+                database.reads_only()
             user = api_user()
             if roles and user.role not in roles:
                 raise Forbidden(f"This action is for the role(s): {', '.join(roles)}")

@@ -84,6 +84,22 @@ def will_write() -> None:
         db.session.commit()  # nothing is pending in a GET so far; this only ends the deferred read transaction
 
 
+READS_ONLY = "xborder.reads_only"  # set in the WSGI environ by `reads_only`
+
+
+def reads_only() -> None:
+    """Declare, before its first statement, that this request only reads (a list, the tallies): on PostgreSQL its
+    statements then run each on its own (autocommit), with no BEGIN and no ROLLBACK — two of a list's five round
+    trips. Under READ COMMITTED each statement of a transaction takes its own snapshot anyway, so the reads see
+    what they saw in one; a write the request still makes (a token's hourly last use) commits on its own, as it did.
+    SQLite keeps its transaction (its BEGIN is local)."""
+    session = db.session()
+    if session.in_transaction() or db.engine.dialect.name != "postgresql":
+        return
+    request.environ[READS_ONLY] = True
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def sqlite_file(url: sa.URL) -> pathlib.Path | None:
     """The file a SQLite URL names, or None for an in-memory database."""
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
