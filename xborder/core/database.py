@@ -94,7 +94,9 @@ def reads_only() -> None:
     what they saw in one; a write the request still makes (a token's hourly last use) commits on its own, as it did.
     SQLite keeps its transaction (its BEGIN is local)."""
     session = db.session()
-    if session.in_transaction() or db.engine.dialect.name != "postgresql":
+    # A session bound to a Connection (the tests' savepoint per test) runs inside that connection's transaction.
+    if session.in_transaction() or not isinstance(session.get_bind(), sa.Engine) \
+            or db.engine.dialect.name != "postgresql":
         return
     request.environ[READS_ONLY] = True
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
