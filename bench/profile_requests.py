@@ -4,7 +4,8 @@
     .venv/bin/python bench/profile_requests.py [--database xborder_scale] [--requests 200] [--top 12] > bench/PROFILE.md
 
 Each operation goes through the whole Flask app (Flask's test client, no server, no network) on the scale database:
-per operation the mean wall time, the SQL statements per request and the time spent in them (SQLAlchemy's cursor
+per operation the mean wall time, the process's CPU time per request (the client's included; other load on the machine
+moves it far less than the wall time), the SQL statements per request and the time spent in them (SQLAlchemy's cursor
 events), then cProfile's functions with the most time of their own. Prints Markdown.
 """
 
@@ -135,11 +136,13 @@ def main() -> None:
                 ops["create case"]()
         counter.reset()
         times = []
+        cpu_started = time.process_time()
         for _ in range(args.requests):
             started = time.perf_counter()
             status = op()
             times.append((time.perf_counter() - started) * 1000)
             assert status < 400, (name, status)
+        cpu_ms = (time.process_time() - cpu_started) * 1000 / args.requests
         statements, sql_ms = counter.statements / args.requests, counter.seconds * 1000 / args.requests
         if name == "withdraw case":  # the profiled pass needs cases of its own too
             for _ in range(args.requests):
@@ -151,17 +154,17 @@ def main() -> None:
         profiler.disable()
         times.sort()
         rows.append((name, statistics.mean(times), times[len(times) // 2], times[int(len(times) * 0.95) - 1],
-                     statements, sql_ms))
+                     cpu_ms, statements, sql_ms))
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats("tottime").print_stats(args.top)
         profiles.append((name, out.getvalue()))
     print(f"In-process (Flask test client), database {args.database}, {args.requests} requests per operation, "
           f"Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n")
-    print("| operation | mean ms | p50 ms | p95 ms | SQL statements / request | SQL ms / request |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, mean, p50, p95, statements, sql_ms in rows:
-        print(f"| {name} | {mean:.2f} | {p50:.2f} | {p95:.2f} | {statements:.1f} | {sql_ms:.2f} |")
+    print("| operation | mean ms | p50 ms | p95 ms | CPU ms / request | SQL statements / request | SQL ms / request |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, mean, p50, p95, cpu_ms, statements, sql_ms in rows:
+        print(f"| {name} | {mean:.2f} | {p50:.2f} | {p95:.2f} | {cpu_ms:.2f} | {statements:.1f} | {sql_ms:.2f} |")
     for name, text in profiles:
         lines = [line for line in text.splitlines() if line.strip()]
         start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls"))

@@ -227,7 +227,8 @@ def _limits(env: Mapping[str, str], name: str, default: str) -> str:
 
 def flask_config(settings: Settings) -> dict[str, object]:
     """Translate settings into the Flask and extension configuration keys."""
-    engine_options: dict[str, object] = {"pool_pre_ping": True}
+    # PostgreSQL: no pool_pre_ping (a round trip per request); core/database.py checks a pooled connection cheaply.
+    engine_options: dict[str, object] = {}
     if settings.database_url.startswith("sqlite"):
         engine_options = {"connect_args": {"timeout": 30}}
     # Declarations, determinations and risk pictures (~40 KB) are written on every case write.

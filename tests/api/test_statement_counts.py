@@ -108,3 +108,41 @@ def test_a_transition_locks_the_case_once_with_its_update_and_continues_the_chai
     entries = db.session.query(AuditEntry).filter_by(case_id=case["id"]).order_by(AuditEntry.seq).all()
     assert [(e.seq, e.action) for e in entries] == [(1, "case.created"), (2, "transition.withdraw")]
     assert entries[1].prev_hash == entries[0].hash and verify_chain(case["id"]).ok
+
+
+def _viewers(factory, exporter, assessor):
+    return {"enterprise": factory.user(organisation=exporter),
+            "assessor": factory.user("assessor", organisation=assessor),
+            "provincial_official": factory.user("provincial_official"),
+            "admin": factory.user("admin")}
+
+
+@pytest.mark.parametrize("query", [{}, {"status": "provincial_review"}, {"status": "draft", "per_page": 2},
+                                   {"per_page": 4, "page": 2}, {"per_page": 3, "after": "CURSOR"}, {"page": 40}])
+def test_the_prebuilt_list_and_tallies_answer_as_the_orm_paths_for_every_role(db, factory, query):
+    """The list and the tallies run statements built once per shape with the scope bound at execution; for each role
+    they give what `visible_to`'s ORM queries give (another exporter's, another assessor's and another province's
+    cases are in the table too)."""
+    from sqlalchemy import func, select
+
+    from xborder.cases.models import Case, visible_to
+    from xborder.cases.queries import count_by_status, list_case_summaries, list_cases
+    from xborder.cases.schemas import CasePageSchema
+
+    exporter, other = factory.organisation(name="甲企业"), factory.organisation(name="乙企业")
+    assessor, other_assessor = factory.organisation(kind="assessor"), factory.organisation(kind="assessor")
+    _cases(factory, exporter, 5, assessor_org_id=None)
+    _cases(factory, exporter, 4, assessor_org_id=assessor.id)
+    _cases(factory, other, 3, assessor_org_id=other_assessor.id)
+    factory.case(other, title="外省", status="provincial_review",
+                 reached_provincial_at=dt.datetime.now(dt.UTC)).province = "440000"
+    db.session.flush()
+    for role, viewer in _viewers(factory, exporter, assessor).items():
+        asked = dict(query)
+        if asked.get("after") == "CURSOR":
+            asked["after"] = list_cases(viewer, per_page=3)["next_cursor"]
+        assert list_case_summaries(viewer, **asked) == CasePageSchema().dump(list_cases(viewer, **asked)), role
+        tallies = dict(db.session.execute(select(Case.status, func.count()).where(visible_to(viewer))
+                                          .group_by(Case.status)).all())
+        assert count_by_status(viewer) == tallies, role
+

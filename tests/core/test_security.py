@@ -87,3 +87,38 @@ def test_limit_settings_are_checked_at_start(app_env):
 
     with pytest.raises(ConfigError, match="XBORDER_LOGIN_LIMIT_ACCOUNT"):
         load_settings({**app_env, "XBORDER_LOGIN_LIMIT_ACCOUNT": "lots"})
+
+
+@pytest.mark.parametrize("secure", [False, True])
+@pytest.mark.parametrize("own", [{}, {"x-frame-options": "SAMEORIGIN", "Content-Type": "text/plain"},
+                                 {"Content-Security-Policy": "default-src 'none'", "Strict-Transport-Security": "1"}])
+def test_the_headers_are_added_as_setdefault_added_them(app, own, secure):
+    """The one-pass header writer gives the headers, in the order, that `setdefault` for each gave (issue 20)."""
+    from flask import Response
+
+    from xborder.core.security import HEADERS, HSTS, _add_headers
+
+    base = "https://xborder.test" if secure else "http://xborder.test"
+    with app.test_request_context("/", base_url=base):
+        fast, slow = Response("x", headers=own), Response("x", headers=own)
+        _add_headers(fast)
+        for name, value in HEADERS.items():
+            slow.headers.setdefault(name, value)
+        if secure:
+            slow.headers.setdefault("Strict-Transport-Security", HSTS)
+    assert list(fast.headers.items()) == list(slow.headers.items())
+
+
+def test_the_session_opens_as_flasks_with_and_without_its_cookie(app):
+    """The session interface skips the signing serializer when there is no cookie; what it opens is Flask's."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    interface, flask_own = app.session_interface, SecureCookieSessionInterface()
+    name = interface.get_cookie_name(app)
+    signed = interface.get_signing_serializer(app).dumps({"lang": "en"})
+    for cookie in (None, signed, "tampered." + signed, ""):
+        headers = {"Cookie": f"{name}={cookie}"} if cookie is not None else {}
+        with app.test_request_context("/", headers=headers) as ctx:
+            ours, theirs = interface.open_session(app, ctx.request), flask_own.open_session(app, ctx.request)
+            assert type(ours) is type(theirs) and dict(ours) == dict(theirs)
+            assert dict(ours) == ({"lang": "en"} if cookie == signed else {})

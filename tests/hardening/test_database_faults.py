@@ -168,7 +168,8 @@ def test_database_outage_under_traffic_loses_nothing_acknowledged(pg_app):
 
 
 def test_terminated_backends_are_replaced_transparently(pg_app):
-    """A PostgreSQL restart kills every backend: the pool's pre-ping notices and the next request just works."""
+    """A PostgreSQL restart kills every backend: the pool's checkout check (or, for a backend that dies a moment
+    after it looked, the token lookup's one retry) notices and the next request just works."""
     fault = pg_app.extensions["test_fault"]
     client = pg_app.test_client()
     headers = auth(fault["token"])
@@ -178,3 +179,35 @@ def test_terminated_backends_are_replaced_transparently(pg_app):
                                      "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": fault["name"]})
     assert killed >= 1
     assert client.get("/api/v1/cases", headers=headers).status_code == 200
+
+
+def test_a_list_and_the_tallies_read_without_a_transaction(pg_app):
+    """The list's and the tallies' statements run each on its own (autocommit): no BEGIN and no ROLLBACK round trip
+    (core.database.reads_only); a case's own read still runs in a transaction. (Here rather than beside the other
+    statement counts: the suite's savepoint-per-test session is a transaction already.)"""
+    from xborder.extensions import db
+
+    fault = pg_app.extensions["test_fault"]
+    client = pg_app.test_client()
+    headers = auth(fault["token"])
+    modes: list[str | None] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        modes.append(conn.get_execution_options().get("isolation_level"))
+
+    with pg_app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        for path in ("/api/v1/cases", "/api/v1/cases/counts", "/api/v1/cases?status=draft"):
+            modes.clear()
+            assert client.get(path, headers=headers).status_code == 200
+            assert len(modes) >= 2 and set(modes) == {"AUTOCOMMIT"}, (path, modes)
+        modes.clear()
+        assert client.get("/api/v1/cases/999999", headers=headers).status_code == 404
+        assert modes and set(modes) == {None}
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    with engine.connect() as conn:  # what the pool hands out next is back in transactions
+        assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        assert not conn.connection.dbapi_connection.autocommit

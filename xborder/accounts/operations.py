@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 
 import sqlalchemy as sa
@@ -29,11 +30,18 @@ def load_session_user(user_id: str) -> User | None:
     return row.user
 
 
+@functools.cache
+def _token_statement() -> sa.Select:
+    # Built once (at the first request, when the mappers are complete): its cache key is then memoised, so a
+    # request binds the hash and neither builds the statement nor computes its key.
+    return (sa.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("token_hash"))
+            .options(joinedload(ApiToken.user).joinedload(User.organisation)))
+
+
 def find_token(secret: str) -> ApiToken | None:
     """The token row for a bearer secret, with its user and the user's organisation, or None."""
     # One round trip for the token, its user and the user's organisation: every scoped query needs all three.
-    return db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret))
-                             .options(joinedload(ApiToken.user).joinedload(User.organisation)))
+    return db.session.scalar(_token_statement(), {"token_hash": hash_token(secret)})
 
 
 def authenticate(email: str, password: str) -> User | None:

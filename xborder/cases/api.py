@@ -57,7 +57,7 @@ blp = Blueprint("cases_api", __name__, url_prefix="/api/v1", description="Cases"
 class CasesResource(MethodView):
     """The cases visible to the caller."""
 
-    @token_required()
+    @token_required(reads_only=True)
     @blp.arguments(CaseListQuerySchema, location="query")
     @blp.response(200, CasePageSchema)
     @blp.alt_response(401, description="No valid token")
@@ -83,7 +83,7 @@ class CasesResource(MethodView):
 class CaseCountsResource(MethodView):
     """Tallies for the dashboards."""
 
-    @token_required()
+    @token_required(reads_only=True)
     @blp.response(200, StatusCountsSchema)
     @blp.alt_response(401, description="No valid token")
     def get(self):

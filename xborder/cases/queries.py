@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, joinedload
@@ -57,32 +58,66 @@ def list_cases(user, *, page: int = 1, per_page: int = 20, status: str | None = 
             "next_cursor": encode_cursor(items[-1]) if len(items) == per_page else None}
 
 
-# What a list shows of each case (CaseSummarySchema's fields): read as plain columns, no ORM objects.
-_SUMMARY_COLUMNS = (Case.id, Case.reference, Case.title, Case.status, Case.version, Case.province, Case.created_at,
-                    Case.updated_at)
+# The API's list and tallies run statements built once per shape (role, status filter, cursor or offset) with the
+# values bound at execution: no statement construction and no cache-key computation per request (SQLAlchemy memoises
+# the key of a statement object), plain Core rows and no ORM objects. The scope is `visible_to`'s, written with a
+# bound parameter; tests/api/test_statement_counts.py holds their answers equal to the general ORM paths' for every
+# role.
+def _scope(role: str) -> sa.ColumnElement[bool]:
+    cases = Case.__table__.c
+    if role == "admin":
+        return sa.true()
+    if role == "enterprise":
+        return cases.exporter_id == sa.bindparam("scope")
+    if role == "assessor":
+        return cases.assessor_org_id == sa.bindparam("scope")
+    if role == "provincial_official":
+        return sa.and_(cases.province == sa.bindparam("scope"), cases.reached_provincial_at.is_not(None))
+    return sa.false()
+
+
+def _scope_value(user) -> object:
+    """The value `_scope(user.role)` binds: the organisation, or for an official its province."""
+    return user.organisation.province if user.role == "provincial_official" else user.organisation_id
+
+
+@functools.cache
+def _summary_statements(role: str, by_status: bool, keyset: bool) -> tuple[sa.Select, sa.Select]:
+    """The count and the page of a list, for one shape."""
+    from xborder.accounts.models import Organisation
+
+    cases, orgs = Case.__table__.c, Organisation.__table__.c
+    where = [_scope(role)]
+    if by_status:
+        where.append(cases.status == sa.bindparam("status"))
+    count = sa.select(sa.func.count()).select_from(Case.__table__).where(*where)
+    page = (sa.select(cases.id, cases.reference, cases.title, cases.status, cases.version, cases.province,
+                      cases.created_at, cases.updated_at, orgs.name, orgs.uscc)
+            .join_from(Case.__table__, Organisation.__table__, orgs.id == cases.exporter_id).where(*where)
+            .order_by(cases.created_at.desc(), cases.id.desc()).limit(sa.bindparam("limit")))
+    if keyset:
+        page = page.where(sa.or_(cases.created_at < sa.bindparam("created"),
+                                 sa.and_(cases.created_at == sa.bindparam("created"),
+                                         cases.id < sa.bindparam("case_id"))))
+    else:
+        page = page.offset(sa.bindparam("offset"))
+    return count, page
 
 
 def list_case_summaries(user, *, page: int = 1, per_page: int = 20, status: str | None = None,
                         after: str | None = None) -> dict:
     """`list_cases` as the API sends it: the same page and count, the items as plain dicts of the columns the list
-    shows (one query for the page, joined to the exporter, one for the count) — no ORM objects and no marshmallow
-    dump on the hot path. tests/api/test_statement_counts.py holds it equal to CasePageSchema's dump of
+    shows (one statement for the page, joined to the exporter, one for the count) — no ORM objects and no
+    marshmallow dump on the hot path. tests/api/test_statement_counts.py holds it equal to CasePageSchema's dump of
     `list_cases`, the documented shape."""
-    from xborder.accounts.models import Organisation
-
-    where = [visible_to(user)]
-    if status:
-        where.append(Case.status == status)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where)) or 0
-    query = (sa.select(*_SUMMARY_COLUMNS, Organisation.name, Organisation.uscc)
-             .join(Organisation, Organisation.id == Case.exporter_id).where(*where)
-             .order_by(Case.created_at.desc(), Case.id.desc()).limit(per_page))
+    params: dict[str, object] = {"scope": _scope_value(user), "status": status, "limit": per_page}
     if after:
-        created, case_id = decode_cursor(after)
-        query = query.where(sa.or_(Case.created_at < created, sa.and_(Case.created_at == created, Case.id < case_id)))
+        params["created"], params["case_id"] = decode_cursor(after)
     else:
-        query = query.offset((page - 1) * per_page)
-    rows = db.session.execute(query).all()
+        params["offset"] = (page - 1) * per_page
+    count, page_query = _summary_statements(user.role, bool(status), bool(after))
+    total = db.session.execute(count, params).scalar() or 0
+    rows = db.session.execute(page_query, params).all()
     items = [{"id": row[0], "reference": row[1], "title": row[2], "status": str(row[3]), "version": row[4],
               "province": row[5], "created_at": as_utc(row[6]).isoformat(), "updated_at": as_utc(row[7]).isoformat(),
               "exporter_name": row[8], "exporter_uscc": row[9]} for row in rows]
@@ -91,9 +126,15 @@ def list_case_summaries(user, *, page: int = 1, per_page: int = 20, status: str 
             "next_cursor": encode_cursor(rows[-1]) if len(rows) == per_page else None}
 
 
+@functools.cache
+def _counts_statement(role: str) -> sa.Select:
+    status = Case.__table__.c.status
+    return sa.select(status, sa.func.count()).where(_scope(role)).group_by(status)
+
+
 def count_by_status(user) -> dict[str, int]:
     """How many visible cases are in each status (the dashboard's tallies), in one grouped query."""
-    rows = db.session.execute(sa.select(Case.status, sa.func.count()).where(visible_to(user)).group_by(Case.status))
+    rows = db.session.execute(_counts_statement(user.role), {"scope": _scope_value(user)})
     return {status: count for status, count in rows}
 
 

@@ -6,10 +6,12 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from flask import Flask, current_app, request
 
+from xborder.core import database
 from xborder.core.errors import ApiError, Forbidden
-from xborder.extensions import login_manager
+from xborder.extensions import db, login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,13 +43,31 @@ def user_from_bearer():
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorised()
-    row = current_app.extensions[_FIND_TOKEN](token.strip())
+    row = _find_token(token.strip())
     if row is None or not row.is_valid():
         raise Unauthorised("The token is unknown, expired or revoked")
     if not row.user.active:
         raise Unauthorised("The account is deactivated")
     request.environ["xborder.api_token"] = row
     return row.user
+
+
+def _find_token(secret: str):
+    find = current_app.extensions[_FIND_TOKEN]
+    reading = bool(request.environ.get(database.READS_ONLY))
+    first = reading or not db.session().in_transaction()
+    try:
+        return find(secret)
+    except sa.exc.DBAPIError as exc:
+        # The request's first statement found its pooled connection dead (a backend terminated a moment before,
+        # after the pool's checkout check looked): nothing of the request is lost, so it runs once more on a new one.
+        if not (first and exc.connection_invalidated):
+            raise
+        db.session.rollback()
+        if reading:
+            request.environ.pop(database.READS_ONLY)
+            database.reads_only()
+        return find(secret)
 
 
 def api_user():
@@ -64,12 +84,15 @@ def api_token():
     return request.environ["xborder.api_token"]
 
 
-def token_required(*roles: str) -> Callable[[F], F]:
-    """Require a bearer token, and one of `roles` when given (403 otherwise)."""
+def token_required(*roles: str, reads_only: bool = False) -> Callable[[F], F]:
+    """Require a bearer token, and one of `roles` when given (403 otherwise); `reads_only` for a view that writes
+    nothing (core.database.reads_only)."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if reads_only:
+                database.reads_only()
             user = api_user()
             if roles and user.role not in roles:
                 raise Forbidden(f"This action is for the role(s): {', '.join(roles)}")

@@ -7,6 +7,11 @@
   requests keep the deferred BEGIN, so pages are read beside a writer (WAL) rather than queueing behind it.
 - The database file, and with it its -wal and -shm files (SQLite gives them the database file's mode), is created
   readable by the owner only, like the secrets next to it.
+- A PostgreSQL connection taken from the pool is checked without a round trip (`check_out_for`): a backend that was
+  terminated, or a server that restarted, has written its last message or closed the socket, so the idle socket is
+  readable. Only a connection idle for `IDLE_PING_SECONDS` or more is also pinged with `SELECT 1` (a peer that
+  vanished without a word, such as a firewall dropping idle connections). SQLAlchemy's `pool_pre_ping` paid that
+  round trip on every checkout, i.e. on every request.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from __future__ import annotations
 import contextlib
 import os
 import pathlib
+import select
 import threading
+import time
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -77,6 +84,24 @@ def will_write() -> None:
         db.session.commit()  # nothing is pending in a GET so far; this only ends the deferred read transaction
 
 
+READS_ONLY = "xborder.reads_only"  # set in the WSGI environ by `reads_only`
+
+
+def reads_only() -> None:
+    """Declare, before its first statement, that this request only reads (a list, the tallies): on PostgreSQL its
+    statements then run each on its own (autocommit), with no BEGIN and no ROLLBACK — two of a list's five round
+    trips. Under READ COMMITTED each statement of a transaction takes its own snapshot anyway, so the reads see
+    what they saw in one; a write the request still makes (a token's hourly last use) commits on its own, as it did.
+    SQLite keeps its transaction (its BEGIN is local)."""
+    session = db.session()
+    # A session bound to a Connection (the tests' savepoint per test) runs inside that connection's transaction.
+    if session.in_transaction() or not isinstance(session.get_bind(), sa.Engine) \
+            or db.engine.dialect.name != "postgresql":
+        return
+    request.environ[READS_ONLY] = True
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def sqlite_file(url: sa.URL) -> pathlib.Path | None:
     """The file a SQLite URL names, or None for an in-memory database."""
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
@@ -97,10 +122,56 @@ def make_private(path: pathlib.Path) -> None:
                 file.chmod(PRIVATE)
 
 
+IDLE_PING_SECONDS = 30.0
+_IDLE_SINCE = "xborder.idle_since"  # in the pool's record of a connection: when it was made or last returned
+
+
+def _mark_idle(_dbapi_connection, record) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def said_something(dbapi_connection) -> bool:
+    """Whether the server wrote to (or closed) a connection nobody is using: an idle PostgreSQL connection receives
+    nothing unless its backend was terminated (the FATAL message, then end of file) or the server went away."""
+    if dbapi_connection.closed:
+        return True
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def check_out_for(dialect: sa.Dialect):
+    """The pool's checkout check for an engine of `dialect`."""
+
+    def check_out(dbapi_connection, record, _proxy) -> None:
+        """Refuse a pooled connection the server has given up on, as pre-ping did, without a round trip for one used
+        within the last `IDLE_PING_SECONDS`; the pool then replaces it with a new one (DisconnectionError)."""
+        if said_something(dbapi_connection):
+            raise sa.exc.DisconnectionError("The server closed the connection while it was in the pool")
+        if time.monotonic() - record.info.get(_IDLE_SINCE, 0.0) < IDLE_PING_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise sa.exc.DisconnectionError(f"The pooled connection did not answer: {exc}") from exc
+
+    return check_out
+
+
+def install_pool_checks(engine: sa.Engine) -> None:
+    """Check each connection the engine's pool hands out (`check_out_for`), once per engine."""
+    if not sa.event.contains(engine, "connect", _mark_idle):
+        sa.event.listen(engine, "connect", _mark_idle)
+        sa.event.listen(engine, "checkin", _mark_idle)
+        sa.event.listen(engine, "checkout", check_out_for(engine.dialect))
+
+
 def init_app(app: Flask) -> None:
     """Attach per-dialect engine events once the engine exists."""
     with app.app_context():
         engine = db.engine
+        if engine.dialect.name == "postgresql":
+            install_pool_checks(engine)
         if engine.dialect.name == "sqlite" and not sa.event.contains(engine, "connect", _sqlite_connect):
             path = sqlite_file(engine.url)
             if path is not None:

@@ -239,7 +239,7 @@ def is_unavailable(error: BaseException) -> bool:
 
 
 def handle_unavailable(error: Exception):
-    """A database outage: 503 problem+json with Retry-After; the pool drops dead connections (pre-ping) and the
+    """A database outage: 503 problem+json with Retry-After; the pool drops dead connections (checkout check) and the
     next request reconnects, so the service recovers without a restart."""
     if not is_unavailable(error):
         return handle_unexpected(error)

@@ -46,7 +46,7 @@ def _first_line(error: BaseException) -> str:
 
 
 def database_health() -> dict:
-    """Run `SELECT 1` on a pooled connection (pre-ping replaces a dead one)."""
+    """Run `SELECT 1` on a pooled connection (the pool's checkout check replaces a dead one)."""
     try:
         db.session.execute(sa.text("SELECT 1"))
         return {"status": "ok", "detail": None}

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -94,6 +94,13 @@ def _not_signing_in() -> bool:
 class _TlsAwareSessions(SecureCookieSessionInterface):
     """Mark the session cookie Secure whenever the request came over TLS, even if not configured to."""
 
+    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
+        """Flask's, but a request without the cookie (every API call) gets its empty session without building the
+        signing serializer it does not use."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
     def get_cookie_secure(self, app: Flask) -> bool:
         try:
             return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
@@ -102,10 +109,14 @@ class _TlsAwareSessions(SecureCookieSessionInterface):
 
 
 def _add_headers(response: Response) -> Response:
+    # What `headers.setdefault` did for each, in one pass over the response's headers: setdefault looked the name up
+    # three times and raised and caught a KeyError for every header missing (all seven, on most responses).
+    present = {name.lower() for name, _ in response.headers}
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if name.lower() not in present:
+            response.headers.add(name, value)
+    if request.is_secure and "strict-transport-security" not in present:
+        response.headers.add("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -93,6 +93,11 @@ class Case(db.Model):
                  postgresql_where=sa.text("reached_provincial_at IS NOT NULL"),
                  sqlite_where=sa.text("reached_provincial_at IS NOT NULL")),
         sa.Index("ix_cases_assessor_status", "assessor_org_id", "status", "created_at"),
+        # The official's list without a status filter, newest first: ix_cases_province_created also holds the
+        # province's cases that never reached it (drafts, the assessor's), which its scan had to read and drop.
+        sa.Index("ix_cases_official_created", "province", "created_at",
+                 postgresql_where=sa.text("reached_provincial_at IS NOT NULL"),
+                 sqlite_where=sa.text("reached_provincial_at IS NOT NULL")),
     )
     # SQLAlchemy adds "AND version = :old" to every UPDATE: of two concurrent writers exactly one wins.
     __mapper_args__ = {"version_id_col": version}
