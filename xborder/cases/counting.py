@@ -108,7 +108,7 @@ _TRANSFERS = sa.insert(CaseTransfer.__table__)
 
 
 def record_transfers(case_id: int, exporter_id: int, rows: list[TransferRow]) -> None:
-    """Write the case's transfers (its first, or after `replace_transfers`) and add them to the running totals."""
+    """Write the case's transfers (its first, or after `remove_transfers`) and add them to the running totals."""
     if rows:
         # A plain INSERT of every row: nothing in the request reads them back as objects (issue 20).
         db.session.execute(_TRANSFERS, [
