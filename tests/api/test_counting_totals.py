@@ -74,3 +74,18 @@ def test_totals_equal_the_transfer_rows_they_summarise(db, factory):
         sa.select(CaseTransferTotal.as_of, CaseTransferTotal.transfers, CaseTransferTotal.pi_individuals)
         .where(CaseTransferTotal.exporter_id == org.id, CaseTransferTotal.transfers != 0)).all()
     assert sorted(map(tuple, rows)) == sorted(map(tuple, totals))
+
+
+def test_the_listing_reads_further_batches_when_the_newest_cases_do_not_count(db, factory, monkeypatch):
+    monkeypatch.setattr(counting, "LISTED_REFERENCES", 3)
+    org = factory.organisation()
+    user = factory.user(organisation=org)
+    cases = [operations.create_case(user, f"批次 {n}", declaration(org.uscc, as_of="2025-03-01", pi=n + 1))
+             for n in range(11)]
+    for case in cases[3:10]:  # the newest but one of every batch of three do not count, nor most of the next
+        case.status = "withdrawn"
+    db.session.flush()
+    assert canonical(by_totals(org.id)) == canonical(by_rows(org.id))
+    earlier, references, count = by_totals(org.id)
+    assert references == [cases[10].reference, cases[2].reference, cases[1].reference]
+    assert count == 4

@@ -18,6 +18,11 @@ def _list_statements(client, db, token, path="/api/v1/cases") -> tuple[int, dict
     return len(sent), response.json
 
 
+def _requests_own(sent: list[str]) -> list[str]:
+    """The statements but the test transaction's savepoint (a request's commit releases it here)."""
+    return [s for s in sent if "SAVEPOINT" not in s.upper()]
+
+
 def _cases(factory, exporter, n, **kw):
     for i in range(n):
         factory.case(exporter, title=f"计数 {i}", status="provincial_review" if kw else "draft",
@@ -49,10 +54,15 @@ def test_a_creation_takes_no_lock_and_reads_no_chain_and_its_chain_is_what_the_g
     exporter = factory.organisation(uscc="9131011552601815X1")
     user = factory.user(organisation=exporter)
     token = factory.token(user)
+    assert client.get("/api/v1/cases", headers=auth(token)).status_code == 200  # the token's last use, written once
     with statements(db) as sent:
         created = client.post("/api/v1/cases", headers=auth(token),
                               json={"title": "语句计数", "declaration": declaration(exporter.uscc)})
     assert created.status_code == 201, created.json
+    # The token; what the exporter's earlier cases add (running totals, the cases that do not count and the newest
+    # listed, one read); the reference; the case; its declaration version, transfers and totals; its first audit
+    # entry (issue 20: 10 before).
+    assert len(_requests_own(sent)) == 8, sent
     text = "\n".join(sent).upper()
     assert "FOR NO KEY UPDATE" not in text and "FOR UPDATE" not in text
     assert not any(s.lstrip().upper().startswith("SELECT") and "FROM AUDIT_ENTRIES" in s.upper() for s in sent)
@@ -104,6 +114,9 @@ def test_a_transition_locks_the_case_once_with_its_update_and_continues_the_chai
         withdrawn = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=auth(token),
                                 json={"action": "withdraw", "version": case["version"], "comment": "计数"})
     assert withdrawn.status_code == 200, withdrawn.json
+    # The token, the case, its versioned UPDATE, the audit entry (PostgreSQL: one INSERT that reads the chain's last
+    # entry; SQLite: the read, then the INSERT), who else to notify, the evidence for the answer (issue 20: 7 before).
+    assert len(_requests_own(sent)) == (6 if db.engine.dialect.name == "postgresql" else 7), sent
     assert not any("FOR NO KEY UPDATE" in s.upper() for s in sent)  # the versioned UPDATE holds the lock
     entries = db.session.query(AuditEntry).filter_by(case_id=case["id"]).order_by(AuditEntry.seq).all()
     assert [(e.seq, e.action) for e in entries] == [(1, "case.created"), (2, "transition.withdraw")]

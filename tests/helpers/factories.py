@@ -74,6 +74,8 @@ class Factory:
         it: the history a review estimate is taken from."""
         import datetime as dt
 
+        import sqlalchemy as sa
+
         from xborder.core import audit
         from xborder.core.timeutil import CHINA
         from xborder.core.workdays import subtract_working_days
@@ -84,8 +86,8 @@ class Factory:
         case = self.case(self.organisation(), assessor_org=assessor_org, status="provincial_review",
                          reached_provincial_at=dt.datetime.combine(signed_on, at_ten))
         entry = audit.record(case, "transition.submit", {"to": "third_party_review"})
-        entry.created_at = dt.datetime.combine(submitted_on, at_ten)
-        self.db.session.flush()
+        self.db.session.execute(sa.update(audit.AuditEntry).where(audit.AuditEntry.id == entry.id)
+                                .values(created_at=dt.datetime.combine(submitted_on, at_ten)))
         return case
 
 

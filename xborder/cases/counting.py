@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -84,45 +85,60 @@ def add_to_totals(exporter_id: int, rows: Iterable[TransferRow], sign: int = 1) 
         delta[3] += sign * int(sensitive)
     if not deltas:
         return
-    dialect = db.session.get_bind(mapper=CaseTransferTotal).dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # In key order, so that two intakes of one exporter take the rows' locks in the same order.
+    db.session.execute(_totals_upsert(db.session.get_bind(mapper=CaseTransferTotal).dialect.name), [
+        {"exporter_id": exporter_id, "as_of": day, "exemption": exemption, "cases": cases, "transfers": transfers,
+         "pi_individuals": pi, "sensitive_pi_individuals": sensitive}
+        for (day, exemption), (cases, transfers, pi, sensitive) in sorted(deltas.items())])
+
+
+@functools.cache
+def _totals_upsert(dialect: str) -> sa.Insert:
+    """An atomic upsert adding to a total (built once per dialect): concurrent intakes of one exporter serialise on
+    the row, and both additions land."""
     table = CaseTransferTotal.__table__
-    for (day, exemption), (cases, transfers, pi, sensitive) in sorted(deltas.items()):
-        statement = insert(table).values(exporter_id=exporter_id, as_of=day, exemption=exemption, cases=cases,
-                                         transfers=transfers, pi_individuals=pi, sensitive_pi_individuals=sensitive)
-        # An atomic upsert: concurrent intakes of one exporter serialise on the row, and both additions land.
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=[table.c.exporter_id, table.c.as_of, table.c.exemption],
-            set_={column: table.c[column] + statement.excluded[column]
-                  for column in ("cases", "transfers", "pi_individuals", "sensitive_pi_individuals")}))
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.exporter_id, table.c.as_of, table.c.exemption],
+        set_={column: table.c[column] + statement.excluded[column]
+              for column in ("cases", "transfers", "pi_individuals", "sensitive_pi_individuals")})
+
+
+_TRANSFERS = sa.insert(CaseTransfer.__table__)
+
+
+def record_transfers(case_id: int, exporter_id: int, rows: list[TransferRow]) -> None:
+    """Write the case's transfers (its first, or after `remove_transfers`) and add them to the running totals."""
+    if rows:
+        # A plain INSERT of every row: nothing in the request reads them back as objects (issue 20).
+        db.session.execute(_TRANSFERS, [
+            {"case_id": case_id, "exporter_id": exporter_id, "as_of": day, "exemption": exemption, "index": index,
+             "pi_individuals": pi, "sensitive_pi_individuals": sensitive}
+            for day, exemption, index, pi, sensitive in rows])
+    add_to_totals(exporter_id, rows)
+
+
+def remove_transfers(case_id: int, exporter_id: int) -> None:
+    """Take the case's transfers away from the running totals and delete them (its declaration is replaced)."""
+    add_to_totals(exporter_id, transfer_rows_of(case_id), -1)
+    db.session.execute(sa.delete(CaseTransfer.__table__).where(CaseTransfer.__table__.c.case_id == case_id))
 
 
 def _from_totals(exporter_id: int, window_start: dt.date, as_of: dt.date) -> tuple[list[dict], list[str], int]:
     # Every case's transfers per day and exemption, minus those of cases that do not count. Summed per day first,
     # so "the last day with a counted transfer" per exemption is exactly what the row-by-row query gives.
     net: dict[tuple[dt.date, str | None], list[int]] = collections.defaultdict(lambda: [0, 0, 0, 0])
-    totals = db.session.execute(
-        sa.select(CaseTransferTotal.as_of, CaseTransferTotal.exemption, CaseTransferTotal.cases,
-                  CaseTransferTotal.transfers, CaseTransferTotal.pi_individuals,
-                  CaseTransferTotal.sensitive_pi_individuals)
-        .where(CaseTransferTotal.exporter_id == exporter_id, CaseTransferTotal.as_of >= window_start,
-               CaseTransferTotal.as_of <= as_of))
-    for day, exemption, *figures in totals:
+    newest: list[tuple[int, str, dt.date | None, str, bool]] = []
+    params = {"exporter_id": exporter_id, "window_start": window_start, "as_of": as_of, "listed": LISTED_REFERENCES}
+    for kind, day, exemption, *figures, case_id, reference, status, has_transfers in db.session.execute(
+            _counting_reads(), params):
+        if kind == _NEWEST:
+            newest.append((case_id, reference, day, status, has_transfers is not None))
+            continue
         row = net[(day, exemption or None)]
+        sign = 1 if kind == _TOTALS else -1
         for position, value in enumerate(figures):
-            row[position] += int(value or 0)
-    not_counted = db.session.execute(
-        sa.select(CaseTransfer.as_of, CaseTransfer.exemption,
-                  sa.func.sum(sa.case((CaseTransfer.index == 0, 1), else_=0)), sa.func.count(),
-                  sa.func.sum(CaseTransfer.pi_individuals), sa.func.sum(CaseTransfer.sensitive_pi_individuals))
-        .join(Case, Case.id == CaseTransfer.case_id)
-        .where(Case.exporter_id == exporter_id, Case.status.in_(NOT_COUNTED),
-               CaseTransfer.as_of >= window_start, CaseTransfer.as_of <= as_of)
-        .group_by(CaseTransfer.as_of, CaseTransfer.exemption))
-    for day, exemption, *figures in not_counted:
-        row = net[(day, exemption or None)]
-        for position, value in enumerate(figures):
-            row[position] -= int(value or 0)
+            row[position] += sign * int(value or 0)
     by_exemption: dict[str | None, dict] = {}
     count = 0
     for (day, exemption), (cases, transfers, pi, sensitive) in sorted(
@@ -135,32 +151,82 @@ def _from_totals(exporter_id: int, window_start: dt.date, as_of: dt.date) -> tup
         row["date"] = max(row["date"], day)
         row["pi_individuals"] += pi
         row["sensitive_pi_individuals"] += sensitive
-    return list(by_exemption.values()), _newest_counted(exporter_id, window_start, as_of), count
+    newest.sort(key=lambda row: row[0], reverse=True)
+    return list(by_exemption.values()), _newest_counted(exporter_id, window_start, as_of, newest), count
 
 
-def _newest_counted(exporter_id: int, window_start: dt.date, as_of: dt.date) -> list[str]:
-    """References of the exporter's newest counted cases in the window, newest first, at most LISTED_REFERENCES.
+_TOTALS, _NOT_COUNTED, _NEWEST = 1, 2, 3
+
+
+@functools.cache
+def _counting_reads() -> sa.CompoundSelect:
+    """What a new case counts from, in one round trip (issue 20; built once, its parameters bound per call).
+
+    Three reads, told apart by the first column: the exporter's running totals per day and exemption in the window
+    (_TOTALS); the same figures of its cases that do not count (_NOT_COUNTED), subtracted; and its newest
+    LISTED_REFERENCES cases (_NEWEST), the first batch of `_newest_counted`. The columns one read has not are NULL.
+    """
+    exporter_id, window_start, as_of = sa.bindparam("exporter_id"), sa.bindparam("window_start"), \
+        sa.bindparam("as_of")
+
+    def null(type_: sa.types.TypeEngine) -> sa.ColumnElement:
+        return sa.cast(sa.null(), type_)
+
+    totals = sa.select(
+        sa.literal(_TOTALS), CaseTransferTotal.as_of, CaseTransferTotal.exemption, CaseTransferTotal.cases,
+        CaseTransferTotal.transfers, CaseTransferTotal.pi_individuals, CaseTransferTotal.sensitive_pi_individuals,
+        null(sa.Integer()), null(sa.String()), null(sa.String()), null(sa.Integer()),
+    ).where(CaseTransferTotal.exporter_id == exporter_id, CaseTransferTotal.as_of >= window_start,
+            CaseTransferTotal.as_of <= as_of)
+    not_counted = sa.select(
+        sa.literal(_NOT_COUNTED), CaseTransfer.as_of, CaseTransfer.exemption,
+        sa.func.sum(sa.case((CaseTransfer.index == 0, 1), else_=0)), sa.func.count(),
+        sa.func.sum(CaseTransfer.pi_individuals), sa.func.sum(CaseTransfer.sensitive_pi_individuals),
+        null(sa.Integer()), null(sa.String()), null(sa.String()), null(sa.Integer()),
+    ).join(Case, Case.id == CaseTransfer.case_id).where(
+        Case.exporter_id == exporter_id, Case.status.in_(NOT_COUNTED), CaseTransfer.as_of >= window_start,
+        CaseTransfer.as_of <= as_of,
+    ).group_by(CaseTransfer.as_of, CaseTransfer.exemption)
+    newest = _newest_batch(after=False).subquery()
+    listed = sa.select(
+        sa.literal(_NEWEST), newest.c.as_of, null(sa.String()), null(sa.BigInteger()), null(sa.BigInteger()),
+        null(sa.BigInteger()), null(sa.BigInteger()), newest.c.id, newest.c.reference, newest.c.status,
+        newest.c.has_transfers,
+    )
+    return sa.union_all(totals, not_counted, listed)
+
+
+@functools.cache
+def _newest_batch(*, after: bool) -> sa.Select:
+    """`listed` (LISTED_REFERENCES) of the exporter's cases newest first (before the case id `before` when `after`)."""
+    # A correlated LIMIT 1 subquery, probed per row through ix_case_transfers_case_id: PostgreSQL may turn an EXISTS
+    # into a hash over every transfer row, which is O(history) again.
+    has_transfers = sa.select(sa.literal(1)).where(CaseTransfer.case_id == Case.id).limit(1).scalar_subquery()
+    query = sa.select(Case.id, Case.reference, Case.as_of, Case.status, has_transfers.label("has_transfers")).where(
+        Case.exporter_id == sa.bindparam("exporter_id"))
+    if after:
+        query = query.where(Case.id < sa.bindparam("before"))
+    return query.order_by(Case.id.desc()).limit(sa.bindparam("listed", type_=sa.Integer()))
+
+
+def _newest_counted(exporter_id: int, window_start: dt.date, as_of: dt.date,
+                    first: list[tuple[int, str, dt.date | None, str, bool]]) -> list[str]:
+    """References of the exporter's newest counted cases in the window, newest first, at most LISTED_REFERENCES,
+    from the first batch (`_counting_reads` brought it) and as many more as it takes.
 
     Read in batches backwards along (exporter_id, id) and filtered here: a query filtering on the window in SQL lets
     the planner walk the (exporter_id, as_of) index through the whole window and sort, which is O(history).
     A case's transfers share its as_of, so the case's own as_of places it in the window.
     """
     found: list[str] = []
-    cursor: int | None = None
-    # A correlated LIMIT 1 subquery, probed per row through ix_case_transfers_case_id: PostgreSQL may turn an EXISTS
-    # into a hash over every transfer row, which is O(history) again.
-    has_transfers = sa.select(sa.literal(1)).where(CaseTransfer.case_id == Case.id).limit(1).scalar_subquery()
-    while len(found) < LISTED_REFERENCES:
-        query = sa.select(Case.id, Case.reference, Case.as_of, Case.status, has_transfers).where(
-            Case.exporter_id == exporter_id)
-        if cursor is not None:
-            query = query.where(Case.id < cursor)
-        batch = db.session.execute(query.order_by(Case.id.desc()).limit(LISTED_REFERENCES)).all()
-        if not batch:
+    batch = first
+    while True:
+        found += [reference for _, reference, day, status, has_transfers in batch if has_transfers
+                  and day is not None and window_start <= day <= as_of and status not in NOT_COUNTED]
+        if len(found) >= LISTED_REFERENCES or len(batch) < LISTED_REFERENCES:
             break
-        cursor = batch[-1].id
-        found += [row.reference for row in batch if row[4] is not None and row.as_of is not None
-                  and window_start <= row.as_of <= as_of and row.status not in NOT_COUNTED]
-        if len(batch) < LISTED_REFERENCES:
-            break
+        batch = [(row.id, row.reference, row.as_of, row.status, row.has_transfers is not None)
+                 for row in db.session.execute(_newest_batch(after=True),
+                                               {"exporter_id": exporter_id, "before": batch[-1][0],
+                                                "listed": LISTED_REFERENCES})]
     return found[:LISTED_REFERENCES]

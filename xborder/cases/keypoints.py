@@ -17,8 +17,17 @@ def validated_declaration(case: Case) -> dict:
 
 
 def applicable_key_points(case: Case) -> list[dict[str, Any]]:
-    """The key points the exporter answers for this case."""
-    return _applicable(validated_declaration(case), case.determination)
+    """The key points the exporter answers for this case (read them, do not change them).
+
+    Kept on the case object while its declaration and determination are the same objects (a change assigns new
+    ones; a reload reads new ones): a request that answers with the case asks for them two or three times — the
+    answer's key points, the actions' preconditions — and each time parsed the declaration again (issue 20)."""
+    declaration, determination = case.declaration, case.determination
+    held = getattr(case, "_applicable_key_points", None)
+    if held is None or held[0] is not declaration or held[1] is not determination:
+        held = (declaration, determination, _applicable(validated_declaration(case), determination))
+        case._applicable_key_points = held  # type: ignore[attr-defined]
+    return list(held[2])
 
 
 def key_point_status(case: Case, points: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
+
 from xborder.cases import counting
 from xborder.cases.evidence import answer_problems
 from xborder.cases.keypoints import applicable_key_points
-from xborder.cases.models import ENTERPRISE, AnswerVersion, Case, CaseTransfer, DeclarationVersion, next_reference
+from xborder.cases.models import ENTERPRISE, AnswerVersion, Case, DeclarationVersion, next_reference
 from xborder.cases.models.status import CaseStatus
 from xborder.cases.permissions import require_party, statuses_for
 from xborder.core import audit
@@ -62,23 +64,22 @@ def _apply_declaration(case: Case, declaration: dict, raw: dict, determination: 
     refresh_risk(case, declaration=declaration)
 
 
+_DECLARATION_VERSION = sa.insert(DeclarationVersion.__table__)  # built once (issue 20)
+
+
 def _record_declaration(case: Case, declaration: dict, raw: dict, determination: dict, user) -> None:
-    db.session.add(DeclarationVersion(case_id=case.id, revision=case.declaration_revision, declaration=raw,
-                                      determination=determination, created_by_id=user.id))
+    # The case's own INSERT or versioned UPDATE first, as the unit of work ordered it (a stale version stops here,
+    # 409, before anything else is written); then what hangs off it as plain INSERTs, no ORM objects to track.
+    db.session.flush()
+    db.session.execute(_DECLARATION_VERSION, {
+        "case_id": case.id, "revision": case.declaration_revision, "declaration": raw, "determination": determination,
+        "created_by_id": user.id})
     if case.declaration_revision > 1:  # a new case has no transfers yet to take back
-        counting.add_to_totals(case.exporter_id, counting.transfer_rows_of(case.id), -1)
-        db.session.query(CaseTransfer).filter(CaseTransfer.case_id == case.id).delete()
+        counting.remove_transfers(case.id, case.exporter_id)
     exempt = {t["index"]: t.get("exemption_applied") for t in determination["transfers"]}
-    rows = []
-    for index, transfer in enumerate(declaration["transfers"]):
-        rows.append((declaration["as_of"], exempt.get(index), index, transfer["data"]["pi_individuals"],
-                     transfer["data"]["sensitive_pi_individuals"]))
-        db.session.add(CaseTransfer(
-            case_id=case.id, exporter_id=case.exporter_id, as_of=declaration["as_of"], index=index,
-            pi_individuals=transfer["data"]["pi_individuals"],
-            sensitive_pi_individuals=transfer["data"]["sensitive_pi_individuals"],
-            exemption=exempt.get(index)))
-    counting.add_to_totals(case.exporter_id, rows)
+    counting.record_transfers(case.id, case.exporter_id, [
+        (declaration["as_of"], exempt.get(index), index, transfer["data"]["pi_individuals"],
+         transfer["data"]["sensitive_pi_individuals"]) for index, transfer in enumerate(declaration["transfers"])])
 
 
 def refresh_risk(case: Case, overrides: list[dict] | None = None, declaration: dict | None = None) -> None:

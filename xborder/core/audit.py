@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,8 +57,17 @@ class AuditEntry(db.Model):  # type: ignore[name-defined]
         return hashlib.sha256(canonical(self.chained_fields())).hexdigest()
 
 
+class Appended(NamedTuple):
+    """Where an entry went in the chain (`record` writes the row with a plain INSERT, not an ORM object)."""
+
+    id: int
+    seq: int
+    prev_hash: str
+    hash: str
+
+
 def record(case, action: str, payload: dict[str, Any], actor=None, *, new_case: bool = False,
-           row_locked: bool = False) -> AuditEntry:
+           row_locked: bool = False) -> Appended:
     """Append an entry for `case` in the current transaction (the caller's commit makes both durable together).
 
     Appends to one case are serialised on the case's row (FOR NO KEY UPDATE, held to the commit): two requests that
@@ -69,32 +79,72 @@ def record(case, action: str, payload: dict[str, Any], actor=None, *, new_case: 
     `new_case=True` (the case's row was inserted by this transaction) skips both reads: no other transaction can see
     the row yet, so none can lock it or append to it, and the chain starts at seq 1 after GENESIS — two round trips
     fewer per creation (issue 20). `row_locked=True` (this transaction has UPDATEd the case's row, which holds the
-    same lock to the commit) skips the lock statement; the read of the last entry then comes after the lock, in a
-    statement of its own, so it sees every entry committed before."""
-    last = None if new_case else _last_entry(case, lock=not row_locked)
+    same lock to the commit) skips the lock statement. The last entry is read after the lock, in a statement of its
+    own, so it sees every entry committed before; on PostgreSQL that statement is the INSERT itself, which reads
+    the last entry and hashes the new one in SQL (`_append_after_last`): one round trip per entry."""
     # Microseconds are what both databases keep, so the hash recomputes identically after a round trip.
-    now = utcnow()
     entry = AuditEntry(
-        case_id=case.id, seq=(last.seq + 1) if last else 1,
-        actor_id=getattr(actor, "id", None), organisation_id=getattr(actor, "organisation_id", None),
+        case_id=case.id, actor_id=getattr(actor, "id", None), organisation_id=getattr(actor, "organisation_id", None),
         action=action, payload=payload, payload_digest=hashlib.sha256(canonical(payload)).hexdigest(),
-        created_at=now, prev_hash=last.hash if last else GENESIS,
-    )
-    entry.hash = entry.compute_hash()
-    db.session.add(entry)
-    db.session.flush()
-    return entry
-
-
-def _last_entry(case, *, lock: bool = True) -> sa.Row | None:
-    """Lock the case's row against other appenders (unless held already), then read its chain's last (seq, hash)."""
-    if lock:
+        created_at=utcnow())
+    if not new_case and not row_locked:
         cases = case.__table__
         db.session.execute(sa.select(cases.c.id).where(cases.c.id == case.id).with_for_update(key_share=True))
-    return db.session.execute(
-        sa.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.case_id == case.id)
-        .order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    if not new_case and db.session.get_bind(mapper=AuditEntry).dialect.name == "postgresql":
+        row = db.session.execute(_append_after_last(), {**_columns(entry), "hash_prefix": hash_prefix(entry),
+                                                        "genesis": GENESIS}).one()
+        appended = Appended(*row)
+    else:
+        last = None if new_case else db.session.execute(
+            sa.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.case_id == case.id)
+            .order_by(AuditEntry.seq.desc()).limit(1)).first()
+        entry.seq, entry.prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS)
+        entry.hash = entry.compute_hash()
+        entry_id = db.session.execute(_INSERT, {**_columns(entry), "seq": entry.seq, "prev_hash": entry.prev_hash,
+                                                "hash": entry.hash}).scalar_one()
+        appended = Appended(entry_id, entry.seq, entry.prev_hash, entry.hash)
+    db.session.flush()  # as when the entry was an ORM object: the caller's pending changes are written with it
+    return appended
+
+
+_INSERT = sa.insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)  # built once (issue 20)
+
+
+def _columns(entry: AuditEntry) -> dict[str, Any]:
+    return {"case_id": entry.case_id, "actor_id": entry.actor_id, "organisation_id": entry.organisation_id,
+            "action": entry.action, "payload": entry.payload, "payload_digest": entry.payload_digest,
+            "created_at": entry.created_at}
+
+
+def hash_prefix(entry: AuditEntry) -> str:
+    """The canonical JSON of the entry's chained fields up to `prev_hash`'s value: they sort before `prev_hash` and
+    `seq`, the two the database fills in, so the hashed text is this + prev_hash + '","seq":' + seq + '}'."""
+    fields = {k: v for k, v in entry.chained_fields().items() if k not in ("prev_hash", "seq")}
+    assert max(fields) < "prev_hash" < "seq"
+    return canonical(fields).decode()[:-1] + ',"prev_hash":"'
+
+
+@functools.cache
+def _append_after_last() -> sa.Insert:
+    """INSERT … SELECT of an entry after the case's last one (PostgreSQL, built once): `seq`, `prev_hash` and the
+    SHA-256 of the chained fields (`hash_prefix` + prev_hash + seq, as `compute_hash` writes them) computed from the
+    last entry the statement reads. tests/core/test_audit_sql_hash.py holds it equal to `compute_hash`."""
+    table = AuditEntry.__table__
+    last = (sa.select(table.c.seq, table.c.hash).where(table.c.case_id == sa.bindparam("case_id"))
+            .order_by(table.c.seq.desc()).limit(1).subquery("last"))
+    one = sa.select(sa.literal(1).label("one")).subquery("one")
+    seq = sa.func.coalesce(last.c.seq, 0) + 1
+    prev_hash = sa.func.coalesce(last.c.hash, sa.bindparam("genesis", type_=sa.String()))
+    text = sa.func.concat(sa.bindparam("hash_prefix", type_=sa.Text()), prev_hash, '","seq":',
+                          sa.cast(seq, sa.Text()), "}")
+    digest = sa.func.encode(sa.func.sha256(sa.func.convert_to(text, "UTF8")), "hex")
+    names = ("case_id", "seq", "actor_id", "organisation_id", "action", "payload", "payload_digest", "created_at",
+             "prev_hash", "hash")
+    values: dict[str, sa.ColumnElement[Any]] = {name: sa.bindparam(name, type_=table.c[name].type) for name in names}
+    values.update(seq=seq, prev_hash=prev_hash, hash=digest)
+    select = sa.select(*(values[name] for name in names)).select_from(one.outerjoin(last, sa.true()))
+    return (sa.insert(table).from_select(list(names), select)
+            .returning(table.c.id, table.c.seq, table.c.prev_hash, table.c.hash))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -52,8 +52,14 @@ def in_force(versions: Iterable[Mapping[str, Any]], on: dt.date) -> Mapping[str,
 
 def versions_of(folder: str) -> list[Any]:
     """Load every YAML file in `forms/<folder>/`, sorted by file name (which starts with its effective date)."""
-    directory = FORMS_DIR / folder
-    return [load(f"{folder}/{p.name}") for p in sorted(directory.glob("*.yaml"))]
+    return list(_versions(FORMS_DIR, folder))
+
+
+@functools.cache
+def _versions(forms_dir: pathlib.Path, folder: str) -> tuple[Any, ...]:
+    # Listed once per process, like the files are loaded once: a directory listing per call was several stat calls
+    # per engine call, a few per request (issue 20). clear_cache() forgets it with the files.
+    return tuple(load(f"{folder}/{p.name}") for p in sorted((forms_dir / folder).glob("*.yaml")))
 
 
 _dependents: list[Callable[[], None]] = []
@@ -68,5 +74,6 @@ def on_clear(callback: Callable[[], None]) -> None:
 def clear_cache() -> None:
     """Forget loaded files (tests that write temporary catalogues call this) and what was compiled from them."""
     load.cache_clear()
+    _versions.cache_clear()
     for callback in _dependents:
         callback()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from xborder.law import formsdata
 from xborder.law.formsdata import FormsError, in_force, versions_of
 from xborder.law.keypoints import applicable_key_points, as_of, catalogue, recipient_key, response_error
 
@@ -20,6 +22,12 @@ _NOT_APPLICABLE = {"score": 0}
 def _exact(number: float) -> Fraction:
     # Thresholds such as 0.2 are decimal in forms/: compare them exactly, not as binary floats.
     return Fraction(str(number))
+
+
+@functools.cache
+def _parts(number: float) -> tuple[int, int]:
+    exact = _exact(number)
+    return exact.numerator, exact.denominator
 
 
 def risk_method(on: dt.date) -> Mapping[str, Any]:
@@ -107,13 +115,36 @@ def _declaration_value(name: str, transfers: Sequence[Mapping[str, Any]]) -> tup
     raise FormsError(f"forms/risk: unknown declaration value {name!r}")
 
 
+def at_least(value: int | float | Fraction, number: float) -> bool:
+    """`value >= number` with `number` the decimal forms/ writes (0.1 is 1/10), exactly; integers and Fractions
+    cross-multiplied rather than compared as Fractions (issue 20)."""
+    num, den = _parts(number)
+    if isinstance(value, int):
+        return value * den >= num
+    if isinstance(value, Fraction):
+        return value.numerator * den >= num * value.denominator
+    return value >= _exact(number)
+
+
+_SORTED_BANDS: dict[int, tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = {}
+formsdata.on_clear(_SORTED_BANDS.clear)
+
+
+def _bands(spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The factor's bands by their exact minimum, sorted once per loaded spec (held, so its id is not reused)."""
+    held = _SORTED_BANDS.get(id(spec))
+    if held is None or held[0] is not spec:
+        held = _SORTED_BANDS[id(spec)] = (spec, sorted(spec["bands"], key=lambda b: _exact(b["min"])))
+    return held[1]
+
+
 def _outcome(spec: Mapping[str, Any], value: Any) -> Mapping[str, Any] | None:
     if "bands" in spec:
         if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
             return None
         chosen = None
-        for band in sorted(spec["bands"], key=lambda b: _exact(b["min"])):
-            if value >= _exact(band["min"]):
+        for band in _bands(spec):
+            if at_least(value, band["min"]):
                 chosen = band
         return chosen
     key = ("true" if value else "false") if isinstance(value, bool) else str(value)
@@ -249,14 +280,34 @@ def _judge(case: _Case, spec: Mapping[str, Any], point: Mapping[str, Any]) -> di
     return _factor(spec, outcome, unanswered, "known", f"answer:{point['id']}")
 
 
+def weighted_ratio(weights: Sequence[float], scores: Sequence[int]) -> tuple[int, int]:
+    """Σ weight·score and Σ weight·MAX_SCORE as integers over the weights' least common denominator: the ratio of
+    the two, exactly, with the decimal weights as written in forms/ (0.2 is 1/5, not the binary float)."""
+    parts = [_parts(w) for w in weights]
+    common = math.lcm(*(d for _, d in parts))
+    scaled = [n * (common // d) for n, d in parts]
+    return sum(w * s for w, s in zip(scaled, scores, strict=True)), MAX_SCORE * sum(scaled)
+
+
+def ratio_reaches(achieved: int, possible: int, min_ratio: float) -> bool:
+    """Whether achieved / possible (0 when nothing is possible) is at least the decimal `min_ratio`, exactly.
+
+    Integers cross-multiplied rather than a Fraction per operation: the engine compares both dimensions of every key
+    point with every threshold, and Fractions were a fifth of a creation's risk scoring (issue 20). The rational
+    arithmetic it replaces gives the same answer: tests/law/test_risk_arithmetic.py."""
+    num, den = _parts(min_ratio)
+    if not possible:
+        return num <= 0
+    return achieved * den >= num * possible
+
+
 def _dimension_level(case: _Case, factors: Sequence[Mapping[str, Any]], dimension: str) -> str:
     scale: list[str] = [entry["id"] for entry in case.method["levels"][dimension]]
     own = [f for f in factors if f["pushes"] == dimension]
-    possible = sum(_exact(f["weight"]) * MAX_SCORE for f in own)
-    ratio = sum(_exact(f["weight"]) * f["score"] for f in own) / possible if possible else Fraction(0)
+    achieved, possible = weighted_ratio([f["weight"] for f in own], [f["score"] for f in own])
     rank = 0
     for threshold in case.method["thresholds"][dimension]:
-        if ratio >= _exact(threshold["min_ratio"]):
+        if ratio_reaches(achieved, possible, threshold["min_ratio"]):
             rank = max(rank, scale.index(threshold["level"]))
     for factor in own:
         if factor["floor"] is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
@@ -151,17 +152,20 @@ class ReferenceCounter(db.Model):
 
 def next_reference(province: str, year: int) -> str:
     """Allocate the next reference like XB-310000-2025-000123, safely under concurrent requests."""
+    statement = _reference_upsert(db.session.get_bind(mapper=ReferenceCounter).dialect.name)
+    last = db.session.execute(statement, {"province": province, "year": year}).scalar_one()
+    return f"XB-{province}-{year}-{last:06d}"
+
+
+@functools.cache
+def _reference_upsert(dialect: str) -> sa.Insert:
+    """One atomic upsert (built once per dialect, issue 20): the first case of a province and year inserts 1, every
+    later one increments under the row lock (PostgreSQL) or the database lock (SQLite), so two cases never share a
+    number."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     table = ReferenceCounter.__table__
-    # One atomic upsert: the first case of a province and year inserts 1, every later one increments under the
-    # row lock (PostgreSQL) or the database lock (SQLite), so two cases never share a number.
-    insert = postgresql.insert if db.session.get_bind(mapper=ReferenceCounter).dialect.name == "postgresql" \
-        else sqlite.insert
-    statement = insert(table).values(province=province, year=year, last=1)
-    last = db.session.execute(
-        statement.on_conflict_do_update(index_elements=[table.c.province, table.c.year],
-                                        set_={"last": table.c.last + 1})
-        .returning(table.c.last)
-    ).scalar_one()
-    return f"XB-{province}-{year}-{last:06d}"
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
+        province=sa.bindparam("province"), year=sa.bindparam("year"), last=1)
+    return statement.on_conflict_do_update(index_elements=[table.c.province, table.c.year],
+                                           set_={"last": table.c.last + 1}).returning(table.c.last)
