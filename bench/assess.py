@@ -9,10 +9,11 @@ validation + determination (what `POST /api/v1/assess` and `xborder assess` do p
 alone (what a case does when it is re-determined from a stored, validated declaration).
 
 HTTP part: gunicorn is started twice on free loopback ports with the settings `xborder serve` uses
-(`-w 2 -k gthread --threads 4`), once with the real app (`wsgi:app`, throw-away instance directory) and once with
-`bench.hello:app` (same route, same framework, no engine). Each is driven with the same load from this process:
-warm-up requests, then a fixed number of requests from concurrent client threads on keep-alive `http.client`
-connections, each posting the same declaration. Latencies are measured at the client (queueing included).
+(`xborder/serve.py`: gthread, two single-threaded workers per core), once with the real app (`wsgi:app`, throw-away
+instance directory) and once with `bench.hello:app` (same route, same framework, no engine). Each is driven with
+the same load from this process: warm-up requests, then a fixed number of requests from concurrent client threads
+on keep-alive `http.client` connections, each posting the same declaration.
+Latencies are measured at the client (queueing included).
 Then, when `wrk` is installed (Debian package `wrk`), each server is driven by wrk as well (a C client that is not
 itself the bottleneck the Python client becomes): `wrk -t2 -c16 -d10s` with a Lua script posting the same body.
 """
@@ -47,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from xborder.law.declaration import validate_declaration  # noqa: E402
 from xborder.law.pathway import determine_pathway  # noqa: E402
+from xborder.serve import THREADS_PER_WORKER, WORKER_CLASS, default_workers  # noqa: E402
 
 # A spread of what real declarations carry, so every branch of the engine is on the measured path.
 _MIX: list[dict[str, Any]] = [
@@ -115,7 +117,8 @@ def measure(call: Callable[[], object], iterations: int) -> dict[str, float]:
 HOST = "127.0.0.1"
 PATH = "/api/v1/assess"
 # The settings `xborder serve` passes to gunicorn (xborder/serve.py), minus the access log, for both servers alike.
-GUNICORN_SETTINGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--timeout", "60"]
+GUNICORN_SETTINGS = ["--workers", str(default_workers()), "--worker-class", WORKER_CLASS,
+                     "--threads", str(THREADS_PER_WORKER), "--timeout", "60"]
 READY_TRIES = 200  # x READY_INTERVAL: how long a server may take to start answering
 READY_INTERVAL = 0.1
 
@@ -438,8 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, help="measured HTTP requests per server (default 3000, quick 300)")
     parser.add_argument("--warmup", type=int, help="HTTP warm-up requests per server (default 200, quick 50)")
     parser.add_argument("--clients", type=int, default=8,
-                        help="concurrent client threads, one keep-alive connection each (default 8 = 2 workers x 4 "
-                             "threads)")
+                        help="concurrent client threads, one keep-alive connection each (default 8: the load "
+                             "the worker models were compared under)")
     parser.add_argument("--engine-only", action="store_true", help="skip the HTTP part")
     parser.add_argument("--worker-class", choices=("sync", "gthread"), help="gunicorn worker class for both servers "
                         "(default: what `xborder serve` uses)")

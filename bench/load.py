@@ -1,5 +1,5 @@
-"""Mixed load from the three roles against gunicorn (2 gthread workers) on PostgreSQL + Redis, with the ratio to
-a hello-world Flask app on the same settings measured in the same run.
+"""Mixed load from the three roles against gunicorn (`xborder serve`'s worker model) on PostgreSQL + Redis, with
+the ratio to a hello-world Flask app on the same settings measured in the same run.
 
     .venv/bin/python bench/seed_scale.py   # once: 100,000 cases in xborder_scale
     .venv/bin/python bench/load.py [--requests 2000] [--clients 8] [--rounds 3] [--database xborder_scale]

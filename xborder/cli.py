@@ -25,9 +25,12 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=None, type=int, help="gunicorn workers (default: 2)")
+@click.option("--workers", default=None, type=click.IntRange(1, 256),
+              help="gunicorn workers (default: two per CPU core, at least 2)")
+@click.option("--threads", default=None, type=click.IntRange(1, 64),
+              help="threads per worker (default: 1; more serve more slow downloads at once, at some CPU cost)")
 @click.option("--demo", is_flag=True, help="Load the demo organisations, accounts and cases if not there yet.")
-def serve(host: str, port: int, workers: int | None, demo: bool) -> None:
+def serve(host: str, port: int, workers: int | None, threads: int | None, demo: bool) -> None:
     """Migrate the database and serve xborder under gunicorn."""
     from xborder.serve import prepare, run_gunicorn
 
@@ -37,7 +40,7 @@ def serve(host: str, port: int, workers: int | None, demo: bool) -> None:
         os.environ.setdefault("XBORDER_MFA_REQUIRED_ROLES", "")
 
     settings = prepare(demo=demo, echo=click.echo)
-    run_gunicorn(host=host, port=port, workers=workers or 2, settings=settings)
+    run_gunicorn(host=host, port=port, workers=workers, threads=threads, settings=settings)
 
 
 @main.command()

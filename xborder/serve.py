@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
@@ -41,6 +42,20 @@ def prepare(*, demo: bool, echo: Callable[[str], None] = print) -> Settings:
     return settings
 
 
+# The worker model, chosen by measurement (README, "Worker model"; bench/load.py on the three roles' mix): one
+# thread per worker, two workers per core. A request's Python then never waits for the GIL behind another request's
+# Python in the same process (with 4 threads per worker a 12 ms creation queued behind its neighbours' work: p95 112-136
+# ms under the mix against ~50 ms), and a gthread worker (not sync) keeps telling the arbiter it is alive while a long
+# download or build runs, so the timeout does not kill it.
+WORKER_CLASS = "gthread"
+THREADS_PER_WORKER = 1
+
+
+def default_workers() -> int:
+    """Two single-threaded workers per core, at least two."""
+    return max(2, 2 * (os.cpu_count() or 1))
+
+
 class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, object]):
         self.options = options
@@ -62,13 +77,14 @@ class _Gunicorn(BaseApplication):
         return app
 
 
-def run_gunicorn(*, host: str, port: int, workers: int, settings: Settings) -> None:
-    """Serve the app with gunicorn's production server (threads let one worker wait on I/O for several users)."""
+def run_gunicorn(*, host: str, port: int, workers: int | None = None, threads: int | None = None,
+                 settings: Settings) -> None:
+    """Serve the app with gunicorn's production server, by default with the measured worker model above."""
     _Gunicorn({
         "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": 4,
+        "workers": workers or default_workers(),
+        "worker_class": WORKER_CLASS,
+        "threads": threads or THREADS_PER_WORKER,
         "accesslog": "-",
         "timeout": 60,
     }).run()
