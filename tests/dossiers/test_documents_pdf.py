@@ -4,11 +4,9 @@ hand-drawn; without LibreOffice nothing is added and the case page says so."""
 from __future__ import annotations
 
 import pathlib
-import shutil
 import sys
 
-import pytest
-
+from tests.helpers.services import needs_libreoffice
 from xborder.dossiers import documents
 from xborder.dossiers.documents import pdf
 
@@ -21,7 +19,7 @@ def _snapshot() -> dict:
     return {**large_snapshot(1, 3), "stage_date": "2026-12-06"}
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@needs_libreoffice
 def test_each_document_gets_a_pdf_beside_it(monkeypatch, tmp_path):
     monkeypatch.setenv("XBORDER_PDF_COPIES", "auto")
     pdf.soffice.cache_clear()

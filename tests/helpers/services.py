@@ -9,6 +9,7 @@ sets) tests/conftest.py turns each such skip into a failure, so CI still runs ev
 | `XBORDER_TEST_POSTGRES_URL` | `$DATABASE_URL` if PostgreSQL | tests that need a PostgreSQL server of their own |
 | `XBORDER_TEST_REDIS_URL` | `$REDIS_URL` | tests that run a real RQ worker or cut Redis |
 | `XBORDER_CHROMIUM` | `/usr/bin/chromium` | the browser journeys (tests/e2e) |
+| `soffice` on PATH | — | the dossiers' PDF copies (tests/dossiers/test_documents_pdf.py) |
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def chromium() -> str:
         missing("Chromium", f"no executable at {path} (set XBORDER_CHROMIUM)")
     return path
 
+
+# The dossiers' PDF copies are made by LibreOffice where it is installed (optional for a deployment; CI installs it
+# in .ci/system-packages so the copies are tested, not skipped).
+needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None,
+                                       reason=f"{MISSING} LibreOffice: soffice is not on PATH "
+                                              "(Debian: libreoffice-writer-nogui)")
 
 # The dossier bundles are checked with the openssl command, as README tells anyone to.
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None,
