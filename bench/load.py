@@ -25,32 +25,16 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from bench.assess import GUNICORN_SETTINGS, HOST, Server, _percentile, _set_worker_model  # noqa: E402
-from bench.seed_scale import NAME, PG, app_for  # noqa: E402
-from tests.helpers.factories import declaration, make_uscc  # noqa: E402
+from bench.seed_scale import NAME, PG, app_for, bench_tokens  # noqa: E402
+from tests.helpers.factories import declaration  # noqa: E402
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
 def _prepare(url: str) -> dict:
     """Tokens for the three roles (a fresh exporter for the writes) in the scale database."""
-    import sqlalchemy as sa
-
-    from xborder.accounts.models import Organisation, User
-    from xborder.accounts.operations import issue_token
-    from xborder.extensions import db
-
-    app = app_for(url)
-    with app.app_context():
-        users = {u.role: u for u in db.session.scalars(sa.select(User).where(User.email.like("scale-%")))}
-        uscc = make_uscc(800_000 + int(time.time()) % 100_000)
-        org = Organisation(kind="enterprise", name=f"负载测试企业 {uscc}", uscc=uscc, province="310000")
-        writer = User(email=f"load-{uscc}@bench.xborder", role="enterprise", organisation=org)
-        writer.set_password("bench-password")
-        db.session.add_all([org, writer])
-        db.session.flush()
-        tokens = {"enterprise": issue_token(users["enterprise"])[0], "assessor": issue_token(users["assessor"])[0],
-                  "official": issue_token(users["provincial_official"])[0], "writer": issue_token(writer)[0]}
-        db.session.commit()
+    tokens, uscc = bench_tokens(app_for(url), name="负载测试企业", email_prefix="load", uscc_base=800_000,
+                                uscc_span=100_000)
     return {"tokens": tokens, "uscc": uscc}
 
 

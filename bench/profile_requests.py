@@ -26,8 +26,8 @@ import sqlalchemy as sa
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from bench.assess import sample_declaration  # noqa: E402
-from bench.seed_scale import NAME, PG, app_for  # noqa: E402
-from tests.helpers.factories import declaration, make_uscc  # noqa: E402
+from bench.seed_scale import NAME, PG, app_for, bench_tokens  # noqa: E402
+from tests.helpers.factories import declaration  # noqa: E402
 
 
 class SqlCounter:
@@ -86,22 +86,8 @@ def operations(client, tokens: dict[str, str], uscc: str) -> dict[str, Callable[
 
 def prepare(url: str):
     """The app on the scale database and bearer tokens for the three roles plus a fresh exporter for the writes."""
-    from xborder.accounts.models import Organisation, User
-    from xborder.accounts.operations import issue_token
-    from xborder.extensions import db
-
     app = app_for(url)
-    with app.app_context():
-        users = {u.role: u for u in db.session.scalars(sa.select(User).where(User.email.like("scale-%")))}
-        uscc = make_uscc(900_000 + int(time.time()) % 90_000)
-        org = Organisation(kind="enterprise", name=f"剖析企业 {uscc}", uscc=uscc, province="310000")
-        writer = User(email=f"profile-{uscc}@bench.xborder", role="enterprise", organisation=org)
-        writer.set_password("bench-password")
-        db.session.add_all([org, writer])
-        db.session.flush()
-        tokens = {"enterprise": issue_token(users["enterprise"])[0], "assessor": issue_token(users["assessor"])[0],
-                  "official": issue_token(users["provincial_official"])[0], "writer": issue_token(writer)[0]}
-        db.session.commit()
+    tokens, uscc = bench_tokens(app, name="剖析企业", email_prefix="profile", uscc_base=900_000, uscc_span=90_000)
     return app, tokens, uscc
 
 

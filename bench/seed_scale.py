@@ -45,6 +45,28 @@ def app_for(url: str):
                        "XBORDER_MFA_REQUIRED_ROLES": ""})  # the bench signs its official in with a password
 
 
+def bench_tokens(app, *, name: str, email_prefix: str, uscc_base: int, uscc_span: int) -> tuple[dict[str, str], str]:
+    """Bearer tokens for the seeded enterprise, assessor and official, plus a fresh exporter of its own ("writer",
+    USCC from `uscc_base` + the clock) for a bench's writes; returns (tokens, the writer's USCC)."""
+    from tests.helpers.factories import make_uscc
+    from xborder.accounts.models import Organisation, User
+    from xborder.accounts.operations import issue_token
+    from xborder.extensions import db
+
+    with app.app_context():
+        users = {u.role: u for u in db.session.scalars(sa.select(User).where(User.email.like("scale-%")))}
+        uscc = make_uscc(uscc_base + int(time.time()) % uscc_span)
+        org = Organisation(kind="enterprise", name=f"{name} {uscc}", uscc=uscc, province="310000")
+        writer = User(email=f"{email_prefix}-{uscc}@bench.xborder", role="enterprise", organisation=org)
+        writer.set_password("bench-password")
+        db.session.add_all([org, writer])
+        db.session.flush()
+        tokens = {"enterprise": issue_token(users["enterprise"])[0], "assessor": issue_token(users["assessor"])[0],
+                  "official": issue_token(users["provincial_official"])[0], "writer": issue_token(writer)[0]}
+        db.session.commit()
+    return tokens, uscc
+
+
 def workflow_of(rng: random.Random, status: str, created: dt.datetime, today: dt.date) -> dict:
     """The workflow fields a case in `status` carries: deadline starts (recent for the running steps, so some are
     overdue and some not), the official's own due date on some supplement requests, decisions and validity."""
