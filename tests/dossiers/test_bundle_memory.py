@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.helpers.app import TEST_PASSPHRASE, TEST_SECRET
+from tests.helpers.live import scratch_database
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FILES, FILE_BYTES = 5, 10 * 1024 * 1024 - 4096  # five evidence files just under the 10 MiB upload limit
@@ -108,16 +109,8 @@ def database(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'large.sqlite3'}"
         return
     server = sa.engine.make_url(request.getfixturevalue("postgres_url"))
-    name = f"xborder_large_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_database(server, f"xborder_large_{uuid.uuid4().hex[:12]}") as url:
+        yield url
 
 
 def test_a_50_mb_bundle_is_signed_built_and_streamed_in_bounded_memory_and_verifies(database, tmp_path):

@@ -23,12 +23,18 @@ def own_database(tmp: pathlib.Path) -> Iterator[str]:
         yield f"sqlite:///{tmp / 'e2e.sqlite3'}"
         return
     base = sa.engine.make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{base.database}_e2e_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with scratch_database(base, f"{base.database}_e2e_{uuid.uuid4().hex[:8]}") as scratch:
+        yield scratch
+
+
+@contextlib.contextmanager
+def scratch_database(server: sa.URL, name: str) -> Iterator[str]:
+    """PostgreSQL database `name` created on `server` for the caller and dropped (connections and all) after."""
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
-        yield base.set(database=name).render_as_string(hide_password=False)
+        yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
