@@ -89,3 +89,85 @@ def test_the_listing_reads_further_batches_when_the_newest_cases_do_not_count(db
     earlier, references, count = by_totals(org.id)
     assert references == [cases[10].reference, cases[2].reference, cases[1].reference]
     assert count == 4
+
+
+def totals_rows(exporter_id: int) -> list[tuple]:
+    from xborder.extensions import db
+
+    return sorted(map(tuple, db.session.execute(
+        sa.select(CaseTransferTotal.as_of, CaseTransferTotal.exemption, CaseTransferTotal.cases,
+                  CaseTransferTotal.transfers, CaseTransferTotal.pi_individuals,
+                  CaseTransferTotal.sensitive_pi_individuals)
+        .where(CaseTransferTotal.exporter_id == exporter_id, CaseTransferTotal.transfers != 0))))
+
+
+def counted_rows(exporter_id: int) -> list[tuple]:
+    """The same figures aggregated from the transfer rows of the cases that count, row by row."""
+    from xborder.extensions import db
+
+    exemption = sa.func.coalesce(CaseTransfer.exemption, sa.literal_column("''"))
+    return sorted(map(tuple, db.session.execute(
+        sa.select(CaseTransfer.as_of, exemption,
+                  sa.func.sum(sa.case((CaseTransfer.index == 0, 1), else_=0)), sa.func.count(),
+                  sa.func.sum(CaseTransfer.pi_individuals), sa.func.sum(CaseTransfer.sensitive_pi_individuals))
+        .join(Case, Case.id == CaseTransfer.case_id)
+        .where(CaseTransfer.exporter_id == exporter_id, Case.status.not_in(["withdrawn", "rejected"]))
+        .group_by(CaseTransfer.as_of, exemption))))
+
+
+def test_the_totals_hold_only_counted_cases_whatever_changes_the_status(db, factory):
+    from xborder.cases import workflow
+
+    org = factory.organisation()
+    user = factory.user(organisation=org)
+    cases = [operations.create_case(user, f"状态 {n}", declaration(org.uscc, as_of=as_of, pi=pi, exemption=exemption))
+             for n, (as_of, pi, exemption) in enumerate([
+                 ("2025-02-10", 60_000, None), ("2025-02-10", 700, None), ("2025-02-10", 800, "cross_border_hr"),
+                 ("2025-03-01", 5, None)])]
+    assert totals_rows(org.id) == counted_rows(org.id)
+    # Through the workflow, in the transition's own transaction (the trigger runs on the versioned UPDATE).
+    withdrawn = workflow.transition(cases[0], user, "withdraw", {"version": cases[0].version, "comment": "撤回"})
+    db.session.flush()
+    assert totals_rows(org.id) == counted_rows(org.id)
+    assert (dt.date(2025, 2, 10), "", 1, 1, 700, 0) in totals_rows(org.id)
+    # Any other writer of the status: a direct UPDATE, and (should a case ever return) back to a counted status.
+    db.session.execute(sa.update(Case).where(Case.id == cases[2].id).values(status="rejected"))
+    assert totals_rows(org.id) == counted_rows(org.id)
+    assert [row[1] for row in totals_rows(org.id)] == ["", ""]
+    db.session.execute(sa.update(Case).where(Case.id == withdrawn.id).values(status="draft"))
+    assert totals_rows(org.id) == counted_rows(org.id)
+    assert (dt.date(2025, 2, 10), "", 2, 2, 60_700, 0) in totals_rows(org.id)
+    # A change between two statuses on the same side moves nothing.
+    db.session.execute(sa.update(Case).where(Case.id == cases[2].id).values(status="withdrawn"))
+    db.session.execute(sa.update(Case).where(Case.id == cases[3].id).values(status="third_party_review"))
+    assert totals_rows(org.id) == counted_rows(org.id)
+
+
+def test_counting_a_new_case_is_one_statement_however_many_newest_cases_were_withdrawn(db, factory, monkeypatch):
+    """Before, the newest-counted listing stepped back over the withdrawn cases a batch per round trip, and the
+    totals' correction aggregated every withdrawn case's transfers: both grew with the exporter's history."""
+    from xborder.extensions import db as xdb
+
+    monkeypatch.setattr(counting, "LISTED_REFERENCES", 3)
+    org = factory.organisation()
+    user = factory.user(organisation=org)
+    cases = [operations.create_case(user, f"撤回 {n}", declaration(org.uscc, as_of="2025-03-01", pi=n + 1))
+             for n in range(12)]
+    for case in cases[2:]:
+        case.status = "withdrawn"
+    db.session.flush()
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(xdb.engine, "before_cursor_execute", seen)
+    try:
+        earlier, references, count = by_totals(org.id)
+    finally:
+        sa.event.remove(xdb.engine, "before_cursor_execute", seen)
+    assert len(statements) == 1
+    assert references == [cases[1].reference, cases[0].reference]
+    assert count == 2
+    assert earlier == [{"date": dt.date(2025, 3, 1), "pi_individuals": 3, "sensitive_pi_individuals": 0,
+                        "exemption": None, "case": None}]

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from xborder.cases.models import Case, CaseTransfer, CaseTransferTotal
+from xborder.cases.models.case import COUNTED_SQL
 from xborder.cases.models.status import NOT_COUNTED
 from xborder.extensions import db
 
@@ -125,8 +126,9 @@ def remove_transfers(case_id: int, exporter_id: int) -> None:
 
 
 def _from_totals(exporter_id: int, window_start: dt.date, as_of: dt.date) -> tuple[list[dict], list[str], int]:
-    # Every case's transfers per day and exemption, minus those of cases that do not count. Summed per day first,
-    # so "the last day with a counted transfer" per exemption is exactly what the row-by-row query gives.
+    # The counted cases' transfers per day and exemption (withdrawn and rejected cases are taken out of the totals
+    # when their status changes: migration b8d4f0e2a316's trigger). Summed per day first, so "the last day with a
+    # counted transfer" per exemption is exactly what the row-by-row query gives.
     net: dict[tuple[dt.date, str | None], list[int]] = collections.defaultdict(lambda: [0, 0, 0, 0])
     newest: list[tuple[int, str, dt.date | None, str, bool]] = []
     params = {"exporter_id": exporter_id, "window_start": window_start, "as_of": as_of, "listed": LISTED_REFERENCES}
@@ -136,9 +138,8 @@ def _from_totals(exporter_id: int, window_start: dt.date, as_of: dt.date) -> tup
             newest.append((case_id, reference, day, status, has_transfers is not None))
             continue
         row = net[(day, exemption or None)]
-        sign = 1 if kind == _TOTALS else -1
         for position, value in enumerate(figures):
-            row[position] += sign * int(value or 0)
+            row[position] += int(value or 0)
     by_exemption: dict[str | None, dict] = {}
     count = 0
     for (day, exemption), (cases, transfers, pi, sensitive) in sorted(
@@ -155,16 +156,16 @@ def _from_totals(exporter_id: int, window_start: dt.date, as_of: dt.date) -> tup
     return list(by_exemption.values()), _newest_counted(exporter_id, window_start, as_of, newest), count
 
 
-_TOTALS, _NOT_COUNTED, _NEWEST = 1, 2, 3
+_TOTALS, _NEWEST = 1, 2
 
 
 @functools.cache
 def _counting_reads() -> sa.CompoundSelect:
     """What a new case counts from, in one round trip (issue 20; built once, its parameters bound per call).
 
-    Three reads, told apart by the first column: the exporter's running totals per day and exemption in the window
-    (_TOTALS); the same figures of its cases that do not count (_NOT_COUNTED), subtracted; and its newest
-    LISTED_REFERENCES cases (_NEWEST), the first batch of `_newest_counted`. The columns one read has not are NULL.
+    Two reads, told apart by the first column: the exporter's running totals per day and exemption in the window
+    (_TOTALS), and its newest LISTED_REFERENCES counted cases (_NEWEST), the first batch of `_newest_counted`. The
+    columns one read has not are NULL.
     """
     exporter_id, window_start, as_of = sa.bindparam("exporter_id"), sa.bindparam("window_start"), \
         sa.bindparam("as_of")
@@ -178,22 +179,13 @@ def _counting_reads() -> sa.CompoundSelect:
         null(sa.Integer()), null(sa.String()), null(sa.String()), null(sa.Integer()),
     ).where(CaseTransferTotal.exporter_id == exporter_id, CaseTransferTotal.as_of >= window_start,
             CaseTransferTotal.as_of <= as_of)
-    not_counted = sa.select(
-        sa.literal(_NOT_COUNTED), CaseTransfer.as_of, CaseTransfer.exemption,
-        sa.func.sum(sa.case((CaseTransfer.index == 0, 1), else_=0)), sa.func.count(),
-        sa.func.sum(CaseTransfer.pi_individuals), sa.func.sum(CaseTransfer.sensitive_pi_individuals),
-        null(sa.Integer()), null(sa.String()), null(sa.String()), null(sa.Integer()),
-    ).join(Case, Case.id == CaseTransfer.case_id).where(
-        Case.exporter_id == exporter_id, Case.status.in_(NOT_COUNTED), CaseTransfer.as_of >= window_start,
-        CaseTransfer.as_of <= as_of,
-    ).group_by(CaseTransfer.as_of, CaseTransfer.exemption)
     newest = _newest_batch(after=False).subquery()
     listed = sa.select(
         sa.literal(_NEWEST), newest.c.as_of, null(sa.String()), null(sa.BigInteger()), null(sa.BigInteger()),
         null(sa.BigInteger()), null(sa.BigInteger()), newest.c.id, newest.c.reference, newest.c.status,
         newest.c.has_transfers,
     )
-    return sa.union_all(totals, not_counted, listed)
+    return sa.union_all(totals, listed)
 
 
 @functools.cache
@@ -202,8 +194,9 @@ def _newest_batch(*, after: bool) -> sa.Select:
     # A correlated LIMIT 1 subquery, probed per row through ix_case_transfers_case_id: PostgreSQL may turn an EXISTS
     # into a hash over every transfer row, which is O(history) again.
     has_transfers = sa.select(sa.literal(1)).where(CaseTransfer.case_id == Case.id).limit(1).scalar_subquery()
+    # Counted cases only, from the partial index: an exporter's withdrawn cases are not stepped over batch by batch.
     query = sa.select(Case.id, Case.reference, Case.as_of, Case.status, has_transfers.label("has_transfers")).where(
-        Case.exporter_id == sa.bindparam("exporter_id"))
+        Case.exporter_id == sa.bindparam("exporter_id"), sa.text("cases." + COUNTED_SQL))
     if after:
         query = query.where(Case.id < sa.bindparam("before"))
     return query.order_by(Case.id.desc()).limit(sa.bindparam("listed", type_=sa.Integer()))

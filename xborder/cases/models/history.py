@@ -66,11 +66,12 @@ class CaseTransfer(db.Model):
 
 
 class CaseTransferTotal(db.Model):
-    """Running totals of `case_transfers` per exporter, day (`as_of`) and applied exemption, of every case.
+    """Running totals of `case_transfers` per exporter, day (`as_of`) and applied exemption, of its counted cases.
 
     Written with the transfer rows in the same transaction (`xborder.cases.counting.add_to_totals`), so counting an
     exporter's earlier cases reads at most one row per day and exemption in the window, however many cases there
-    are. Statuses are not kept here: cases that do not count (withdrawn, rejected) are subtracted when reading.
+    are. A case that stops counting (withdrawn, rejected) is taken out by a trigger on the status column in the
+    same transaction (migration b8d4f0e2a316), whatever writes the status; a row may then net to zero.
     `exemption` is "" for none (a key column cannot be NULL); `cases` counts each case once (its transfer 0).
     """
 

@@ -1,0 +1,76 @@
+"""Migration b8d4f0e2a316 moves the withdrawn and rejected cases out of the running totals (and back on downgrade):
+an existing history counts the same before and after, on a database of the test's own."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from tests.helpers.app import TEST_PASSPHRASE, TEST_SECRET
+from tests.helpers.factories import Factory, declaration
+from tests.helpers.live import scratch_database
+
+BEFORE = "a7c3e9d1f205"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'totals.sqlite3'}"
+        return
+    server = sa.engine.make_url(request.getfixturevalue("postgres_url"))
+    with scratch_database(server, f"xborder_totals_{uuid.uuid4().hex[:12]}") as url:
+        yield url
+
+
+def _totals(db) -> list[tuple]:
+    return sorted(map(tuple, db.session.execute(sa.text(
+        "SELECT as_of, exemption, cases, transfers, pi_individuals FROM case_transfer_totals WHERE transfers <> 0"))))
+
+
+def _aggregate(db, where: str) -> list[tuple]:
+    return sorted(map(tuple, db.session.execute(sa.text(
+        "SELECT t.as_of, COALESCE(t.exemption, ''), SUM(CASE WHEN t.\"index\" = 0 THEN 1 ELSE 0 END), COUNT(*), "
+        "SUM(t.pi_individuals) FROM case_transfers t JOIN cases c ON c.id = t.case_id WHERE " + where +
+        " GROUP BY t.as_of, COALESCE(t.exemption, '')"))))
+
+
+def test_the_upgrade_takes_cases_that_do_not_count_out_of_the_totals_and_the_downgrade_puts_them_back(
+        database, tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    from xborder import create_app
+    from xborder.cases import operations
+    from xborder.extensions import db
+
+    app = create_app({"DATABASE_URL": database, "XBORDER_INSTANCE_PATH": str(tmp_path / "instance"),
+                      "XBORDER_SECRET_KEY": TEST_SECRET, "XBORDER_KEY_PASSPHRASE": TEST_PASSPHRASE}, TESTING=True)
+    with app.app_context():
+        try:
+            upgrade(revision=BEFORE)
+            factory = Factory(db)
+            org = factory.organisation()
+            user = factory.user(organisation=org)
+            cases = [operations.create_case(user, f"迁移 {n}", declaration(org.uscc, pi=pi, exemption=exemption))
+                     for n, (pi, exemption) in enumerate([(10, None), (20, None), (40, "cross_border_hr"),
+                                                          (80, None)])]
+            cases[1].status, cases[2].status = "withdrawn", "rejected"
+            db.session.commit()
+            every = _aggregate(db, "1 = 1")
+            assert _totals(db) == every  # before: every case is in the totals
+            db.session.close()  # no snapshot held open across a migration (SQLite's WAL readers keep theirs)
+            upgrade(revision="heads")
+            counted = _aggregate(db, "c.status NOT IN ('withdrawn', 'rejected')")
+            assert counted != every
+            assert _totals(db) == counted
+            db.session.close()
+            downgrade(revision=BEFORE)
+            assert _totals(db) == every
+            db.session.close()
+            upgrade(revision="heads")
+            assert _totals(db) == counted
+        finally:
+            db.session.remove()
+            db.engine.dispose()
