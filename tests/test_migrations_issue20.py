@@ -1,5 +1,6 @@
-"""Migration b8d4f0e2a316 moves the withdrawn and rejected cases out of the running totals (and back on downgrade):
-an existing history counts the same before and after, on a database of the test's own."""
+"""Issue 20's migrations, each on a database of the test's own: b8d4f0e2a316 moves the withdrawn and rejected cases
+out of the running totals (and back on downgrade), so an existing history counts the same before and after;
+c9e5a1f3b427 compresses the large JSON documents with lz4 on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -74,3 +75,38 @@ def test_the_upgrade_takes_cases_that_do_not_count_out_of_the_totals_and_the_dow
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_case_s_large_documents_are_stored_with_lz4_on_postgresql_and_read_back_whole(postgres_url, tmp_path):
+    from flask_migrate import upgrade
+
+    from xborder import create_app
+    from xborder.cases import operations
+    from xborder.cases.models import Case
+    from xborder.extensions import db
+
+    server = sa.engine.make_url(postgres_url)
+    with scratch_database(server, f"xborder_lz4_{uuid.uuid4().hex[:12]}") as url:
+        app = create_app({"DATABASE_URL": url, "XBORDER_INSTANCE_PATH": str(tmp_path / "instance"),
+                          "XBORDER_SECRET_KEY": TEST_SECRET, "XBORDER_KEY_PASSPHRASE": TEST_PASSPHRASE},
+                         TESTING=True)
+        with app.app_context():
+            try:
+                upgrade(revision="heads")
+                factory = Factory(db)
+                org = factory.organisation()
+                user = factory.user(organisation=org)
+                case = operations.create_case(user, "压缩", declaration(org.uscc, pi=120_000))
+                db.session.commit()
+                risk, determination = case.risk, case.determination
+                db.session.expunge_all()
+                stored = db.session.execute(sa.text(
+                    "SELECT pg_column_compression(risk), pg_column_compression(determination), "
+                    "octet_length(risk::text) FROM cases WHERE id = :id"), {"id": case.id}).one()
+                assert stored[:2] == ("lz4", "lz4")
+                assert stored[2] > 20_000  # large enough to be compressed at all
+                again = db.session.get(Case, case.id)
+                assert (again.risk, again.determination) == (risk, determination)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
