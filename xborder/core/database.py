@@ -12,6 +12,9 @@
   readable. Only a connection idle for `IDLE_PING_SECONDS` or more is also pinged with `SELECT 1` (a peer that
   vanished without a word, such as a firewall dropping idle connections). SQLAlchemy's `pool_pre_ping` paid that
   round trip on every checkout, i.e. on every request.
+- A request whose transaction only read ends it with COMMIT, not ROLLBACK (`end_reads_with_commit`):
+  psycopg forgets every prepared statement of a connection at a ROLLBACK (and sends DEALLOCATE ALL, a round trip),
+  so one reading request per connection kept every statement of every other request parsed and planned anew.
 """
 
 from __future__ import annotations
@@ -166,12 +169,67 @@ def install_pool_checks(engine: sa.Engine) -> None:
         sa.event.listen(engine, "checkout", check_out_for(engine.dialect))
 
 
+_WROTE = "xborder.wrote"  # in a connection's info: a statement other than a SELECT ran in its transaction
+
+
+def _begun(conn: sa.Connection) -> None:
+    conn.info.pop(_WROTE, None)
+
+
+def _note_write(conn: sa.Connection, _cursor, statement: str, *_args) -> None:
+    if statement.lstrip()[:6].upper() not in _READS:
+        conn.info[_WROTE] = True
+
+
+_READS = frozenset({"SELECT", "BEGIN", "BEGIN "})  # the first six characters (SQLite's BEGIN [IMMEDIATE] included)
+
+
+def _joined(session: sa.orm.Session, _transaction, connection: sa.Connection) -> None:
+    session.info[_CONNECTION] = connection
+
+
+def _ended(session: sa.orm.Session, transaction: sa.orm.SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CONNECTION, None)
+
+
+_CONNECTION = "xborder.connection"  # in a session's info: the connection its current transaction runs on
+
+
+def end_reads_with_commit(exc: BaseException | None) -> None:
+    """After a request that raised nothing, end its session's transaction with COMMIT when it only read: nothing
+    pending in the session and no statement but SELECTs on its connection (the same outcome as the ROLLBACK the
+    session's close would send, minus psycopg's forgetting its prepared statements). Anything else, and a COMMIT
+    that fails (the database went away), is left to the close, which rolls back; a teardown never raises."""
+    if exc is not None or not db.session.registry.has():
+        return
+    session = db.session()
+    connection = session.info.get(_CONNECTION)
+    if (connection is None or connection.invalidated or connection.closed or not session.in_transaction()
+            or session.new or session.dirty or session.deleted):
+        return
+    try:
+        if not connection.info.get(_WROTE):
+            session.commit()
+    except sa.exc.SQLAlchemyError:
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            session.rollback()
+
+
 def init_app(app: Flask) -> None:
     """Attach per-dialect engine events once the engine exists."""
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "postgresql":
             install_pool_checks(engine)
+        # On every dialect, so both test runs hold it; only psycopg's statement cache gains from it.
+        if not sa.event.contains(engine, "begin", _begun):
+            sa.event.listen(engine, "begin", _begun)
+            sa.event.listen(engine, "before_cursor_execute", _note_write)
+        if not sa.event.contains(sa.orm.Session, "after_begin", _joined):
+            sa.event.listen(sa.orm.Session, "after_begin", _joined)
+            sa.event.listen(sa.orm.Session, "after_transaction_end", _ended)
+        app.teardown_request(end_reads_with_commit)
         if engine.dialect.name == "sqlite" and not sa.event.contains(engine, "connect", _sqlite_connect):
             path = sqlite_file(engine.url)
             if path is not None:
