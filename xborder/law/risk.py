@@ -410,11 +410,16 @@ def _summary(case: _Case, level: str | None, key_points: Sequence[Mapping[str, A
 
 
 def assess_risk(declaration: Mapping[str, Any], determination: Mapping[str, Any], answers: Iterable[Any],
-                overrides: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    """Score every applicable key point (impact × likelihood → level) with the factors behind it, and the case."""
+                overrides: Iterable[Mapping[str, Any]] = (), *,
+                points: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Score every applicable key point (impact × likelihood → level) with the factors behind it, and the case.
+
+    `points` are `applicable_key_points(declaration, determination)` when the caller has them already (read here,
+    never changed)."""
     on = as_of(declaration)
     method = risk_method(on)
-    points = applicable_key_points(declaration, determination)
+    if points is None:
+        points = applicable_key_points(declaration, determination)
     case = _Case(method=method, countries=curated_countries(on), transfers=list(declaration.get("transfers") or []),
                  points=points, full={p["id"]: p for p in catalogue(on)["key_points"]},
                  responses=_responses(answers))
