@@ -73,10 +73,13 @@ class _Case:
     judged: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     scales: dict[str, list[str]] = dataclasses.field(init=False)
     positions: dict[str, dict[str, int]] = dataclasses.field(init=False)
+    thresholds: dict[str, list[tuple[float, int]]] = dataclasses.field(init=False)  # (min_ratio, its level's rank)
     by_topic: dict[str, list[tuple[str, Mapping[str, Any]]]] | None = None
 
     def __post_init__(self) -> None:
         self.scales, self.positions = _scales(self.method)
+        self.thresholds = {dimension: [(t["min_ratio"], self.rank(dimension, t["level"])) for t in thresholds]
+                           for dimension, thresholds in self.method["thresholds"].items()}
 
     def rank(self, dimension: str, level: str | None) -> int:
         """Position of `level` on the dimension's scale (-1 for none)."""
@@ -352,9 +355,9 @@ def _dimension_level(case: _Case, factors: Sequence[Mapping[str, Any]], dimensio
     own = [f for f in factors if f["pushes"] == dimension]
     achieved, possible = weighted_ratio([f["weight"] for f in own], [f["score"] for f in own])
     rank = 0
-    for threshold in case.method["thresholds"][dimension]:
-        if ratio_reaches(achieved, possible, threshold["min_ratio"]):
-            rank = max(rank, case.rank(dimension, threshold["level"]))
+    for min_ratio, position in case.thresholds[dimension]:
+        if position > rank and ratio_reaches(achieved, possible, min_ratio):
+            rank = position
     for factor in own:
         if factor["floor"] is not None:
             rank = max(rank, case.rank(dimension, factor["floor"]))
