@@ -57,3 +57,48 @@ def test_a_huge_integer_survives_a_json_column(db):
     db.session.flush()
     db.session.expire(case)
     assert case.workflow == {"huge": 2**70, "text": "数据"}
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_a_response_body_is_the_text_dumps_writes_with_flasks_newline(app, document):
+    """The body written as orjson's bytes (issue 20) is what the text path sends, byte for byte, for every document
+    (those orjson refuses take the library's path)."""
+    ours = jsoncodec.JSONProvider(app)
+    with app.app_context():
+        body = ours.response(document).get_data()
+        assert body == (ours.dumps(document, separators=(",", ":")) + "\n").encode()
+        assert json.loads(body) == json.loads(DefaultJSONProvider(app).response(document).get_data())
+        assert ours.response(document).mimetype == "application/json"
+        app.debug = True  # indented as Flask indents in debug mode
+        try:
+            assert ours.response(document).get_data() == DefaultJSONProvider(app).response(document).get_data()
+        finally:
+            app.debug = False
+
+
+@pytest.mark.parametrize("document", [DOCUMENTS[0], DOCUMENTS[2], DOCUMENTS[4]])
+def test_the_utf8_column_writer_gives_the_text_writers_document(document):
+    written = jsoncodec.dumps_utf8(document)
+    assert (written.decode() if isinstance(written, bytes) else written) == jsoncodec.dumps(document)
+
+
+def test_postgresql_connections_write_json_parameters_as_utf8_bytes(app, db):
+    """On PostgreSQL psycopg's JSON dumpers of each pooled connection use `dumps_utf8` (after SQLAlchemy gave them the
+    engine's text serializer, which stays for JSON literals), and a JSON column round-trips through them."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's adapters are PostgreSQL's")
+    from psycopg.adapt import PyFormat
+    from psycopg.types.json import Jsonb
+
+    connection = db.session.connection().connection.driver_connection
+    for format_ in (PyFormat.BINARY, PyFormat.TEXT):
+        assert connection.adapters.get_dumper(Jsonb, format_)._dumps is jsoncodec.dumps_utf8
+    assert db.engine.dialect._json_serializer is jsoncodec.dumps
+    from tests.helpers.factories import Factory
+
+    make = Factory(db)
+    case = make.case(make.organisation())
+    case.workflow = {"text": "数据出境 ✓", "nested": [{"b": 1, "a": None}]}
+    db.session.flush()
+    db.session.expire(case)
+    assert case.workflow == {"text": "数据出境 ✓", "nested": [{"b": 1, "a": None}]}

@@ -8,6 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -144,3 +145,36 @@ def test_every_key_point_has_the_levels_the_fraction_arithmetic_gives(transfers,
     for point in risk["key_points"]:
         assert point["computed"]["impact"] == fraction_level(point["factors"], "impact"), point["id"]
         assert point["computed"]["likelihood"] == fraction_level(point["factors"], "likelihood"), point["id"]
+
+
+def test_a_levels_rank_is_its_position_on_the_scale_as_list_index_gave_it():
+    """`_Case.rank` reads positions held once per method (issue 20), where it built and searched the scale's list."""
+    from xborder.law.risk import _Case
+
+    case = _Case(method=METHOD, countries={}, transfers=[], points=[], full={}, responses={})
+    for dimension, levels in METHOD["levels"].items():
+        scale = [entry["id"] for entry in levels]
+        assert case.scales[dimension] == scale
+        for level in scale:
+            assert case.rank(dimension, level) == scale.index(level)
+        assert case.rank(dimension, None) == -1
+        with pytest.raises(ValueError):
+            case.rank(dimension, "no_such_level")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(transfers=TRANSFERS, pathway=st.sampled_from(["security_assessment", "standard_contract_or_certification"]))
+def test_the_questions_asked_on_a_topic_are_those_the_walk_over_every_key_point_finds(transfers, pathway):
+    """A case-wide answer factor's candidate questions, indexed by topic once per scoring (issue 20), are what the walk
+    over every applicable key point's questions found, in the same order."""
+    from xborder.law.keypoints import applicable_key_points
+    from xborder.law.risk import _Case
+
+    decl = {"as_of": ON, "exporter": {"name": "示例制造有限公司", "uscc": "9131011552601815X1", "province": "310000",
+                                      "sector": "manufacturing", "is_ciio": False, "pi_subjects_processed": 250000},
+            "prior_transfers": [], "transfers": transfers}
+    points = applicable_key_points(decl, {"regime": "cac-2024", "pathway": pathway})
+    case = _Case(method=METHOD, countries={}, transfers=transfers, points=points, full={}, responses={})
+    topics = {q.get("topic") for p in catalogue(ON)["key_points"] for q in p.get("questions") or ()} | {"no_such"}
+    for topic in topics:
+        assert case.asked(topic) == [(p["id"], q) for p in points for q in p["questions"] if q.get("topic") == topic]

@@ -30,6 +30,12 @@ def applicable_key_points(case: Case) -> list[dict[str, Any]]:
     return list(held[2])
 
 
+def keep_key_points(case: Case, points: list[dict[str, Any]]) -> None:
+    """Keep `points`, computed by the caller from the case's validated declaration and its determination, as the
+    case's applicable key points (a new case: its risk engine needed them already)."""
+    case._applicable_key_points = (case.declaration, case.determination, list(points))  # type: ignore[attr-defined]
+
+
 def key_point_status(case: Case, points: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Each applicable key point with whether it is answered (an answer is non-empty `answer` text)."""
     answered = {a["key_point"] for a in case.answers or [] if str(a.get("answer") or "").strip()}

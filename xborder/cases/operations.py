@@ -7,18 +7,21 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from xborder.cases import counting
+from xborder.cases import counting, intake
 from xborder.cases.evidence import answer_problems
-from xborder.cases.keypoints import applicable_key_points
-from xborder.cases.models import ENTERPRISE, AnswerVersion, Case, DeclarationVersion, next_reference
+from xborder.cases.keypoints import applicable_key_points, keep_key_points
+from xborder.cases.models import ENTERPRISE, AnswerVersion, Case, DeclarationVersion
 from xborder.cases.models.status import CaseStatus
+from xborder.cases.next_due import nearest_due
 from xborder.cases.permissions import require_party, statuses_for
 from xborder.core import audit
 from xborder.core.errors import Forbidden, Unprocessable, field_error
 from xborder.core.text import check_text, check_tree, normalise_tree
+from xborder.core.timeutil import utcnow
 from xborder.extensions import db
 from xborder.law.catalogue import regime_for
 from xborder.law.declaration import DeclarationInvalid, validate_declaration
+from xborder.law.keypoints import applicable_key_points as applicable_key_points_of
 from xborder.law.keypoints import validate_answers
 from xborder.law.pathway import determine_pathway
 from xborder.law.risk import assess_risk, validate_overrides
@@ -76,6 +79,10 @@ def _record_declaration(case: Case, declaration: dict, raw: dict, determination:
         "created_by_id": user.id})
     if case.declaration_revision > 1:  # a new case has no transfers yet to take back
         counting.remove_transfers(case.id, case.exporter_id)
+    _record_transfers(case, declaration, determination)
+
+
+def _record_transfers(case: Case, declaration: dict, determination: dict) -> None:
     exempt = {t["index"]: t.get("exemption_applied") for t in determination["transfers"]}
     counting.record_transfers(case.id, case.exporter_id, [
         (declaration["as_of"], exempt.get(index), index, transfer["data"]["pi_individuals"],
@@ -99,12 +106,19 @@ def create_case(user, title: str, raw_declaration: Any) -> Case:
     declaration = _validated(raw_declaration, user)
     org = user.organisation
     determination = determine_for_case(declaration, org.id, None)
-    case = Case(reference=next_reference(org.province, dt.date.today().year), exporter=org, province=org.province,
-                title=title, status=CaseStatus.DRAFT, answers=[], answers_revision=0, declaration_revision=0)
-    _apply_declaration(case, declaration, raw_declaration, determination)
-    db.session.add(case)
-    db.session.flush()
-    _record_declaration(case, declaration, raw_declaration, determination, user)
+    # The key points once, for the risk engine and the answer (keypoints.applicable_key_points keeps them).
+    points = applicable_key_points_of(declaration, determination)
+    risk = assess_risk(declaration, determination, [], [], points=points)
+    now = utcnow()
+    case = Case(exporter=org, exporter_id=org.id, province=org.province, title=title, status=CaseStatus.DRAFT,
+                version=1, created_at=now, updated_at=now, declaration=raw_declaration, determination=determination,
+                declaration_revision=intake.FIRST_REVISION, as_of=declaration["as_of"],
+                regime=determination["regime"], pathway=determination["pathway"], answers=[], answers_revision=0,
+                risk=risk, risk_level=risk["level"], review=[], workflow={})
+    case.next_due = nearest_due(case)  # what the flush listener would store (a draft has no deadline running)
+    intake.insert_case(case, user.id, dt.date.today().year)
+    keep_key_points(case, points)
+    _record_transfers(case, declaration, determination)
     audit.record(case, "case.created", {"title": title, "declaration_revision": 1,
                                         "pathway": determination["pathway"]}, user, new_case=True)
     return case

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 
+from xborder.core import jsoncodec
 from xborder.extensions import db
 
 PRIVATE = 0o600
@@ -161,6 +162,14 @@ def check_out_for(dialect: sa.Dialect):
     return check_out
 
 
+def _utf8_json(dbapi_connection, _record) -> None:
+    # After the dialect's own connect step, which gave psycopg the engine's `json_serializer` (text, which SQLAlchemy
+    # also uses to render JSON literals): parameters are written as orjson's UTF-8 bytes, not text encoded again.
+    from psycopg.types.json import set_json_dumps
+
+    set_json_dumps(jsoncodec.dumps_utf8, dbapi_connection)
+
+
 def install_pool_checks(engine: sa.Engine) -> None:
     """Check each connection the engine's pool hands out (`check_out_for`), once per engine."""
     if not sa.event.contains(engine, "connect", _mark_idle):
@@ -222,6 +231,8 @@ def init_app(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "postgresql":
             install_pool_checks(engine)
+            if not sa.event.contains(engine, "connect", _utf8_json):
+                sa.event.listen(engine, "connect", _utf8_json)
         # On every dialect, so both test runs hold it; only psycopg's statement cache gains from it.
         if not sa.event.contains(engine, "begin", _begun):
             sa.event.listen(engine, "begin", _begun)

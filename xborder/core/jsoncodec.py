@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.sansio.response import Response
 
 # Dates and dataclasses go to Flask's `default` (HTTP dates, asdict); what orjson cannot write goes to the library.
 _RESPONSE_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -23,6 +24,15 @@ def dumps(value: object) -> str:
     """`value` as JSON text, for the database's JSON columns."""
     try:
         return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
+
+
+def dumps_utf8(value: object) -> bytes | str:
+    """`dumps` for a driver that takes UTF-8 bytes as well as text (psycopg): orjson's bytes as they are, without the
+    decode to text and the driver's encode back (~0.1 ms for a case's risk picture, issue 20)."""
+    try:
+        return orjson.dumps(value)
     except orjson.JSONEncodeError:
         return json.dumps(value)
 
@@ -38,3 +48,16 @@ class JSONProvider(DefaultJSONProvider):
             except orjson.JSONEncodeError:
                 pass
         return super().dumps(obj, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """Flask's JSON response, its body written by orjson as bytes (the text `dumps` gives was encoded back to
+        UTF-8 for the body: ~0.1 ms for a case's ~50 KB answer, issue 20); the same document and newline."""
+        if self.compact is None and not self._app.debug or self.compact:
+            obj = self._prepare_response_obj(args, kwargs)
+            try:
+                body = orjson.dumps(obj, default=self.default, option=_RESPONSE_OPTIONS | orjson.OPT_APPEND_NEWLINE)
+            except orjson.JSONEncodeError:
+                pass
+            else:
+                return self._app.response_class(body, mimetype=self.mimetype)  # type: ignore[arg-type]
+        return super().response(*args, **kwargs)

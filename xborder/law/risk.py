@@ -44,6 +44,24 @@ def curated_countries(on: dt.date) -> Mapping[str, Any]:
     return (version or {}).get("countries") or {}
 
 
+_SCALES: dict[int, tuple[Mapping[str, Any], dict[str, list[str]], dict[str, dict[str, int]]]] = {}
+formsdata.on_clear(_SCALES.clear)
+
+
+def _scales(method: Mapping[str, Any]) -> tuple[dict[str, list[str]], dict[str, dict[str, int]]]:
+    """Each dimension's levels in order, and each level's position, once per loaded method (held, so that its id is
+    not reused): ranking a level was a list built and searched per call, ~170 times a scoring (issue 20)."""
+    held = _SCALES.get(id(method))
+    if held is None or held[0] is not method:
+        scales = {dimension: [entry["id"] for entry in levels] for dimension, levels in method["levels"].items()}
+        positions: dict[str, dict[str, int]] = {dimension: {} for dimension in scales}
+        for dimension, scale in scales.items():
+            for position, level in enumerate(scale):
+                positions[dimension].setdefault(level, position)  # the first, as list.index finds it
+        held = _SCALES[id(method)] = (method, scales, positions)
+    return held[1], held[2]
+
+
 @dataclasses.dataclass
 class _Case:
     method: Mapping[str, Any]
@@ -53,12 +71,34 @@ class _Case:
     full: Mapping[str, Mapping[str, Any]]
     responses: Mapping[str, Mapping[str, Any]]
     judged: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    scales: dict[str, list[str]] = dataclasses.field(init=False)
+    positions: dict[str, dict[str, int]] = dataclasses.field(init=False)
+    thresholds: dict[str, list[tuple[float, int]]] = dataclasses.field(init=False)  # (min_ratio, its level's rank)
+    by_topic: dict[str, list[tuple[str, Mapping[str, Any]]]] | None = None
+
+    def __post_init__(self) -> None:
+        self.scales, self.positions = _scales(self.method)
+        self.thresholds = {dimension: [(t["min_ratio"], self.rank(dimension, t["level"])) for t in thresholds]
+                           for dimension, thresholds in self.method["thresholds"].items()}
 
     def rank(self, dimension: str, level: str | None) -> int:
         """Position of `level` on the dimension's scale (-1 for none)."""
         if level is None:
             return -1
-        return [entry["id"] for entry in self.method["levels"][dimension]].index(level)
+        position = self.positions[dimension].get(level)
+        if position is None:
+            raise ValueError(f"{level!r} is not a level of {dimension}")
+        return position
+
+    def asked(self, topic: str) -> list[tuple[str, Mapping[str, Any]]]:
+        """(key point id, question) of every applicable question on `topic`, in catalogue order: indexed once per
+        scoring rather than every key point's questions walked per case-wide factor (issue 20)."""
+        if self.by_topic is None:
+            self.by_topic = {}
+            for point in self.points:
+                for question in point["questions"]:
+                    self.by_topic.setdefault(question.get("topic"), []).append((point["id"], question))
+        return self.by_topic.get(topic, [])
 
     def response(self, point_id: str, question: Mapping[str, Any]) -> tuple[Any, bool]:
         """The response to a question and whether it is a valid answer (None or ill-typed counts as unknown)."""
@@ -206,7 +246,10 @@ def _factor(spec: Mapping[str, Any], outcome: Mapping[str, Any], value: Any, sta
 def _answer_factor(case: _Case, spec: Mapping[str, Any], point: Mapping[str, Any]) -> dict[str, Any]:
     topic, scope = spec["source"]["answer"], spec["source"]["scope"]
     points = [point] if scope == "key_point" else case.points
-    candidates = [(p["id"], q) for p in points for q in p["questions"] if q.get("topic") == topic]
+    if scope == "key_point":
+        candidates = [(point["id"], q) for q in point["questions"] if q.get("topic") == topic]
+    else:
+        candidates = case.asked(topic)
     if not candidates:
         # The question exists but does not apply to this case (for example no onward transfer): nothing to fear.
         asked = [q["id"] for p in points for q in case.full[p["id"]].get("questions") or () if q.get("topic") == topic]
@@ -283,10 +326,17 @@ def _judge(case: _Case, spec: Mapping[str, Any], point: Mapping[str, Any]) -> di
 def weighted_ratio(weights: Sequence[float], scores: Sequence[int]) -> tuple[int, int]:
     """Σ weight·score and Σ weight·MAX_SCORE as integers over the weights' least common denominator: the ratio of
     the two, exactly, with the decimal weights as written in forms/ (0.2 is 1/5, not the binary float)."""
+    scaled, total = _scaled_weights(tuple(weights))
+    return sum(w * s for w, s in zip(scaled, scores, strict=True)), MAX_SCORE * total
+
+
+@functools.lru_cache(maxsize=4096)
+def _scaled_weights(weights: tuple[float, ...]) -> tuple[tuple[int, ...], int]:
+    # A key point's factors, and so its weights, are the same in every scoring: scaled once (issue 20).
     parts = [_parts(w) for w in weights]
     common = math.lcm(*(d for _, d in parts))
-    scaled = [n * (common // d) for n, d in parts]
-    return sum(w * s for w, s in zip(scaled, scores, strict=True)), MAX_SCORE * sum(scaled)
+    scaled = tuple(n * (common // d) for n, d in parts)
+    return scaled, sum(scaled)
 
 
 def ratio_reaches(achieved: int, possible: int, min_ratio: float) -> bool:
@@ -302,17 +352,16 @@ def ratio_reaches(achieved: int, possible: int, min_ratio: float) -> bool:
 
 
 def _dimension_level(case: _Case, factors: Sequence[Mapping[str, Any]], dimension: str) -> str:
-    scale: list[str] = [entry["id"] for entry in case.method["levels"][dimension]]
     own = [f for f in factors if f["pushes"] == dimension]
     achieved, possible = weighted_ratio([f["weight"] for f in own], [f["score"] for f in own])
     rank = 0
-    for threshold in case.method["thresholds"][dimension]:
-        if ratio_reaches(achieved, possible, threshold["min_ratio"]):
-            rank = max(rank, scale.index(threshold["level"]))
+    for min_ratio, position in case.thresholds[dimension]:
+        if position > rank and ratio_reaches(achieved, possible, min_ratio):
+            rank = position
     for factor in own:
         if factor["floor"] is not None:
-            rank = max(rank, scale.index(factor["floor"]))
-    return scale[rank]
+            rank = max(rank, case.rank(dimension, factor["floor"]))
+    return case.scales[dimension][rank]
 
 
 def _overrides(overrides: Iterable[Mapping[str, Any]], method: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -410,11 +459,16 @@ def _summary(case: _Case, level: str | None, key_points: Sequence[Mapping[str, A
 
 
 def assess_risk(declaration: Mapping[str, Any], determination: Mapping[str, Any], answers: Iterable[Any],
-                overrides: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    """Score every applicable key point (impact × likelihood → level) with the factors behind it, and the case."""
+                overrides: Iterable[Mapping[str, Any]] = (), *,
+                points: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Score every applicable key point (impact × likelihood → level) with the factors behind it, and the case.
+
+    `points` are `applicable_key_points(declaration, determination)` when the caller has them already (read here,
+    never changed)."""
     on = as_of(declaration)
     method = risk_method(on)
-    points = applicable_key_points(declaration, determination)
+    if points is None:
+        points = applicable_key_points(declaration, determination)
     case = _Case(method=method, countries=curated_countries(on), transfers=list(declaration.get("transfers") or []),
                  points=points, full={p["id"]: p for p in catalogue(on)["key_points"]},
                  responses=_responses(answers))
