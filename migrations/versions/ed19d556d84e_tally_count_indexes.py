@@ -1,7 +1,7 @@
 """the official's tallies and the assessor's list count from narrow indexes that PostgreSQL deduplicates
 
 Revision ID: ed19d556d84e
-Revises: a7c3e9d1f205
+Revises: c9e5a1f3b427
 Create Date: 2026-12-06 20:10:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ed19d556d84e'
-down_revision = 'a7c3e9d1f205'
+down_revision = 'c9e5a1f3b427'
 branch_labels = None
 depends_on = None
 
