@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import marshmallow as ma
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from xborder.cases import (
     queries,
 )
 from xborder.cases.models import DeclarationVersion, Evidence
+from xborder.cases.models.status import ALL as ALL_STATUSES
 from xborder.cases.schemas import (
     AuditTrailSchema,
     CaseCreateSchema,
@@ -53,12 +55,53 @@ from xborder.extensions import db
 blp = Blueprint("cases_api", __name__, url_prefix="/api/v1", description="Cases")
 
 
+_LIST_QUERY_BOUNDS = {"page": 100_000, "per_page": 100}  # CaseListQuerySchema's Range maxima (minimum 1)
+
+
+def plain_list_query(args) -> dict | None:
+    """CaseListQuerySchema's load of the list's query string when it is plainly valid (known names, each once, digits
+    in range, a known status, a short cursor) — a dict built here, no schema; None for anything else, which webargs
+    then parses and answers as before (tests/api/test_list_query.py holds the two equal)."""
+    query: dict[str, object] = {"page": 1, "per_page": 20}
+    for name, values in args.lists():
+        if len(values) != 1:
+            return None
+        value = values[0]
+        if name in _LIST_QUERY_BOUNDS:
+            if not (value.isascii() and value.isdigit() and len(value) <= 6
+                    and 1 <= int(value) <= _LIST_QUERY_BOUNDS[name]):
+                return None
+            query[name] = int(value)
+        elif name == "status" and value in ALL_STATUSES:
+            query[name] = value
+        elif name == "after" and len(value) <= 200:
+            query[name] = value
+        else:
+            return None
+    return query
+
+
+def _plain_query_first(view):
+    """`@blp.arguments(CaseListQuerySchema, location="query")` (its OpenAPI parameters, its parse and 422) for what
+    `plain_list_query` declines; the rest skips webargs' schema instance and parse (0.15 ms of a list, issue 20)."""
+    parsed = blp.arguments(CaseListQuerySchema, location="query")(view)
+
+    @functools.wraps(parsed)
+    def wrapper(*args, **kwargs):
+        query = plain_list_query(request.args)
+        if query is None:
+            return parsed(*args, **kwargs)
+        return view(*args, query, **kwargs)
+
+    return wrapper
+
+
 @blp.route("/cases")
 class CasesResource(MethodView):
     """The cases visible to the caller."""
 
     @token_required(reads_only=True)
-    @blp.arguments(CaseListQuerySchema, location="query")
+    @_plain_query_first
     @blp.response(200, CasePageSchema)
     @blp.alt_response(401, description="No valid token")
     def get(self, query):

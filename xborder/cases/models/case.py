@@ -106,6 +106,14 @@ class Case(db.Model):
         sa.Index("ix_cases_official_created", "province", "created_at",
                  postgresql_where=sa.text("reached_provincial_at IS NOT NULL"),
                  sqlite_where=sa.text("reached_provincial_at IS NOT NULL")),
+        # Counting only (the official's tallies, the assessor's list total): with no created_at after the key, a key's
+        # many cases share one index entry (PostgreSQL's B-tree deduplication), about a tenth of the pages to scan —
+        # on 100,000 cases the official's tallies took 1.5 ms of the server's CPU from ix_cases_official_status,
+        # 0.85 ms from this one; the assessor's count 0.56 ms from ix_cases_assessor_created, 0.36 ms.
+        sa.Index("ix_cases_official_tally", "province", "status",
+                 postgresql_where=sa.text("reached_provincial_at IS NOT NULL"),
+                 sqlite_where=sa.text("reached_provincial_at IS NOT NULL")),
+        sa.Index("ix_cases_assessor_org", "assessor_org_id"),
     )
     # SQLAlchemy adds "AND version = :old" to every UPDATE: of two concurrent writers exactly one wins.
     __mapper_args__ = {"version_id_col": version}
