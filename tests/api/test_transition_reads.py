@@ -187,3 +187,36 @@ def test_a_stale_version_is_409_and_nothing_is_written(client, db, roles, write)
         (write_case if write == "statement" else _flush_path)(case)
     db.session.expire_all()
     assert db.session.get(Case, case_id).status == "draft"
+
+
+@pytest.mark.parametrize("as_of", ["2022-10-01", "2024-03-21", "2024-03-22", "2025-06-30"])
+@pytest.mark.parametrize("shape", [{"pi": 150_000}, {"pi": 0, "important": True}, {"pi": 5_000},
+                                   {"pi": 150_000, "sensitive": 20_000, "onward": True}])
+def test_the_key_points_shown_are_key_point_status(client, db, roles, as_of, shape):
+    from tests.helpers.api import ENTERPRISE_USCC
+    from tests.helpers.factories import declaration
+    from xborder.cases.keypoints import key_point_status
+    from xborder.cases.models import Case
+    from xborder.cases.presenters import shown_key_points
+
+    created = client.post("/api/v1/cases", headers=auth(roles["enterprise"]), json={
+        "title": "评估重点", "declaration": declaration(ENTERPRISE_USCC, as_of=as_of, **shape)})
+    assert created.status_code == 201, created.json
+    answered = answered_case(client, roles, as_of=as_of, **shape)
+    for case_id in (created.json["id"], answered["id"]):
+        db.session.expunge_all()  # no key points kept on the object from the request
+        case = db.session.get(Case, case_id)
+        shown = shown_key_points(case)
+        db.session.expunge_all()
+        assert shown == key_point_status(db.session.get(Case, case_id))
+    assert all(kp["answered"] for kp in answered["key_points"])
+
+
+def test_a_transition_text_names_the_status_as_status_names_does(app):
+    from xborder.cases.models.status import ALL
+    from xborder.core.labels import status_names
+    from xborder.notifications.texts import _status_names
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        for _ in range(2):  # kept after the first
+            assert {s: _status_names(s) for s in ALL} == {s: status_names(s) for s in ALL}
