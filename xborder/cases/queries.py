@@ -9,6 +9,7 @@ import functools
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, joinedload
 
+from xborder.cases.evidence import evidence_aggregate, evidence_from_aggregate
 from xborder.cases.models import Case, visible_to
 from xborder.cases.models.status import ALL as ALL_STATUSES
 from xborder.core.errors import NotFound, Unprocessable, field_error
@@ -157,3 +158,20 @@ def get_case(user, case_id: int) -> Case:
     if case is None:
         raise NotFound(f"No case {case_id} visible to you")
     return case
+
+
+@functools.cache
+def _case_with_evidence_statement(role: str, dialect: str) -> sa.Select:
+    return sa.select(Case, evidence_aggregate(dialect)).where(Case.id == sa.bindparam("case_id"), _scope(role))
+
+
+def get_case_with_evidence(user, case_id: int) -> tuple[Case, list[dict]]:
+    """`get_case` and the case's `evidence_list` in one statement (a JSON aggregate beside the case's columns, built
+    once per role and database): a write that answers with the case reads it in one round trip, not two (issue 20).
+    The scope is `_scope`'s, the one the list uses, held equal to `visible_to` by tests/api/test_statement_counts.py;
+    tests/api/test_transition_reads.py holds both answers equal to `get_case` and `evidence_list`'s."""
+    statement = _case_with_evidence_statement(user.role, db.session.get_bind(mapper=Case).dialect.name)
+    row = db.session.execute(statement, {"case_id": case_id, "scope": _scope_value(user)}).first()
+    if row is None:
+        raise NotFound(f"No case {case_id} visible to you")
+    return row[0], evidence_from_aggregate(row[1])

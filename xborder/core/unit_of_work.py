@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,19 +19,36 @@ def after_commit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     g.setdefault("after_commit", []).append((fn, args, kwargs))
 
 
+STALE = "The case was changed by someone else; reload it and try again"
+
+
 def flush() -> None:
     """Flush inside a request's work; a concurrent change to the same case becomes 409 and the work is rolled back
     (the UPDATE carries "AND version = <seen>": the loser matches no row on PostgreSQL, or finds SQLite locked)."""
-    try:
+    with conflicts():
         db.session.flush()
+
+
+@contextlib.contextmanager
+def conflicts() -> Iterator[None]:
+    """Inside the block, a stale version (StaleDataError) or SQLite's lock under a concurrent writer rolls the work
+    back and becomes 409, as in `flush`; a versioned UPDATE written as a statement raises `stale()` itself."""
+    try:
+        yield
     except StaleDataError:
         db.session.rollback()
-        raise Conflict("The case was changed by someone else; reload it and try again") from None
+        raise Conflict(STALE) from None
     except sa.exc.OperationalError as exc:
         if "locked" not in str(exc).lower():
             raise
         db.session.rollback()
         raise Conflict("The case is being changed by someone else; try again") from None
+
+
+def stale() -> Conflict:
+    """Roll the work back and give the 409 of a versioned UPDATE that matched no row (raise it)."""
+    db.session.rollback()
+    return Conflict(STALE)
 
 
 def commit(*, expire: bool = True) -> None:
@@ -55,7 +73,7 @@ def commit(*, expire: bool = True) -> None:
     except StaleDataError:
         db.session.rollback()
         g.pop("after_commit", None)
-        raise Conflict("The case was changed by someone else; reload it and try again") from None
+        raise Conflict(STALE) from None
     except sa.exc.OperationalError as exc:
         db.session.rollback()
         g.pop("after_commit", None)

@@ -4,16 +4,14 @@ workflow by `xborder.notifications.init_app`)."""
 from __future__ import annotations
 
 from xborder.notifications import texts
-from xborder.notifications.operations import notify, users_concerned
+from xborder.notifications.operations import notify_concerned
 
 
 def notify_transition(case, action: str, source: str, body: dict, user) -> None:
     """Tell everyone who may see the case (but the actor) what happened; mail the copies after the commit."""
-    recipients = [u for u in users_concerned(case) if u.id != getattr(user, "id", None)]
-    if not recipients:
+    text = texts.transition_text(case, action, case.status, body.get("comment"))
+    if not notify_concerned(case, f"transition.{action}", text, except_user_id=getattr(user, "id", None)):
         return
-    notify(case, f"transition.{action}", texts.transition_text(case, action, case.status, body.get("comment")),
-           recipients)
     from flask import has_request_context
 
     if has_request_context():

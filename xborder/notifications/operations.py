@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 
 from xborder.core.errors import NotFound
@@ -23,6 +25,42 @@ def users_concerned(case) -> list:
                                                         Organisation.province == case.province)
         who.append(sa.and_(User.organisation_id.in_(authorities), User.role == "provincial_official"))
     return list(db.session.scalars(sa.select(User).where(sa.or_(*who), User.active.is_(True)).order_by(User.id)))
+
+
+def notify_concerned(case, kind: str, text: tuple[str, str], *, except_user_id: int | None = None) -> int:
+    """`notify(case, kind, text, users)` for the users `users_concerned(case)` lists but `except_user_id`, in one
+    INSERT … SELECT built once per shape: no users are loaded, and a transition that concerns someone sends one
+    statement, not two (issue 20). Returns how many were notified. tests/notifications/test_notify_concerned.py
+    holds the rows equal to the two-step path's."""
+    statement = _concerned_insert(bool(case.assessor_org_id), case.reached_provincial_at is not None,
+                                  except_user_id is not None)
+    return db.session.execute(statement, {
+        "exporter_id": case.exporter_id, "assessor_org_id": case.assessor_org_id, "province": case.province,
+        "actor_id": except_user_id, "case_id": case.id, "kind": kind, "text_zh": text[0], "text_en": text[1],
+        "created_at": utcnow()}).rowcount
+
+
+@functools.cache
+def _concerned_insert(assessor: bool, provincial: bool, excluding: bool) -> sa.Insert:
+    """The INSERT … SELECT of `notify_concerned` for one shape of `users_concerned`'s rule."""
+    from xborder.accounts.models import Organisation, User
+
+    users, orgs = User.__table__.c, Organisation.__table__.c
+    who = [sa.and_(users.organisation_id == sa.bindparam("exporter_id"), users.role == "enterprise")]
+    if assessor:
+        who.append(sa.and_(users.organisation_id == sa.bindparam("assessor_org_id"), users.role == "assessor"))
+    if provincial:
+        authorities = sa.select(orgs.id).where(orgs.kind == "authority", orgs.province == sa.bindparam("province"))
+        who.append(sa.and_(users.organisation_id.in_(authorities), users.role == "provincial_official"))
+    where = [sa.or_(*who), users.active.is_(True)]
+    if excluding:
+        where.append(users.id != sa.bindparam("actor_id"))
+    table = Notification.__table__
+    names = ("case_id", "kind", "text_zh", "text_en", "created_at")
+    rows = sa.select(users.id, *(sa.bindparam(name, type_=table.c[name].type) for name in names)) \
+        .where(*where).order_by(users.id)
+    # The count of an INSERT is kept only when asked for (SQLAlchemy keeps UPDATE's and DELETE's).
+    return sa.insert(table).from_select(["user_id", *names], rows).execution_options(preserve_rowcount=True)
 
 
 def notify(case, kind: str, text: tuple[str, str], users) -> list[Notification]:
