@@ -29,10 +29,16 @@ def main() -> None:
               help="gunicorn workers (default: two per CPU core, at least 2)")
 @click.option("--threads", default=None, type=click.IntRange(1, 64),
               help="threads per worker (default: 1; more serve more slow downloads at once, at some CPU cost)")
+@click.option("--worker-class", default="gthread", show_default=True, type=click.Choice(["gthread", "sync"]),
+              help="sync: the shortest tails under load, but a download longer than the 60 s timeout is cut; only "
+                   "behind a proxy that buffers responses")
 @click.option("--demo", is_flag=True, help="Load the demo organisations, accounts and cases if not there yet.")
-def serve(host: str, port: int, workers: int | None, threads: int | None, demo: bool) -> None:
+def serve(host: str, port: int, workers: int | None, threads: int | None, worker_class: str, demo: bool) -> None:
     """Migrate the database and serve xborder under gunicorn."""
     from xborder.serve import prepare, run_gunicorn
+
+    if worker_class == "sync" and threads not in (None, 1):
+        raise click.UsageError("--threads applies to gthread workers only; a sync worker serves one request at a time")
 
     if demo:  # the demo's sign-ins are passwords only, unless the operator asked for MFA explicitly
         import os
@@ -40,7 +46,8 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, demo: 
         os.environ.setdefault("XBORDER_MFA_REQUIRED_ROLES", "")
 
     settings = prepare(demo=demo, echo=click.echo)
-    run_gunicorn(host=host, port=port, workers=workers, threads=threads, settings=settings)
+    run_gunicorn(host=host, port=port, workers=workers, threads=threads, worker_class=worker_class,
+                 settings=settings)
 
 
 @main.command()

@@ -49,6 +49,9 @@ def prepare(*, demo: bool, echo: Callable[[str], None] = print) -> Settings:
 # download or build runs, so the timeout does not kill it.
 WORKER_CLASS = "gthread"
 THREADS_PER_WORKER = 1
+#: What `--worker-class` offers: sync had the best tails under the mix (README, issue 20's second pass) but is killed
+#: by the timeout during a long download, so it is for servers behind a proxy that buffers responses.
+WORKER_CLASSES = ("gthread", "sync")
 
 
 def default_workers() -> int:
@@ -78,12 +81,12 @@ class _Gunicorn(BaseApplication):
 
 
 def run_gunicorn(*, host: str, port: int, workers: int | None = None, threads: int | None = None,
-                 settings: Settings) -> None:
+                 worker_class: str | None = None, settings: Settings) -> None:
     """Serve the app with gunicorn's production server, by default with the measured worker model above."""
     _Gunicorn({
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(),
-        "worker_class": WORKER_CLASS,
+        "worker_class": worker_class or WORKER_CLASS,
         "threads": threads or THREADS_PER_WORKER,
         "accesslog": "-",
         "timeout": 60,
