@@ -4,25 +4,20 @@ c9e5a1f3b427 compresses the large JSON documents with lz4 on PostgreSQL."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 
 from tests.helpers.app import TEST_PASSPHRASE, TEST_SECRET
 from tests.helpers.factories import Factory, declaration
-from tests.helpers.live import scratch_database
+from tests.helpers.live import database_of_kind
 
 BEFORE = "a7c3e9d1f205"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'totals.sqlite3'}"
-        return
-    server = sa.engine.make_url(request.getfixturevalue("postgres_url"))
-    with scratch_database(server, f"xborder_totals_{uuid.uuid4().hex[:12]}") as url:
+    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    with database_of_kind(request.param, tmp_path, server, "xborder_totals") as url:
         yield url
 
 
@@ -85,8 +80,7 @@ def test_a_case_s_large_documents_are_stored_with_lz4_on_postgresql_and_read_bac
     from xborder.cases.models import Case
     from xborder.extensions import db
 
-    server = sa.engine.make_url(postgres_url)
-    with scratch_database(server, f"xborder_lz4_{uuid.uuid4().hex[:12]}") as url:
+    with database_of_kind("postgresql", tmp_path, postgres_url, "xborder_lz4") as url:
         app = create_app({"DATABASE_URL": url, "XBORDER_INSTANCE_PATH": str(tmp_path / "instance"),
                           "XBORDER_SECRET_KEY": TEST_SECRET, "XBORDER_KEY_PASSPHRASE": TEST_PASSPHRASE},
                          TESTING=True)

@@ -4,14 +4,12 @@ rolled back by the session's close (issue 20)."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 
 from tests.helpers.app import TEST_PASSPHRASE, TEST_SECRET
 from tests.helpers.factories import Factory, auth, declaration
-from tests.helpers.live import scratch_database
+from tests.helpers.live import database_of_kind
 from xborder.core.database import end_reads_with_commit
 
 
@@ -31,14 +29,8 @@ def own_app(request, tmp_path):
             upgrade(revision="heads")
         return app
 
-    if request.param == "sqlite":
-        app = build(f"sqlite:///{tmp_path / 'reads.sqlite3'}")
-        yield app
-        with app.app_context():
-            db.engine.dispose()
-        return
-    server = sa.engine.make_url(request.getfixturevalue("postgres_url"))
-    with scratch_database(server, f"xborder_reads_{uuid.uuid4().hex[:12]}") as url:
+    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    with database_of_kind(request.param, tmp_path, server, "xborder_reads") as url:
         app = build(url)
         yield app
         with app.app_context():

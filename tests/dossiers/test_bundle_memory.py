@@ -12,14 +12,13 @@ import pathlib
 import subprocess
 import sys
 import textwrap
-import uuid
 import zipfile
 
 import pytest
 import sqlalchemy as sa
 
 from tests.helpers.app import TEST_PASSPHRASE, TEST_SECRET
-from tests.helpers.live import scratch_database
+from tests.helpers.live import database_of_kind
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FILES, FILE_BYTES = 5, 10 * 1024 * 1024 - 4096  # five evidence files just under the 10 MiB upload limit
@@ -105,11 +104,8 @@ SERVER = textwrap.dedent("""
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request, tmp_path):
     """A database of the test's own: a SQLite file, or a PostgreSQL database dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'large.sqlite3'}"
-        return
-    server = sa.engine.make_url(request.getfixturevalue("postgres_url"))
-    with scratch_database(server, f"xborder_large_{uuid.uuid4().hex[:12]}") as url:
+    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    with database_of_kind(request.param, tmp_path, server, "xborder_large") as url:
         yield url
 
 

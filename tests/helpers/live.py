@@ -28,6 +28,18 @@ def own_database(tmp: pathlib.Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def database_of_kind(kind: str, tmp: pathlib.Path, postgres_url: str | None, prefix: str) -> Iterator[str]:
+    """A database of a test's own, for tests parametrised over both kinds: a SQLite file in `tmp` ("sqlite"), or a
+    PostgreSQL database `<prefix>_<random>` on the server of `postgres_url`, dropped afterwards ("postgresql")."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp / (prefix + '.sqlite3')}"
+        return
+    assert postgres_url is not None
+    with scratch_database(sa.engine.make_url(postgres_url), f"{prefix}_{uuid.uuid4().hex[:12]}") as url:
+        yield url
+
+
+@contextlib.contextmanager
 def scratch_database(server: sa.URL, name: str) -> Iterator[str]:
     """PostgreSQL database `name` created on `server` for the caller and dropped (connections and all) after."""
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
