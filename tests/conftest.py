@@ -132,3 +132,14 @@ def redis_url() -> str:
 def postgres_url() -> str:
     """A real PostgreSQL server for tests that make a database of their own, or a skip."""
     return services.postgres_url()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_app(request, tmp_path):
+    """The app on a database of the test's own, of each kind, with no test transaction around its requests (each
+    commits as in a server): for two requests at once, and for what a whole request does to its connection."""
+    from tests.helpers.live import app_of_its_own
+
+    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    with app_of_its_own(request.param, tmp_path, server, "xborder_own") as app:
+        yield app

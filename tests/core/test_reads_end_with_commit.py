@@ -4,37 +4,10 @@ rolled back by the session's close (issue 20)."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
-from tests.helpers.app import TEST_PASSPHRASE, TEST_SECRET
 from tests.helpers.factories import Factory, auth, declaration
-from tests.helpers.live import database_of_kind
 from xborder.core.database import end_reads_with_commit
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def own_app(request, tmp_path):
-    """The app on a database of the test's own, with no test transaction around its requests."""
-    from flask_migrate import upgrade
-
-    from xborder import create_app
-    from xborder.extensions import db
-
-    def build(url: str):
-        app = create_app({"DATABASE_URL": url, "XBORDER_INSTANCE_PATH": str(tmp_path / "instance"),
-                          "XBORDER_SECRET_KEY": TEST_SECRET, "XBORDER_KEY_PASSPHRASE": TEST_PASSPHRASE},
-                         TESTING=True)
-        with app.app_context():
-            upgrade(revision="heads")
-        return app
-
-    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    with database_of_kind(request.param, tmp_path, server, "xborder_reads") as url:
-        app = build(url)
-        yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 def test_reading_requests_commit_and_keep_postgresql_s_prepared_statements(own_app):

@@ -40,6 +40,30 @@ def database_of_kind(kind: str, tmp: pathlib.Path, postgres_url: str | None, pre
 
 
 @contextlib.contextmanager
+def app_of_its_own(kind: str, tmp: pathlib.Path, postgres_url: str | None, prefix: str):
+    """The app on a database of a test's own (`database_of_kind`), migrated, with no test transaction around its
+    requests: each commits as in a server."""
+    from flask_migrate import upgrade
+
+    from tests.helpers.app import TEST_PASSPHRASE, TEST_SECRET
+    from xborder import create_app
+    from xborder.extensions import db
+
+    with database_of_kind(kind, tmp, postgres_url, prefix) as url:
+        app = create_app({"DATABASE_URL": url, "XBORDER_INSTANCE_PATH": str(tmp / "instance"),
+                          "XBORDER_SECRET_KEY": TEST_SECRET, "XBORDER_KEY_PASSPHRASE": TEST_PASSPHRASE},
+                         TESTING=True)
+        with app.app_context():
+            upgrade(revision="heads")
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+@contextlib.contextmanager
 def scratch_database(server: sa.URL, name: str) -> Iterator[str]:
     """PostgreSQL database `name` created on `server` for the caller and dropped (connections and all) after."""
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
