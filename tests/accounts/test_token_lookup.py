@@ -1,0 +1,117 @@
+"""A bearer token's lookup: on PostgreSQL one statement through psycopg itself, its row made into the same three
+persistent objects the ORM's joined load gives (issue 20); elsewhere, and when the session already holds one of
+them, the joined load. Held equal here, with the driver's errors raised as SQLAlchemy raises its own."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.helpers.factories import Factory, auth
+from xborder.accounts.models import ApiToken, User, hash_token
+
+
+def _columns(instance) -> dict:
+    return {prop.key: getattr(instance, prop.key) for prop in sa.inspect(type(instance)).column_attrs}
+
+
+def _snapshot(token: ApiToken) -> tuple[dict, dict, dict]:
+    return _columns(token), _columns(token.user), _columns(token.user.organisation)
+
+
+def test_the_lookup_gives_what_the_joined_load_gives(db, factory):
+    from xborder.accounts.operations import _token_statement, find_token
+
+    org = factory.organisation(profile={"联系人": "张三", "phone": "021-12345678"})
+    user = factory.user(organisation=org)
+    secret = factory.token(user)
+    other = factory.token(user)
+    db.session.commit()
+    user_id = user.id
+    db.session.expunge_all()
+    statements: list[str] = []
+    sa.event.listen(db.session.get_bind(), "before_cursor_execute",
+                    lambda *args: statements.append(args[2]))
+
+    found = find_token(secret)
+    # The token, its user and the organisation in one statement, seen by the events (the test's savepoint aside).
+    assert len([statement for statement in statements if statement.startswith("SELECT")]) == 1, statements
+    looked_up = _snapshot(found)
+    db.session.expunge_all()
+    loaded = _snapshot(db.session.scalar(_token_statement(), {"token_hash": hash_token(secret)}))
+    assert looked_up == loaded
+    assert looked_up[2]["profile"] == {"联系人": "张三", "phone": "021-12345678"}
+
+    db.session.expunge_all()
+    found = find_token(secret)
+    for instance in (found, found.user, found.user.organisation):
+        state = sa.inspect(instance)
+        assert state.persistent and not state.modified and not state.expired_attributes
+    assert db.session.get(User, user_id) is found.user  # in the identity map: no second copy of anyone
+    # Lazy loads and writes work on them as on any loaded object.
+    assert sorted(token.token_hash for token in found.user.tokens) == sorted([hash_token(secret),
+                                                                             hash_token(other)])
+    assert found.user in found.user.organisation.users
+    found.user.name = "改名"
+    db.session.flush()
+    assert db.session.scalar(sa.select(User.name).where(User.id == user_id)) == "改名"
+    # The session already holds them: the joined load answers, and the same objects come back.
+    assert find_token(secret) is found
+    assert find_token("no such token") is None
+
+
+def test_an_unknown_or_revoked_token_is_refused_on_each_database(client, factory, db):
+    from xborder.accounts.operations import find_token, revoke_token
+
+    user = factory.user()
+    secret = factory.token(user)
+    db.session.commit()
+    assert client.get("/api/v1/cases", headers=auth(secret)).status_code == 200
+    assert client.get("/api/v1/cases", headers=auth(secret + "x")).status_code == 401
+    revoke_token(find_token(secret))
+    db.session.commit()
+    assert client.get("/api/v1/cases", headers=auth(secret)).status_code == 401
+
+
+def test_a_dead_connection_under_the_lookup_is_raised_as_sqlalchemy_raises_it(tmp_path, postgres_url):
+    """The driver's error becomes a DBAPIError with the connection invalidated, which `core.auth` retries once
+    on a new connection; the session then carries on."""
+    from tests.helpers.live import app_of_its_own
+    from xborder.accounts.operations import find_token
+    from xborder.extensions import db
+
+    with app_of_its_own("postgresql", tmp_path, postgres_url, "xborder_token") as app, app.app_context():
+        factory = Factory(db)
+        user = factory.user()
+        secret = factory.token(user)
+        db.session.commit()
+        backend = db.session.scalar(sa.text("SELECT pg_backend_pid()"))  # the session's connection, in use
+        with db.engine.connect() as other:
+            assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": backend})
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            find_token(secret)
+        assert caught.value.connection_invalidated
+        db.session.rollback()
+        assert find_token(secret).user.id == user.id
+        db.session.remove()
+
+
+def test_a_reading_list_sends_no_end_of_transaction(own_app):
+    """A list reads in autocommit on PostgreSQL: the teardown has no transaction to end, and the close's rollback
+    sends nothing, so psycopg keeps the token's and the list's prepared statements across requests."""
+    from xborder.extensions import db
+
+    with own_app.app_context():
+        factory = Factory(db)
+        secret = factory.token(factory.user())
+        db.session.commit()
+        db.session.remove()
+    client = own_app.test_client()
+    for _ in range(8):  # psycopg prepares a statement on its fifth execution
+        assert client.get("/api/v1/cases", headers=auth(secret)).status_code == 200
+    with own_app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            prepared = db.session.scalars(sa.text("SELECT statement FROM pg_prepared_statements")).all()
+            assert any("api_tokens" in statement for statement in prepared), prepared
+            assert any("FROM cases" in statement for statement in prepared), prepared
+        db.session.remove()
