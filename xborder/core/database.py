@@ -212,6 +212,10 @@ def end_reads_with_commit(exc: BaseException | None) -> None:
     that fails (the database went away), is left to the close, which rolls back; a teardown never raises."""
     if exc is not None or not db.session.registry.has():
         return
+    if has_request_context() and request.environ.get(READS_ONLY):
+        # Its statements ran each on its own (autocommit): there is no transaction to end, and the close's
+        # rollback sends nothing (psycopg ends no transaction that is not open, and keeps its statements).
+        return
     session = db.session()
     connection = session.info.get(_CONNECTION)
     if (connection is None or connection.invalidated or connection.closed or not session.in_transaction()
