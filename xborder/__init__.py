@@ -15,10 +15,11 @@ def create_app(env: Mapping[str, str] | None = None, **overrides: object) -> Fla
     """Build the app: configuration, extensions, then each feature package's `init_app` — nothing else."""
     from xborder import accounts, assess, cases, config, dossiers, inventory, notifications
     from xborder.core import database, errors, health, i18n, idempotency, jobs, jsoncodec, labels, openapi, security
+    from xborder.core.application import Application
     from xborder.extensions import babel, csrf, db, login_manager, migrate
 
     settings = config.load_settings(env, default_instance=ROOT / "instance")
-    app = Flask(__name__, instance_path=str(settings.instance_path), template_folder=str(ROOT / "templates"),
+    app = Application(__name__, instance_path=str(settings.instance_path), template_folder=str(ROOT / "templates"),
                 static_folder="static")
     app.json = jsoncodec.JSONProvider(app)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
