@@ -55,8 +55,17 @@ def test_the_lookup_gives_what_the_joined_load_gives(db, factory):
     found.user.name = "改名"
     db.session.flush()
     assert db.session.scalar(sa.select(User.name).where(User.id == user_id)) == "改名"
-    # The session already holds them: the joined load answers, and the same objects come back.
+    # The session already holds them: the same objects come back, what they had not loaded filled in from the row
+    # (as the ORM's loading does), with no statement but the lookup.
+    db.session.expire(found.user)
+    db.session.expire(found, ["revoked_at"])
+    statements.clear()
     assert find_token(secret) is found
+    assert found.user.name == "改名" and found.revoked_at is None
+    assert found.user.organisation.profile["联系人"] == "张三"
+    assert [statement for statement in statements if statement.startswith("SELECT")] == statements[-1:]
+    # Its columns loaded again (the collection of tokens stays expired, as the joined load leaves it).
+    assert sa.inspect(found.user).expired_attributes == {"tokens"} and not sa.inspect(found.user).modified
     assert find_token("no such token") is None
 
 

@@ -45,13 +45,10 @@ def find_token(secret: str) -> ApiToken | None:
     token_hash = hash_token(secret)
     session = db.session()
     if session.get_bind().dialect.name == "postgresql":
-        found = _find_token_by_driver(session, token_hash)
-        if found is not _LOADED_ALREADY:
-            return found
+        return _find_token_by_driver(session, token_hash)
     return session.scalar(_token_statement(), {"token_hash": token_hash})
 
 
-_LOADED_ALREADY = object()
 _TOKEN_ROW = (ApiToken, User, Organisation)
 
 
@@ -73,8 +70,7 @@ def _find_token_by_driver(session: sa.orm.Session, token_hash: str):
     CPU through the ORM's joined load and ~200 µs this way (bench/PROFILE.md). The row becomes the same three
     persistent objects the joined load gives, attached to the session (lazy loads and writes work on them as on any
     loaded object). A DBAPI error is raised as SQLAlchemy raises its own (a DBAPIError, the connection invalidated
-    when the server went away), so `core.auth`'s retry on a dead pooled connection holds. Returns `_LOADED_ALREADY`
-    when the session already holds one of the three (the joined load then answers from its identity map)."""
+    when the server went away), so `core.auth`'s retry on a dead pooled connection holds."""
     sql, keys = _token_row_sql()
     connection = session.connection()
     driver = connection.connection.driver_connection
@@ -103,15 +99,23 @@ def _find_token_by_driver(session: sa.orm.Session, token_hash: str):
     for names in keys:
         values.append(dict(zip(names, row[start:start + len(names)], strict=True)))
         start += len(names)
-    identities = [sa.inspect(model).identity_key_from_primary_key((found["id"],))
-                  for model, found in zip(_TOKEN_ROW, values, strict=True)]
-    if any(key in session.identity_map for key in identities):
-        return _LOADED_ALREADY
-    token, user, organisation = (_attach(session, model, found) for model, found in zip(_TOKEN_ROW, values,
+    token, user, organisation = (_loaded(session, model, found) for model, found in zip(_TOKEN_ROW, values,
                                                                                         strict=True))
-    set_committed_value(user, "organisation", organisation)
-    set_committed_value(token, "user", user)
+    for instance, key, value in ((user, "organisation", organisation), (token, "user", user)):
+        if key in sa.inspect(instance).unloaded:
+            set_committed_value(instance, key, value)
     return token
+
+
+def _loaded(session: sa.orm.Session, model: type, values: dict):
+    # What a query's loading does with a row: an object the session already holds stays as it is, but for the
+    # attributes it has not loaded (expired ones, say), which the row fills in; any other is attached.
+    existing = session.identity_map.get(sa.inspect(model).identity_key_from_primary_key((values["id"],)))
+    if existing is None:
+        return _attach(session, model, values)
+    for key in sa.inspect(existing).unloaded & values.keys():
+        set_committed_value(existing, key, values[key])
+    return existing
 
 
 def _attach(session: sa.orm.Session, model: type, values: dict):
