@@ -8,6 +8,7 @@ skipped. CI sets it for both suite runs, the SQLite one too."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import uuid
@@ -179,6 +180,50 @@ def test_terminated_backends_are_replaced_transparently(pg_app):
                                      "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": fault["name"]})
     assert killed >= 1
     assert client.get("/api/v1/cases", headers=headers).status_code == 200
+
+
+def test_a_backend_that_dies_after_the_checkout_looked_costs_the_token_lookup_one_retry(pg_app, monkeypatch):
+    """The race the test above meets only sometimes, made certain: the backend is gone, but the pool's checkout
+    check saw nothing (it looked a moment before), so the token lookup — the request's first statement, through
+    psycopg itself on PostgreSQL — meets the dead connection, and core.auth retries it once on a new one."""
+    from xborder.core import database
+    from xborder.extensions import db
+
+    fault = pg_app.extensions["test_fault"]
+    client = pg_app.test_client()
+    headers = auth(fault["token"])
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    with pg_app.app_context(), contextlib.ExitStack() as held:  # three connections in the pool, all to be killed
+        for _ in range(3):
+            held.enter_context(db.engine.connect()).exec_driver_sql("SELECT 1")
+    with fault["admin"].connect() as conn:  # waits for each backend to be gone
+        killed = conn.scalar(sa.text("SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
+                                     "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": fault["name"]})
+    assert killed >= 1
+    monkeypatch.setattr(database, "said_something", lambda _connection: False)
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    # The retry's disconnect invalidated the pool: the next requests get new connections too, not the dead ones.
+    assert client.post(f"/api/v1/cases/{10 ** 9}/transitions", headers=headers,
+                       json={"action": "withdraw", "version": 1}).status_code == 404
+    assert client.get("/api/v1/cases/counts", headers=headers).status_code == 200
+
+
+def test_a_backend_the_server_ended_counts_as_a_disconnect():
+    """The FATAL a terminated backend sends may arrive before psycopg has read the socket's end: SQLAlchemy's
+    statements (core.database.ended_backend) and the token lookup count it as a disconnect all the same."""
+    import types
+
+    import psycopg
+
+    from xborder.core.database import ended_backend
+
+    for error, gone in ((psycopg.errors.AdminShutdown("terminating connection due to administrator command"), True),
+                        (psycopg.errors.CrashShutdown("crash"), True), (psycopg.errors.CannotConnectNow("start"), True),
+                        (psycopg.errors.QueryCanceled("statement timeout"), False),
+                        (psycopg.errors.UniqueViolation("duplicate"), False), (ValueError("not a DBAPI error"), False)):
+        context = types.SimpleNamespace(original_exception=error, is_disconnect=False)
+        ended_backend(context)
+        assert context.is_disconnect is gone, error
 
 
 def test_a_list_and_the_tallies_read_without_a_transaction(pg_app):

@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from xborder.accounts.models import PASSWORD_METHOD, ApiToken, Organisation, User, UserSession, hash_token
 from xborder.core.auth import SESSION_ID_KEY
+from xborder.core.database import ENDED_BACKEND
 from xborder.core.timeutil import utcnow
 from xborder.extensions import db
 
@@ -86,8 +87,13 @@ def _find_token_by_driver(session: sa.orm.Session, token_hash: str):
             listener(connection, cursor, sql, parameters, None, False)
         row = cursor.fetchone()
     except connection.dialect.loaded_dbapi.Error as exc:
-        gone = connection.dialect.is_disconnect(exc, driver, cursor)
+        # As SQLAlchemy's own statements classify it (with core.database's `ended_backend`), and as it then does: on
+        # a disconnect every pooled connection made before now is replaced at its next checkout (they all died
+        # with the server, likely), and this one is invalidated.
+        gone = (connection.dialect.is_disconnect(exc, driver, cursor)
+                or getattr(exc, "sqlstate", None) in ENDED_BACKEND)
         if gone:
+            connection.engine.pool._invalidate(connection.connection, exc)
             connection.invalidate(exc)
         raise sa.exc.DBAPIError.instance(sql, parameters, exc, connection.dialect.loaded_dbapi.Error,
                                          connection_invalidated=gone, dialect=connection.dialect) from exc

@@ -170,12 +170,26 @@ def _utf8_json(dbapi_connection, _record) -> None:
     set_json_dumps(jsoncodec.dumps_utf8, dbapi_connection)
 
 
+# admin_shutdown, crash_shutdown, cannot_connect_now: the server ended (or will not yet start) the backend.
+ENDED_BACKEND = frozenset({"57P01", "57P02", "57P03"})
+
+
+def ended_backend(context: sa.engine.ExceptionContext) -> None:
+    """SQLAlchemy's `handle_error`: a backend the server ended (a restart, `pg_terminate_backend`) answers FATAL
+    before psycopg has read the end of the socket, so the driver does not call the connection broken yet. It is
+    gone all the same, and so, likely, are its pool-mates: counted as a disconnect, SQLAlchemy invalidates the
+    connection and the pool, and the request's retry (core.auth) gets a new one."""
+    if getattr(context.original_exception, "sqlstate", None) in ENDED_BACKEND:
+        context.is_disconnect = True
+
+
 def install_pool_checks(engine: sa.Engine) -> None:
     """Check each connection the engine's pool hands out (`check_out_for`), once per engine."""
     if not sa.event.contains(engine, "connect", _mark_idle):
         sa.event.listen(engine, "connect", _mark_idle)
         sa.event.listen(engine, "checkin", _mark_idle)
         sa.event.listen(engine, "checkout", check_out_for(engine.dialect))
+        sa.event.listen(engine, "handle_error", ended_backend)
 
 
 _WROTE = "xborder.wrote"  # in a connection's info: a statement other than a SELECT ran in its transaction
