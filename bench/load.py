@@ -4,6 +4,11 @@ the ratio to a hello-world Flask app on the same settings measured in the same r
     .venv/bin/python bench/seed_scale.py   # once: 100,000 cases in xborder_scale
     .venv/bin/python bench/load.py [--requests 2000] [--clients 8] [--rounds 3] [--database xborder_scale]
                                    [--worker-class sync|gthread] [--workers N] [--threads N]
+                                   [--interleaved [--seconds 5]]
+
+By default each server runs alone in turn (xborder's rounds, then hello-world's). `--interleaved` keeps both up and
+alternates their rounds, each `--seconds` long, so that a drift of the shared machine's speed between the two turns
+does not land on one side of the ratio; it also prints the ratio of each round to the hello-world round beside it.
 
 The mix, per 10 requests: 3 enterprise case lists, 1 official filtered list, 1 assessor list, 1 official status
 counts, 2 anonymous `POST /api/v1/assess`, 1 case creation (declaration validated, determined, audited) and 1
@@ -14,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import pathlib
+import statistics
 import sys
 import tempfile
 import threading
@@ -24,7 +31,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from bench.assess import GUNICORN_SETTINGS, HOST, Server, _percentile, _set_worker_model  # noqa: E402
+from bench.assess import GUNICORN_SETTINGS, HOST, Server, _percentile, _set_worker_model, group_cpu_seconds  # noqa: E402
 from bench.seed_scale import NAME, PG, app_for, bench_tokens  # noqa: E402
 from tests.helpers.factories import declaration  # noqa: E402
 
@@ -81,9 +88,11 @@ def _hello_op(conn, i: int, ctx: dict, mine: list) -> int:
     return _request(conn, "POST", "/api/v1/assess", body=ctx["declaration"])[0]
 
 
-def drive(port: int, op, ctx: dict, requests: int, clients: int) -> dict:
-    """`requests` operations from `clients` threads on keep-alive connections; throughput and latency."""
-    counter, lock = iter(range(requests)), threading.Lock()
+def drive(port: int, op, ctx: dict, requests: int, clients: int, seconds: float | None = None) -> dict:
+    """`requests` operations from `clients` threads on keep-alive connections (or as many as `seconds` allow, when
+    given); throughput and latency."""
+    counter, lock = iter(range(requests) if seconds is None else itertools.count()), threading.Lock()
+    deadline = None if seconds is None else time.perf_counter() + seconds
     latencies: list[float] = []
     by_kind: dict[str, list[float]] = {}
     failures: list[int] = []
@@ -93,7 +102,7 @@ def drive(port: int, op, ctx: dict, requests: int, clients: int) -> dict:
         while True:
             with lock:
                 i = next(counter, None)
-            if i is None:
+            if i is None or (deadline is not None and time.perf_counter() >= deadline):
                 break
             started = time.perf_counter()
             status = op(conn, i, ctx, mine)
@@ -113,10 +122,15 @@ def drive(port: int, op, ctx: dict, requests: int, clients: int) -> dict:
         thread.join(timeout=600)
     wall = time.perf_counter() - started
     ordered = sorted(latencies)
-    return {"per_second": len(ordered) / wall, "p50": _percentile(ordered, 0.5), "p95": _percentile(ordered, 0.95),
-            "errors": len(failures), "statuses": sorted(set(failures)),
+    return {"per_second": len(ordered) / wall, "requests": len(ordered), "p50": _percentile(ordered, 0.5),
+            "p95": _percentile(ordered, 0.95), "errors": len(failures), "statuses": sorted(set(failures)),
             "kinds": {kind: (_percentile(sorted(times), 0.5), _percentile(sorted(times), 0.95))
                       for kind, times in by_kind.items()}}
+
+
+def _print(name: str, r: dict) -> None:
+    print(f"{name:8} {r['per_second']:8.1f} req/s   p50 {r['p50']:6.1f} ms   p95 {r['p95']:6.1f} ms   "
+          f"errors {r['errors']} {r['statuses']}   (rounds: {', '.join(f'{x:.0f}' for x in r['rounds'])} req/s)")
 
 
 def main() -> None:
@@ -124,6 +138,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--interleaved", action="store_true",
+                        help="both servers up at once, their rounds alternated and timed alike (--seconds each)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of an interleaved round")
     parser.add_argument("--database", default=NAME, help=f"the database seed_scale.py filled (default {NAME})")
     parser.add_argument("--worker-class", choices=("sync", "gthread"), help="gunicorn worker class for both servers")
     parser.add_argument("--workers", type=int, help="gunicorn workers for both servers")
@@ -134,37 +151,112 @@ def main() -> None:
     url = f"{PG}/{args.database}"
     ctx = _prepare(url)
     ctx["declaration"] = declaration(ctx["uscc"])
+    targets = (("xborder", "wsgi:app", _xborder_op), ("hello", "bench.hello:app", _hello_op))
     with tempfile.TemporaryDirectory(prefix="xborder-load-") as tmp:
         env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": REDIS_URL, "XBORDER_INSTANCE_PATH": tmp,
                "XBORDER_SECRET_KEY": "load-bench-secret-key-0123456789abcdef",
                "XBORDER_KEY_PASSPHRASE": "load-bench-passphrase-0123456789",
                "XBORDER_MFA_REQUIRED_ROLES": ""}  # the bench signs its official in with a password
-        results = {}
-        for name, target, op in (("xborder", "wsgi:app", _xborder_op), ("hello", "bench.hello:app", _hello_op)):
-            server = Server(name, target, env, pathlib.Path(tmp))
-            server.start()
-            try:
-                server.wait_ready(json.dumps(ctx["declaration"]).encode())
-                drive(server.port, op, ctx, min(200, args.requests), args.clients)  # warm-up
-                # The median of several rounds: one hiccup of the shared machine in a sub-second hello-world round
-                # would otherwise swing the ratio by half.
-                rounds = sorted((drive(server.port, op, ctx, args.requests, args.clients) for _ in range(args.rounds)),
-                                key=lambda r: r["per_second"])
-                results[name] = rounds[len(rounds) // 2]
-                results[name]["rounds"] = [r["per_second"] for r in rounds]
-                if any(r["errors"] for r in rounds):  # a failed request is a defect: show what the server said
-                    print(f"--- {name}: failed requests; the server's log ends with:\n{server._log_tail(60)}")
-            finally:
-                server.stop()
-    print(f"gunicorn {' '.join(GUNICORN_SETTINGS)}; PostgreSQL {args.database} + Redis; {args.rounds} rounds of "
-          f"{args.requests:,} requests, {args.clients} keep-alive clients")
+        if args.interleaved:
+            results, pairs = _interleaved(targets, env, pathlib.Path(tmp), ctx, args)
+        else:
+            results, pairs = _in_turn(targets, env, pathlib.Path(tmp), ctx, args), []
+    shape = (f"{args.rounds} interleaved rounds of {args.seconds:g} s each" if args.interleaved
+             else f"{args.rounds} rounds of {args.requests:,} requests")
+    print(f"gunicorn {' '.join(GUNICORN_SETTINGS)}; PostgreSQL {args.database} + Redis; {shape}, "
+          f"{args.clients} keep-alive clients")
     for name, r in results.items():
-        print(f"{name:8} {r['per_second']:8.1f} req/s   p50 {r['p50']:6.1f} ms   p95 {r['p95']:6.1f} ms   "
-              f"errors {r['errors']} {r['statuses']}   (rounds: {', '.join(f'{x:.0f}' for x in r['rounds'])} req/s)")
+        _print(name, r)
     print("xborder by operation (under the whole mix's load):")
     for kind, (p50, p95) in results["xborder"]["kinds"].items():
         print(f"  {kind:24} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
     print(f"ratio xborder mix / hello-world: {results['xborder']['per_second'] / results['hello']['per_second']:.2f}")
+    if pairs:
+        ratios = sorted(x / h for x, h in pairs)
+        print(f"ratio of each round to the hello-world round beside it: {', '.join(f'{r:.2f}' for r in ratios)} "
+              f"(median {ratios[len(ratios) // 2]:.2f})")
+        # CPU per request moves far less than throughput when the shared machine's speed drifts.
+        x, h = results["xborder"], results["hello"]
+        print(f"CPU per request (median of the rounds): xborder's gunicorn {x['server_cpu_ms']:.2f} ms + PostgreSQL "
+              f"{x['postgres_cpu_ms']:.2f} ms; hello-world's gunicorn {h['server_cpu_ms']:.2f} ms; hello-world / "
+              f"xborder: {h['server_cpu_ms'] / (x['server_cpu_ms'] + x['postgres_cpu_ms']):.2f}")
+
+
+def _median_round(rounds: list[dict]) -> dict:
+    ordered = sorted(rounds, key=lambda r: r["per_second"])
+    middle = ordered[len(ordered) // 2]
+    middle["rounds"] = [r["per_second"] for r in ordered]
+    return middle
+
+
+def _in_turn(targets, env: dict, tmp: pathlib.Path, ctx: dict, args) -> dict:
+    """Each server alone in turn: warm-up, then its rounds (the median kept)."""
+    results = {}
+    for name, target, op in targets:
+        server = Server(name, target, env, tmp)
+        server.start()
+        try:
+            server.wait_ready(json.dumps(ctx["declaration"]).encode())
+            drive(server.port, op, ctx, min(200, args.requests), args.clients)  # warm-up
+            # The median of several rounds: one hiccup of the shared machine in a sub-second hello-world round
+            # would otherwise swing the ratio by half.
+            rounds = [drive(server.port, op, ctx, args.requests, args.clients) for _ in range(args.rounds)]
+            results[name] = _median_round(rounds)
+            if any(r["errors"] for r in rounds):  # a failed request is a defect: show what the server said
+                print(f"--- {name}: failed requests; the server's log ends with:\n{server._log_tail(60)}")
+        finally:
+            server.stop()
+    return results
+
+
+def _interleaved(targets, env: dict, tmp: pathlib.Path, ctx: dict, args) -> tuple[dict, list[tuple[float, float]]]:
+    """Both servers up at once (the one not driven idles), warmed alike, then their rounds alternated, each the same
+    length of time: a drift of the shared machine's speed between the two servers' turns (hello-world measured
+    2,100 to 3,300 req/s from one run to the next here) then lands on both sides of the ratio alike."""
+    servers = [(Server(name, target, env, tmp), name, op) for name, target, op in targets]
+    rounds: dict[str, list[dict]] = {name: [] for _, name, _ in servers}
+    try:
+        for server, _, _ in servers:
+            server.start()
+        for server, _, op in servers:
+            server.wait_ready(json.dumps(ctx["declaration"]).encode())
+            drive(server.port, op, ctx, 0, args.clients, seconds=min(2.0, args.seconds))  # warm-up
+        for turn in range(args.rounds):
+            order = servers if turn % 2 == 0 else servers[::-1]
+            for server, name, op in order:
+                assert server.process is not None
+                cpu, database = group_cpu_seconds(server.process.pid), postgres_cpu_seconds()
+                found = drive(server.port, op, ctx, 0, args.clients, seconds=args.seconds)
+                found["server_cpu_ms"] = (group_cpu_seconds(server.process.pid) - cpu) * 1000 / found["requests"]
+                found["postgres_cpu_ms"] = (postgres_cpu_seconds() - database) * 1000 / found["requests"]
+                rounds[name].append(found)
+        for server, name, _ in servers:
+            if any(r["errors"] for r in rounds[name]):
+                print(f"--- {name}: failed requests; the server's log ends with:\n{server._log_tail(60)}")
+    finally:
+        for server, _, _ in servers:
+            server.stop()
+    pairs = [(x["per_second"], h["per_second"]) for x, h in zip(rounds["xborder"], rounds["hello"], strict=True)]
+    results = {name: _median_round(found) for name, found in rounds.items()}
+    for name, found in rounds.items():
+        for key in ("server_cpu_ms", "postgres_cpu_ms"):
+            results[name][key] = statistics.median(r[key] for r in found)
+    return results, pairs
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds (user + system) used so far by the machine's PostgreSQL processes (its backends and helpers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 if __name__ == "__main__":
