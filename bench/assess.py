@@ -270,19 +270,26 @@ def _wrk_ms(text: str) -> float:
     return float(match.group(1)) * _WRK_UNITS[match.group(2)]
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """CPU seconds (user + system) used so far by the live processes of process group `pgid` (a gunicorn master and
-    its workers): per request, a measure that other work on a shared machine barely moves, unlike throughput."""
+def processes_cpu_seconds(chosen) -> float:
+    """CPU seconds (user + system) used so far by the live processes for which `chosen(command, fields)` holds
+    (`fields`: /proc/<pid>/stat after the command — state, ppid, pgrp, ..., utime (12), stime (13))."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ..., utime (12), stime (13)
+        fields = tail.split()
+        if chosen(head.split("(", 1)[-1], fields):
             total += int(fields[11]) + int(fields[12])
     return total / tick
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds used so far by the live processes of process group `pgid` (a gunicorn master and its workers): per
+    request, a measure that other work on a shared machine barely moves, unlike throughput."""
+    return processes_cpu_seconds(lambda _command, fields: int(fields[2]) == pgid)
 
 
 def drive_wrk(port: int, body: bytes, scratch: pathlib.Path, *, seconds: int, connections: int,

@@ -31,7 +31,15 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from bench.assess import GUNICORN_SETTINGS, HOST, Server, _percentile, _set_worker_model, group_cpu_seconds  # noqa: E402
+from bench.assess import (  # noqa: E402
+    GUNICORN_SETTINGS,
+    HOST,
+    Server,
+    _percentile,
+    _set_worker_model,
+    group_cpu_seconds,
+    processes_cpu_seconds,
+)
 from bench.seed_scale import NAME, PG, app_for, bench_tokens  # noqa: E402
 from tests.helpers.factories import declaration  # noqa: E402
 
@@ -246,17 +254,7 @@ def _interleaved(targets, env: dict, tmp: pathlib.Path, ctx: dict, args) -> tupl
 
 def postgres_cpu_seconds() -> float:
     """CPU seconds (user + system) used so far by the machine's PostgreSQL processes (its backends and helpers)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        if "(postgres)" in text:
-            fields = text.rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+    return processes_cpu_seconds(lambda command, _fields: command == "postgres")
 
 
 if __name__ == "__main__":
