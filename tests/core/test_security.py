@@ -82,6 +82,36 @@ def test_all_sign_in_requests_are_limited_per_address(limited_app):
     assert client.get("/login").status_code == 200
 
 
+def test_the_limiter_looks_at_sign_ins_only(limited_app, monkeypatch):
+    """Its hooks run for the sign-in views and skip every other request (issue 20): the limits, its headers and the
+    deduction on failure hold for signing in, and nothing else meets its bookkeeping."""
+    from flask_limiter import Limiter
+
+    evaluated: list[str] = []
+    original = Limiter._Limiter__evaluate_limits  # type: ignore[attr-defined]
+
+    def counting(self, endpoint, limits):
+        evaluated.append(endpoint)
+        return original(self, endpoint, limits)
+
+    monkeypatch.setattr(Limiter, "_Limiter__evaluate_limits", counting)
+    tag, environ = _stranger()
+    client = limited_app.test_client()
+    client.environ_base.update(environ)
+    assert client.get("/api/v1/health").status_code == 200
+    assert client.post("/api/v1/assess", json={}).status_code == 422
+    assert client.get("/api/v1/cases").status_code == 401
+    assert evaluated == []
+    failed = client.post("/api/v1/auth/token", json={"email": f"x-{tag}@example.test", "password": "x"})
+    assert failed.status_code == 401
+    # Twice: the before-request hook (application limits: none) and the view's own decorated limits.
+    assert evaluated == ["accounts_api.TokenResource"] * 2
+    # The per-address bucket of 6 counts every attempt, and its headers say how many remain.
+    assert failed.headers["X-RateLimit-Limit"] in ("3", "6")
+    assert int(failed.headers["X-RateLimit-Remaining"]) >= 2
+    assert "X-RateLimit-Limit" not in client.get("/login").headers
+
+
 def test_limit_settings_are_checked_at_start(app_env):
     from xborder.config import ConfigError, load_settings
 
