@@ -1,6 +1,7 @@
 """Issue 20's migrations, each on a database of the test's own: b8d4f0e2a316 moves the withdrawn and rejected cases
 out of the running totals (and back on downgrade), so an existing history counts the same before and after;
-c9e5a1f3b427 compresses the large JSON documents with lz4 on PostgreSQL."""
+c9e5a1f3b427 compresses the large JSON documents with lz4 on PostgreSQL; 3d7e2a9c1f60 keeps a case's determination
+and risk picture as JSON text on PostgreSQL, not JSONB."""
 
 from __future__ import annotations
 
@@ -96,11 +97,64 @@ def test_a_case_s_large_documents_are_stored_with_lz4_on_postgresql_and_read_bac
                 db.session.expunge_all()
                 stored = db.session.execute(sa.text(
                     "SELECT pg_column_compression(risk), pg_column_compression(determination), "
-                    "octet_length(risk::text) FROM cases WHERE id = :id"), {"id": case.id}).one()
+                    "octet_length(risk::text), pg_typeof(risk)::text, pg_typeof(determination)::text "
+                    "FROM cases WHERE id = :id"), {"id": case.id}).one()
                 assert stored[:2] == ("lz4", "lz4")
                 assert stored[2] > 20_000  # large enough to be compressed at all
+                assert stored[3:] == ("json", "json")
                 again = db.session.get(Case, case.id)
                 assert (again.risk, again.determination) == (risk, determination)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+
+def test_the_documents_change_type_and_back_with_every_value_kept(postgres_url, tmp_path):
+    """3d7e2a9c1f60 on a case written as JSONB: after the upgrade and after the downgrade the case reads back the
+    same documents, the version's determination too, and the types are what each revision says."""
+    from flask_migrate import downgrade, upgrade
+
+    from xborder import create_app
+    from xborder.cases import operations
+    from xborder.cases.models import Case
+    from xborder.extensions import db
+
+    def types() -> list[str]:
+        return [row[0] for row in db.session.execute(sa.text(
+            "SELECT data_type FROM information_schema.columns WHERE (table_name, column_name) IN "
+            "(('cases', 'risk'), ('cases', 'determination'), ('declaration_versions', 'determination')) "
+            "ORDER BY table_name, column_name"))]
+
+    def documents(case_id: int) -> tuple:
+        db.session.expunge_all()
+        again = db.session.get(Case, case_id)
+        version = db.session.execute(sa.text("SELECT determination FROM declaration_versions WHERE case_id = :id"),
+                                     {"id": case_id}).scalar_one()
+        return again.risk, again.determination, version
+
+    with database_of_kind("postgresql", tmp_path, postgres_url, "xborder_json_text") as url:
+        app = create_app({"DATABASE_URL": url, "XBORDER_INSTANCE_PATH": str(tmp_path / "instance"),
+                          "XBORDER_SECRET_KEY": TEST_SECRET, "XBORDER_KEY_PASSPHRASE": TEST_PASSPHRASE},
+                         TESTING=True)
+        with app.app_context():
+            try:
+                upgrade(revision="ed19d556d84e")
+                assert types() == ["jsonb", "jsonb", "jsonb"]
+                factory = Factory(db)
+                org = factory.organisation()
+                user = factory.user(organisation=org)
+                case = operations.create_case(user, "文本", declaration(org.uscc, pi=120_000))
+                db.session.commit()
+                written = (case.risk, case.determination, case.determination)
+                assert len(case.risk["key_points"]) > 5
+                db.session.remove()
+                upgrade(revision="heads")
+                assert types() == ["json", "json", "json"]
+                assert documents(case.id) == written
+                db.session.remove()
+                downgrade(revision="ed19d556d84e")
+                assert types() == ["jsonb", "jsonb", "jsonb"]
+                assert documents(case.id) == written
             finally:
                 db.session.remove()
                 db.engine.dispose()

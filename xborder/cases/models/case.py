@@ -13,7 +13,7 @@ from xborder.cases.models.status import ALL as ALL_STATUSES
 from xborder.cases.models.status import NOT_COUNTED, CaseStatus
 from xborder.core.errors import Conflict
 from xborder.core.timeutil import utcnow
-from xborder.extensions import JSONType, db
+from xborder.extensions import JSONDocument, JSONType, db
 
 #: A counted case (not withdrawn or rejected) as SQL with the statuses written out, so that a query saying the same
 #: is answered from the partial index `ix_cases_exporter_counted` (a bound parameter would hide it from the planner).
@@ -48,7 +48,7 @@ class Case(db.Model):
 
     # The current declaration and what xborder concluded from it; every earlier one is in DeclarationVersion.
     declaration: Mapped[Optional[dict]] = mapped_column(JSONType)  # noqa: UP045
-    determination: Mapped[Optional[dict]] = mapped_column(JSONType)  # noqa: UP045
+    determination: Mapped[Optional[dict]] = mapped_column(JSONDocument)  # noqa: UP045
     declaration_revision: Mapped[int] = mapped_column(default=0, server_default="0")
     as_of: Mapped[Optional[dt.date]] = mapped_column(sa.Date)  # noqa: UP045
     regime: Mapped[Optional[str]] = mapped_column(sa.String(20))  # noqa: UP045
@@ -56,7 +56,7 @@ class Case(db.Model):
     # The current self-assessment answers and the computed risk; every earlier set is in AnswerVersion.
     answers: Mapped[list] = mapped_column(JSONType, default=list, server_default=sa.text("'[]'"))
     answers_revision: Mapped[int] = mapped_column(default=0, server_default="0")
-    risk: Mapped[Optional[dict]] = mapped_column(JSONType)  # noqa: UP045
+    risk: Mapped[Optional[dict]] = mapped_column(JSONDocument)  # noqa: UP045
     risk_level: Mapped[Optional[str]] = mapped_column(sa.String(10))  # noqa: UP045
     valid_until: Mapped[Optional[dt.date]] = mapped_column(sa.Date)  # noqa: UP045
     # The route of the standard-contract band chosen at submit (`standard_contract` or `certification`,

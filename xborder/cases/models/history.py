@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xborder.core.timeutil import utcnow
-from xborder.extensions import JSONType, db
+from xborder.extensions import JSONDocument, JSONType, db
 
 
 class DeclarationVersion(db.Model):
@@ -21,7 +21,7 @@ class DeclarationVersion(db.Model):
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
     revision: Mapped[int]
     declaration: Mapped[dict] = mapped_column(JSONType)
-    determination: Mapped[dict] = mapped_column(JSONType)
+    determination: Mapped[dict] = mapped_column(JSONDocument)
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))  # noqa: UP045
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
