@@ -1,5 +1,6 @@
-"""A case opened by the intake's Core statements (issue 20: one statement on PostgreSQL for the reference, the case
-and its declaration version) writes the rows the ORM's flush wrote, holds the values the ORM's object held, and joins
+"""A case opened by the intake's Core statements (issue 20: one statement on PostgreSQL for the reference, the case,
+its declaration version, its transfers, the exporter's totals and the first audit entry) writes the rows the ORM's
+flush and the separate statements wrote, holds the values the ORM's object held, and joins
 the session as a loaded object that later changes UPDATE."""
 
 from __future__ import annotations
@@ -11,7 +12,16 @@ import sqlalchemy as sa
 
 from tests.helpers.factories import declaration
 from xborder.cases import intake, operations
-from xborder.cases.models import Case, CaseStatus, DeclarationVersion, ReferenceCounter, next_reference
+from xborder.cases.models import (
+    Case,
+    CaseStatus,
+    CaseTransfer,
+    CaseTransferTotal,
+    DeclarationVersion,
+    ReferenceCounter,
+    next_reference,
+)
+from xborder.core import audit
 from xborder.extensions import db
 
 VARYING = {"id", "case_id", "created_at", "updated_at"}  # the database's ids and the clock
@@ -28,19 +38,27 @@ def _orm_create(user, title, raw):
     db.session.add(case)
     db.session.flush()
     operations._record_declaration(case, declaration_, raw, determination, user)
+    audit.record(case, "case.created", {"title": title, "declaration_revision": 1,
+                                        "pathway": determination["pathway"]}, user, new_case=True)
     return case
 
 
-def _rows(case_id: int) -> dict:
-    """Every column of the case's rows but ids and times, JSON columns told apart as SQL NULL or a JSON document."""
+def _rows(case_id: int, exporter_id: int) -> dict:
+    """Every column of the case's rows (and of its exporter's totals) but ids and times, JSON columns told apart as
+    SQL NULL or a JSON document; an audit entry's hash, which covers its case id and time, is checked by the chain."""
     tables = {"cases": (Case.__table__, Case.__table__.c.id), "declaration_versions": (
-        DeclarationVersion.__table__, DeclarationVersion.__table__.c.case_id)}
+        DeclarationVersion.__table__, DeclarationVersion.__table__.c.case_id), "case_transfers": (
+        CaseTransfer.__table__, CaseTransfer.__table__.c.case_id), "audit_entries": (
+        audit.AuditEntry.__table__, audit.AuditEntry.__table__.c.case_id), "case_transfer_totals": (
+        CaseTransferTotal.__table__, CaseTransferTotal.__table__.c.exporter_id)}
     out = {}
     for name, (table, key) in tables.items():
         json_nulls = [(table.c[c.name] == sa.null()).label(f"{c.name}_is_null") for c in table.columns
                       if isinstance(c.type, sa.JSON)]
-        rows = db.session.execute(sa.select(table, *json_nulls).where(key == case_id)).mappings().all()
-        out[name] = [{k: v for k, v in row.items() if k not in VARYING} for row in rows]
+        value = exporter_id if name == "case_transfer_totals" else case_id
+        rows = db.session.execute(sa.select(table, *json_nulls).where(key == value)
+                                  .order_by(*table.primary_key.columns)).mappings().all()
+        out[name] = [{k: v for k, v in row.items() if k not in VARYING | {"hash"}} for row in rows]
     return out
 
 
@@ -51,26 +69,37 @@ def _object(case: Case) -> dict:
 
 @pytest.mark.parametrize("shape", [
     {}, {"pi": 150_000, "sensitive": 20}, {"pi": 0, "important": True}, {"pi": 2_000_000},
-    {"pi": 5_000, "exemption": "contract_with_individual"}, {"onward": True, "country": "US"},
+    {"pi": 5_000, "exemption": "contract_with_individual"}, {"onward": True, "country": "US"}, {"more": True},
 ])
 def test_the_intake_writes_what_the_orm_wrote(db, factory, shape):
     org = factory.organisation()
     user = factory.user(organisation=org)
     factory.case(org, title="更早")  # an earlier case the determination counts
+    more = shape.pop("more", False)
     raw = declaration(org.uscc, **shape)
+    if more:  # several transfers: two under one exemption, two under none, summed per day and exemption
+        first = raw["transfers"][0]
+        raw["transfers"] = [{**first, "data": {**first["data"], "pi_individuals": pi, "sensitive_pi_individuals": s},
+                             "exemption": exemption} for pi, s, exemption in (
+            (3_000, 0, "contract_with_individual"), (70_000, 40, None), (1_000, 0, "contract_with_individual"),
+            (9_000, 0, None))]
     db.session.flush()
     savepoint = db.session.begin_nested()
     old = _orm_create(user, "对照", raw)
-    old_rows, old_object = _rows(old.id), _object(old)
+    old_rows, old_object = _rows(old.id, org.id), _object(old)
     savepoint.rollback()
     db.session.expire_all()
 
     new = operations.create_case(user, "对照", raw)
     assert _object(new) == old_object
     assert new.reference == old_object["reference"]  # the counter's increment was rolled back with the old case
-    assert _rows(new.id) == old_rows
-    assert len(old_rows["declaration_versions"]) == 1
+    assert _rows(new.id, org.id) == old_rows
+    assert len(old_rows["declaration_versions"]) == 1 and len(old_rows["audit_entries"]) == 1
+    assert len(old_rows["case_transfers"]) == len(raw["transfers"]) and old_rows["case_transfer_totals"]
     assert new.created_at == new.updated_at and new.version == 1
+    entry = db.session.scalars(sa.select(audit.AuditEntry).where(audit.AuditEntry.case_id == new.id)).one()
+    assert (entry.seq, entry.prev_hash, entry.actor_id) == (1, audit.GENESIS, user.id)
+    assert entry.hash == entry.compute_hash() and audit.verify_chain(new.id).ok
 
 
 def test_the_new_case_is_a_loaded_object_of_the_session_and_a_change_is_a_versioned_update(db, factory):

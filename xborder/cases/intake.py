@@ -1,10 +1,11 @@
-"""The rows of a new case (issue 20): the case, its reference and its first declaration version, written as Core
-statements built once, not by the ORM's flush.
+"""The rows of a new case (issue 20): the case, its reference, its first declaration version, its transfers (and the
+exporter's totals) and its first audit entry, written as Core statements built once, not by the ORM's flush.
 
 The case is built in memory with every column's value (the ORM's column defaults for those the caller left unset),
 so the answer is made from what is already there and nothing is read back but the new id. On PostgreSQL one
-statement allocates the reference, inserts the case and its declaration version (three data-modifying CTEs, the
-declaration and determination serialised once); on SQLite (no data-modifying CTEs) they are three statements. The
+statement allocates the reference, inserts the case, its declaration version, its transfers and its audit entry and
+adds to the totals (data-modifying CTEs, the declaration and determination serialised once); on SQLite (no
+data-modifying CTEs) they are separate statements. The
 case then joins the session as if loaded, so later changes to it in the request are UPDATEs as usual.
 `tests/api/test_case_intake_rows.py` holds the rows equal to those the ORM's flush wrote.
 """
@@ -18,7 +19,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 from sqlalchemy.dialects import postgresql
 
+from xborder.cases import counting
 from xborder.cases.models import Case, DeclarationVersion, ReferenceCounter, next_reference
+from xborder.core import audit
 from xborder.extensions import db
 
 FIRST_REVISION = 1
@@ -54,24 +57,32 @@ def _bound(column: sa.Column[Any], value: Any) -> Any:
     return sa.null() if value is None and isinstance(column.type, sa.JSON) else value
 
 
-def insert_case(case: Case, created_by_id: int, year: int) -> None:
-    """Write the new `case` (not in the session; its declaration is revision 1) with its reference for `year` and its
-    first declaration version, then attach it to the session as a persistent, unchanged object."""
+def insert_case(case: Case, created_by, year: int, transfers: list[counting.TransferRow],
+                created: tuple[str, dict[str, Any]]) -> None:
+    """Write the new `case` (not in the session; its declaration is revision 1) with its reference for `year`, its
+    first declaration version, its `transfers` (and what they add to the exporter's totals) and its first audit
+    entry (`created`: action and payload, by `created_by`), then attach it to the session as a persistent, unchanged
+    object."""
     _fill_defaults(case)
     values = {key: _bound(column, getattr(case, key)) for key, column in _columns() if key != "reference"}
+    action, payload = created
     if db.session.get_bind(mapper=Case).dialect.name == "postgresql":
         row = db.session.execute(_insert_with_reference_and_version(), {
             **values, "reference_prefix": f"XB-{case.province}-{year}-", "year": year,
-            "created_by_id": created_by_id}).one()
+            "created_by_id": created_by.id, **counting.new_case_transfer_parameters(case.exporter_id, transfers),
+            **audit.first_entry_parameters(action, payload, created_by)}).one()
         case.id, case.reference = row.id, row.reference
     else:
         case.reference = next_reference(case.province, year)
         case.id = db.session.execute(_insert_case(), {**values, "reference": case.reference}).scalar_one()
         db.session.execute(_DECLARATION_VERSION, {
             "case_id": case.id, "revision": case.declaration_revision, "declaration": case.declaration,
-            "determination": case.determination, "created_by_id": created_by_id, "created_at": case.created_at})
+            "determination": case.determination, "created_by_id": created_by.id, "created_at": case.created_at})
     sa.orm.make_transient_to_detached(case)  # its values become the loaded state: no history, nothing to flush
     db.session.add(case)
+    if db.session.get_bind(mapper=Case).dialect.name != "postgresql":
+        counting.record_transfers(case.id, case.exporter_id, transfers)
+        audit.record(case, action, payload, created_by, new_case=True)
 
 
 _DECLARATION_VERSION = sa.insert(DeclarationVersion.__table__)
@@ -112,4 +123,7 @@ def _insert_with_reference_and_version() -> sa.Select[Any]:
         sa.select(new_case.c.id, new_case.c.declaration_revision, new_case.c.declaration, new_case.c.determination,
                   sa.bindparam("created_by_id", type_=versions.c.created_by_id.type), new_case.c.created_at),
     ).cte("declaration_version")
-    return sa.select(new_case.c.id, new_case.c.reference).add_cte(version)
+    case_id = sa.select(new_case.c.id).scalar_subquery()
+    transfers, totals = counting.new_case_transfers(case_id)
+    return sa.select(new_case.c.id, new_case.c.reference).add_cte(
+        version, transfers.cte("transfers"), totals.cte("totals"), audit.first_entry(case_id).cte("created"))

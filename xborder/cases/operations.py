@@ -83,10 +83,13 @@ def _record_declaration(case: Case, declaration: dict, raw: dict, determination:
 
 
 def _record_transfers(case: Case, declaration: dict, determination: dict) -> None:
+    counting.record_transfers(case.id, case.exporter_id, _transfer_rows(declaration, determination))
+
+
+def _transfer_rows(declaration: dict, determination: dict) -> list[counting.TransferRow]:
     exempt = {t["index"]: t.get("exemption_applied") for t in determination["transfers"]}
-    counting.record_transfers(case.id, case.exporter_id, [
-        (declaration["as_of"], exempt.get(index), index, transfer["data"]["pi_individuals"],
-         transfer["data"]["sensitive_pi_individuals"]) for index, transfer in enumerate(declaration["transfers"])])
+    return [(declaration["as_of"], exempt.get(index), index, transfer["data"]["pi_individuals"],
+             transfer["data"]["sensitive_pi_individuals"]) for index, transfer in enumerate(declaration["transfers"])]
 
 
 def refresh_risk(case: Case, overrides: list[dict] | None = None, declaration: dict | None = None) -> None:
@@ -116,11 +119,9 @@ def create_case(user, title: str, raw_declaration: Any) -> Case:
                 regime=determination["regime"], pathway=determination["pathway"], answers=[], answers_revision=0,
                 risk=risk, risk_level=risk["level"], review=[], workflow={})
     case.next_due = nearest_due(case)  # what the flush listener would store (a draft has no deadline running)
-    intake.insert_case(case, user.id, dt.date.today().year)
+    intake.insert_case(case, user, dt.date.today().year, _transfer_rows(declaration, determination), (
+        "case.created", {"title": title, "declaration_revision": 1, "pathway": determination["pathway"]}))
     keep_key_points(case, points)
-    _record_transfers(case, declaration, determination)
-    audit.record(case, "case.created", {"title": title, "declaration_revision": 1,
-                                        "pathway": determination["pathway"]}, user, new_case=True)
     return case
 
 

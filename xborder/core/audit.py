@@ -147,6 +147,38 @@ def _append_after_last() -> sa.Insert:
             .returning(table.c.id, table.c.seq, table.c.prev_hash, table.c.hash))
 
 
+# A new case's first entry as a part of the intake's one statement (PostgreSQL; issue 20): seq 1 after GENESIS, its
+# case id taken from the statement's own case INSERT, so its hash is computed in SQL around that id.
+
+_CASE_ID_MARK = '"case_id":0,'  # case_id in the canonical text while the id is unknown, then cut out
+
+
+def first_entry(case_id: sa.ColumnElement[int]) -> sa.Insert:
+    """INSERT … SELECT of a new case's first entry, `case_id` a column of the same statement's case INSERT, its hash
+    SHA-256 over the canonical chained fields as `compute_hash` writes them; bound by `first_entry_parameters`.
+    No lock and no read: no other transaction can see the case yet (`record`'s `new_case`)."""
+    table = AuditEntry.__table__
+    text = sa.func.concat(sa.bindparam("a_hash_head", type_=sa.Text()), sa.cast(case_id, sa.Text()),
+                          sa.bindparam("a_hash_tail", type_=sa.Text()))
+    digest = sa.func.encode(sa.func.sha256(sa.func.convert_to(text, "UTF8")), "hex")
+    columns: dict[str, sa.ColumnElement[Any]] = {name: sa.bindparam(f"a_{name}", type_=table.c[name].type) for name in (
+        "actor_id", "organisation_id", "action", "payload", "payload_digest", "created_at")}
+    columns.update(case_id=case_id, seq=sa.literal(1), prev_hash=sa.literal(GENESIS), hash=digest)
+    return sa.insert(table).from_select(list(columns), sa.select(*columns.values()))
+
+
+def first_entry_parameters(action: str, payload: dict[str, Any], actor=None) -> dict[str, Any]:
+    """The parameters of `first_entry` for an entry `record(case, action, payload, actor, new_case=True)` would
+    write."""
+    entry = AuditEntry(case_id=0, seq=1, prev_hash=GENESIS, actor_id=getattr(actor, "id", None),
+                       organisation_id=getattr(actor, "organisation_id", None), action=action, payload=payload,
+                       payload_digest=hashlib.sha256(canonical(payload)).hexdigest(), created_at=utcnow())
+    head, mark, tail = canonical(entry.chained_fields()).decode().partition(_CASE_ID_MARK)
+    assert mark and _CASE_ID_MARK not in tail, "the canonical text names case_id once"
+    return {**{f"a_{name}": value for name, value in _columns(entry).items() if name != "case_id"},
+            "a_hash_head": head + '"case_id":', "a_hash_tail": "," + tail}
+
+
 @dataclasses.dataclass(frozen=True)
 class ChainCheck:
     """The result of recomputing a case's chain: ok, or the first broken entry and why."""
