@@ -170,6 +170,26 @@ def _utf8_json(dbapi_connection, _record) -> None:
     set_json_dumps(jsoncodec.dumps_utf8, dbapi_connection)
 
 
+# psycopg's conversion of a statement (`%(name)s` placeholders to `$n`, by a regular expression over its text, and
+# its parameters put in that order) is cached for statements up to these sizes (psycopg/_queries.py).
+CACHED_STATEMENT_LENGTH = 16_384
+CACHED_STATEMENT_PARAMS = 256
+
+
+def cache_long_statements() -> None:
+    """Let psycopg cache the conversion of statements longer than its defaults, 4,096 characters and 50 parameters.
+
+    A creation's one statement on PostgreSQL (cases/intake.py) is ~4,400 characters with 57 parameters, so each
+    creation converted it anew: 1.9% of the workers' CPU under the mixed load (py-spy, issue 20). xborder's
+    statements come from SQLAlchemy's compiled statements, a bounded set, and psycopg's cache stays a least recently
+    used one of 128 entries. The limits are module settings of psycopg's (not public API):
+    tests/core/test_database_statements.py fails if psycopg stops reading them."""
+    from psycopg import _queries
+
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, CACHED_STATEMENT_LENGTH)
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, CACHED_STATEMENT_PARAMS)
+
+
 # admin_shutdown, crash_shutdown, cannot_connect_now: the server ended (or will not yet start) the backend.
 ENDED_BACKEND = frozenset({"57P01", "57P02", "57P03"})
 
@@ -251,6 +271,7 @@ def init_app(app: Flask) -> None:
             install_pool_checks(engine)
             if not sa.event.contains(engine, "connect", _utf8_json):
                 sa.event.listen(engine, "connect", _utf8_json)
+            cache_long_statements()
         # On every dialect, so both test runs hold it; only psycopg's statement cache gains from it.
         if not sa.event.contains(engine, "begin", _begun):
             sa.event.listen(engine, "begin", _begun)
