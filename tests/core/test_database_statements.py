@@ -36,3 +36,43 @@ def test_a_creation_s_statements_are_all_converted_from_psycopg_s_cache(client, 
     assert client.post("/api/v1/cases", headers=auth(token), json=body).status_code == 201
     assert uncached == []
     assert _queries._query2pg.cache_info().hits >= hits + 3  # the token, the counting read, the intake
+
+
+def test_a_driver_statement_runs_on_the_cursor_only_where_its_rows_need_no_conversion(app, db, factory):
+    """`DriverStatement` (core.database) runs the lists' and tallies' statements on psycopg's cursor; one whose
+    parameters or columns SQLAlchemy converts, or whose IN list is rendered per call, goes through the session.
+    Both give the same rows. (A JSON column is psycopg's to decode on PostgreSQL: SQLAlchemy converts nothing.)"""
+    import sqlalchemy as sa
+
+    from xborder.cases.models import Case
+    from xborder.cases.queries import _counts_statement, _summary_driver
+    from xborder.core.database import DriverStatement
+
+    dialect = db.engine.dialect
+    postgresql = dialect.name == "postgresql"
+    exporter = factory.organisation()
+    cases = [factory.case(exporter, title=f"直行{i}") for i in range(3)]
+    db.session.flush()
+    ids = [case.id for case in cases]
+    plain = sa.select(Case.id, Case.title, Case.created_at, Case.status).where(
+        Case.exporter_id == sa.bindparam("exporter"), Case.status != "withdrawn").order_by(Case.id)
+    with_json = sa.select(Case.id, Case.risk).where(Case.exporter_id == sa.bindparam("exporter")).order_by(Case.id)
+    json_bound = sa.select(Case.id).where(Case.exporter_id == sa.bindparam("exporter"),
+                                          sa.bindparam("doc", type_=sa.JSON()).is_not(None)).order_by(Case.id)
+    expanding = sa.select(Case.id).where(Case.id.in_(sa.bindparam("ids", expanding=True))).order_by(Case.id)
+    expected = {statement: [tuple(row) for row in db.session.execute(statement, params)]
+                for statement, params in ((plain, {"exporter": exporter.id}), (with_json, {"exporter": exporter.id}),
+                                          (json_bound, {"exporter": exporter.id, "doc": {"a": 1}}),
+                                          (expanding, {"ids": ids}))}
+    for statement, params, direct in ((plain, {"exporter": exporter.id}, postgresql),
+                                      (with_json, {"exporter": exporter.id}, postgresql),
+                                      (json_bound, {"exporter": exporter.id, "doc": {"a": 1}}, False),
+                                      (expanding, {"ids": ids}, False)):
+        compiled = DriverStatement(statement, dialect)
+        assert compiled.direct is direct
+        assert [tuple(row) for row in compiled.rows(db.session, params)] == expected[statement]
+    assert [row[0] for row in expected[plain]] == ids
+    # The hot statements do take the cursor on PostgreSQL.
+    for role in ("enterprise", "assessor", "provincial_official"):
+        assert all(s.direct is postgresql for s in _summary_driver(role, True, False, 20, True, dialect))
+        assert _counts_statement(role, dialect).direct is postgresql

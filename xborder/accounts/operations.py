@@ -14,7 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from xborder.accounts.models import PASSWORD_METHOD, ApiToken, Organisation, User, UserSession, hash_token
 from xborder.core.auth import SESSION_ID_KEY
-from xborder.core.database import ENDED_BACKEND
+from xborder.core.database import driver_execute
 from xborder.core.timeutil import utcnow
 from xborder.extensions import db
 
@@ -70,35 +70,11 @@ def _find_token_by_driver(session: sa.orm.Session, token_hash: str):
     """`find_token` on PostgreSQL through psycopg itself: the one statement every API request makes cost 400 µs of
     CPU through the ORM's joined load and ~200 µs this way (bench/PROFILE.md). The row becomes the same three
     persistent objects the joined load gives, attached to the session (lazy loads and writes work on them as on any
-    loaded object). A DBAPI error is raised as SQLAlchemy raises its own (a DBAPIError, the connection invalidated
-    when the server went away), so `core.auth`'s retry on a dead pooled connection holds."""
+    loaded object). `driver_execute` raises a DBAPI error as SQLAlchemy does, so `core.auth`'s retry on a dead pooled
+    connection holds."""
     sql, keys = _token_row_sql()
-    connection = session.connection()
-    driver = connection.connection.driver_connection
-    cursor = driver.cursor()
-    parameters: tuple = (token_hash,)
-    try:
-        # Seen by the engine's cursor events as any statement is (statement counters, `core.database`'s write
-        # marker), as SQLAlchemy calls them: a listener may hand back the statement and parameters to run.
-        for listener in connection.dispatch.before_cursor_execute:
-            sql, parameters = listener(connection, cursor, sql, parameters, None, False)
-        cursor.execute(sql, parameters)
-        for listener in connection.dispatch.after_cursor_execute:
-            listener(connection, cursor, sql, parameters, None, False)
-        row = cursor.fetchone()
-    except connection.dialect.loaded_dbapi.Error as exc:
-        # As SQLAlchemy's own statements classify it (with core.database's `ended_backend`), and as it then does: on
-        # a disconnect every pooled connection made before now is replaced at its next checkout (they all died
-        # with the server, likely), and this one is invalidated.
-        gone = (connection.dialect.is_disconnect(exc, driver, cursor)
-                or getattr(exc, "sqlstate", None) in ENDED_BACKEND)
-        if gone:
-            connection.engine.pool._invalidate(connection.connection, exc)
-            connection.invalidate(exc)
-        raise sa.exc.DBAPIError.instance(sql, parameters, exc, connection.dialect.loaded_dbapi.Error,
-                                         connection_invalidated=gone, dialect=connection.dialect) from exc
-    finally:
-        cursor.close()
+    rows = driver_execute(session.connection(), sql, (token_hash,))
+    row = rows[0] if rows else None
     if row is None:
         return None
     values, start = [], 0

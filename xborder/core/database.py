@@ -26,6 +26,7 @@ import select
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
@@ -201,6 +202,65 @@ def ended_backend(context: sa.engine.ExceptionContext) -> None:
     connection and the pool, and the request's retry (core.auth) gets a new one."""
     if getattr(context.original_exception, "sqlstate", None) in ENDED_BACKEND:
         context.is_disconnect = True
+
+
+def driver_execute(connection: sa.Connection, sql: str, parameters: Any) -> list[tuple]:
+    """Run `sql` (psycopg's placeholders) on the connection's DBAPI cursor and return its rows: SQLAlchemy's
+    execution context, result object and row processing skipped, for the hottest statements, whose columns need no
+    conversion (bench/PROFILE.md: ~0.1 ms of Python a statement, issue 20).
+
+    The engine's cursor events see the statement as any other (statement counters, `_note_write`), as SQLAlchemy
+    calls them: a listener may hand back the statement and parameters to run. A DBAPI error is raised as SQLAlchemy
+    raises its own (a DBAPIError, the connection invalidated when the server went away), so `core.auth`'s retry on
+    a dead pooled connection holds."""
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        for listener in connection.dispatch.before_cursor_execute:
+            sql, parameters = listener(connection, cursor, sql, parameters, None, False)
+        cursor.execute(sql, parameters)
+        for listener in connection.dispatch.after_cursor_execute:
+            listener(connection, cursor, sql, parameters, None, False)
+        return cursor.fetchall() if cursor.description is not None else []
+    except connection.dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy's own statements classify it (with `ended_backend`), and as it then does: on a disconnect
+        # every pooled connection made before now is replaced at its next checkout (they all died with the server,
+        # likely), and this one is invalidated. The pool's `_invalidate` is what SQLAlchemy's own
+        # `_handle_dbapi_exception` calls; no public method invalidates a pool's older connections.
+        gone = (connection.dialect.is_disconnect(exc, driver, cursor)
+                or getattr(exc, "sqlstate", None) in ENDED_BACKEND)
+        if gone:
+            connection.engine.pool._invalidate(connection.connection, exc)
+            connection.invalidate(exc)
+        raise sa.exc.DBAPIError.instance(sql, parameters, exc, connection.dialect.loaded_dbapi.Error,
+                                         connection_invalidated=gone, dialect=connection.dialect) from exc
+    finally:
+        cursor.close()
+
+
+class DriverStatement:
+    """A Core statement compiled once for `driver_execute` (PostgreSQL): its SQL text, the values of the parameters
+    it carries itself, and whether its rows are what SQLAlchemy would hand back. `rows` runs it on the session's
+    connection, or through the session as usual where the driver cannot stand in (another database; a parameter or
+    column SQLAlchemy converts; an expanding IN, rendered per call)."""
+
+    def __init__(self, statement: sa.Select, dialect: sa.Dialect):
+        self.statement = statement
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        # The values the statement carries itself (a literal compared with, say), by the names its text uses.
+        self.defaults = {compiled.bind_names[bind]: bind.effective_value for bind in compiled.binds.values()
+                         if not bind.required}
+        converts = [bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in compiled.binds.values()] + [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns]
+        self.direct = (dialect.name == "postgresql" and dialect.driver == "psycopg" and not any(converts)
+                       and "POSTCOMPILE" not in self.sql)
+
+    def rows(self, session: sa.orm.Session, parameters: dict[str, Any]) -> list:
+        """The statement's rows for `parameters` (tuples, or SQLAlchemy's rows where the session ran it)."""
+        if not self.direct:
+            return session.execute(self.statement, parameters).all()  # type: ignore[return-value]
+        return driver_execute(session.connection(), self.sql, {**self.defaults, **parameters})
 
 
 def install_pool_checks(engine: sa.Engine) -> None:
