@@ -34,3 +34,20 @@ def test_workers_compiling_at_once_all_succeed_and_leave_whole_catalogues(tmp_pa
         for mo_path in compiled:
             with mo_path.open("rb") as fh:
                 assert len(read_mo(fh)) > 10  # a whole catalogue, not a truncated one
+
+
+def test_each_request_chooses_its_locale_even_in_an_app_context_that_spans_requests(app, app_env):
+    """Flask-Babel caches the locale on the app context; a context shared by several requests (tests, jobs) forgets
+    it at each request, and a fresh one (every request under the server) has nothing to forget. (A second app: the
+    suite's gives each request a clean `g`.)"""
+    from xborder import create_app
+    from xborder.extensions import db
+
+    shared = create_app(app_env, TESTING=True)
+    client = shared.test_client()
+    with shared.app_context():
+        pages = [client.get("/login", query_string=query).get_data(as_text=True)
+                 for query in ({"lang": "en"}, {}, {"lang": "en"})]
+        db.engine.dispose()
+    assert ['<html lang="en">' in page for page in pages] == [True, False, True]
+    assert '<html lang="zh-CN">' in pages[1]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import pathlib
 import tempfile
+from types import SimpleNamespace
 
 import flask_babel
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_login import current_user
 
 from xborder.config import LOCALES
@@ -58,8 +59,10 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _fresh_locale() -> None:
-        # Flask-Babel caches the locale on the app context, which may span requests (tests, jobs).
-        flask_babel.refresh()
+        # Flask-Babel caches the locale on the app context (`g._flask_babel`), which may span requests (tests, jobs);
+        # a fresh context, as each request under the server has, has nothing to forget.
+        if vars(g.get("_flask_babel") or SimpleNamespace()):
+            flask_babel.refresh()
 
     @app.context_processor
     def _locale_context() -> dict[str, object]:
