@@ -44,6 +44,7 @@ def test_a_driver_statement_runs_on_the_cursor_only_where_its_rows_need_no_conve
     Both give the same rows. (A JSON column is psycopg's to decode on PostgreSQL: SQLAlchemy converts nothing.)"""
     import sqlalchemy as sa
 
+    from xborder.cases.counting import _counting_driver
     from xborder.cases.models import Case
     from xborder.cases.queries import _counts_statement, _summary_driver
     from xborder.core.database import DriverStatement
@@ -76,3 +77,4 @@ def test_a_driver_statement_runs_on_the_cursor_only_where_its_rows_need_no_conve
     for role in ("enterprise", "assessor", "provincial_official"):
         assert all(s.direct is postgresql for s in _summary_driver(role, True, False, 20, True, dialect))
         assert _counts_statement(role, dialect).direct is postgresql
+    assert _counting_driver(dialect).direct is postgresql

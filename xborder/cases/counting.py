@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from xborder.cases.models import Case, CaseTransfer, CaseTransferTotal
 from xborder.cases.models.case import COUNTED_SQL
 from xborder.cases.models.status import NOT_COUNTED
+from xborder.core.database import DriverStatement
 from xborder.extensions import db
 
 LISTED_REFERENCES = 100
@@ -182,8 +183,8 @@ def _from_totals(exporter_id: int, window_start: dt.date, as_of: dt.date) -> tup
     net: dict[tuple[dt.date, str | None], list[int]] = collections.defaultdict(lambda: [0, 0, 0, 0])
     newest: list[tuple[int, str, dt.date | None, str, bool]] = []
     params = {"exporter_id": exporter_id, "window_start": window_start, "as_of": as_of, "listed": LISTED_REFERENCES}
-    for kind, day, exemption, *figures, case_id, reference, status, has_transfers in db.session.execute(
-            _counting_reads(), params):
+    reads = _counting_driver(db.session.get_bind(mapper=CaseTransferTotal).dialect)
+    for kind, day, exemption, *figures, case_id, reference, status, has_transfers in reads.rows(db.session, params):
         if kind == _NEWEST:
             newest.append((case_id, reference, day, status, has_transfers is not None))
             continue
@@ -236,6 +237,12 @@ def _counting_reads() -> sa.CompoundSelect:
         newest.c.has_transfers,
     )
     return sa.union_all(totals, listed)
+
+
+@functools.lru_cache(maxsize=8)
+def _counting_driver(dialect: sa.Dialect) -> DriverStatement:
+    """`_counting_reads` compiled for psycopg's cursor (core.database.DriverStatement; issue 20)."""
+    return DriverStatement(_counting_reads(), dialect)
 
 
 @functools.cache
