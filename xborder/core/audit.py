@@ -178,11 +178,11 @@ def first_entry_parameters(action: str, payload: dict[str, Any], actor=None) -> 
     """The parameters of `first_entry` for an entry `record(case, action, payload, actor, new_case=True)` would
     write."""
     # The entry's values without an ORM object (a transient AuditEntry cost ~30 µs of a creation).
-    values = {"actor_id": getattr(actor, "id", None), "organisation_id": getattr(actor, "organisation_id", None),
-              "action": action, "payload": payload, "payload_digest": hashlib.sha256(canonical(payload)).hexdigest(),
-              "created_at": utcnow()}
-    fields = chained_fields_of(0, 1, values["actor_id"], values["organisation_id"], action,
-                               values["payload_digest"], values["created_at"], GENESIS)
+    actor_id, organisation_id = getattr(actor, "id", None), getattr(actor, "organisation_id", None)
+    digest, created_at = hashlib.sha256(canonical(payload)).hexdigest(), utcnow()
+    values = {"actor_id": actor_id, "organisation_id": organisation_id, "action": action, "payload": payload,
+              "payload_digest": digest, "created_at": created_at}
+    fields = chained_fields_of(0, 1, actor_id, organisation_id, action, digest, created_at, GENESIS)
     head, mark, tail = canonical(fields).decode().partition(_CASE_ID_MARK)
     assert mark and _CASE_ID_MARK not in tail, "the canonical text names case_id once"
     return {**{f"a_{name}": value for name, value in values.items()},
