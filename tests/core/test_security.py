@@ -110,6 +110,17 @@ def test_the_limiter_looks_at_sign_ins_only(limited_app, monkeypatch):
     assert failed.headers["X-RateLimit-Limit"] in ("3", "6")
     assert int(failed.headers["X-RateLimit-Remaining"]) >= 2
     assert "X-RateLimit-Limit" not in client.get("/login").headers
+    # Any method name a client sends is answered and leaves nothing behind (the per-view answer keeps the views'
+    # methods only).
+    from xborder.core.security import SIGNING_IN
+
+    evaluated.clear()
+    for i in range(3):
+        assert client.open("/api/v1/auth/token", method=f"X{i}").status_code == 405
+    assert evaluated == []
+    kept = limited_app.extensions[SIGNING_IN]
+    assert kept[("accounts_api.TokenResource", "POST")] is True and kept[("cases_api.CasesResource", "GET")] is False
+    assert not any(method.startswith("X") for _, method in kept)
 
 
 def test_limit_settings_are_checked_at_start(app_env):

@@ -142,6 +142,10 @@ def init_app(app: Flask) -> None:
     _limit_signing_in_only(app)
 
 
+_VIEW_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+SIGNING_IN = "xborder.signing_in"  # in app.extensions: (endpoint, method) -> whether it is a sign-in view
+
+
 def _limit_signing_in_only(app: Flask) -> None:
     """Run the limiter's before- and after-request hooks for the sign-in views only.
 
@@ -158,14 +162,27 @@ def _limit_signing_in_only(app: Flask) -> None:
     assert len(checks) == 1 and len(injects) == 1, "Flask-Limiter registers its hooks differently"
     check, inject = before[checks[0]], after[injects[0]]
 
+    # Whether a view is a sign-in view, per endpoint and method: the views do not change once the app serves. Only
+    # the methods the views take are kept (a client may send any method name: the cache must not grow with them).
+    signing_in: dict[tuple[str | None, str], bool] = app.extensions.setdefault(SIGNING_IN, {})
+
+    def is_signing_in() -> bool:
+        key = (request.endpoint, request.method)
+        found = signing_in.get(key)
+        if found is None:
+            found = not _not_signing_in()
+            if key[1] in _VIEW_METHODS:
+                signing_in[key] = found
+        return found
+
     @functools.wraps(check)
     def check_when_signing_in() -> None:
-        if not _not_signing_in():
+        if is_signing_in():
             check()
 
     @functools.wraps(inject)
     def inject_when_signing_in(response: Response) -> Response:
-        return response if _not_signing_in() else inject(response)  # type: ignore[return-value]
+        return inject(response) if is_signing_in() else response  # type: ignore[return-value]
 
     before[checks[0]], after[injects[0]] = check_when_signing_in, inject_when_signing_in
 
