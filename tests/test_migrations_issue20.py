@@ -22,6 +22,14 @@ def database(request, tmp_path):
         yield url
 
 
+def _app(url: str, tmp_path):
+    """The app on a database of the test's own (its schema is the test's to migrate)."""
+    from xborder import create_app
+
+    return create_app({"DATABASE_URL": url, "XBORDER_INSTANCE_PATH": str(tmp_path / "instance"),
+                       "XBORDER_SECRET_KEY": TEST_SECRET, "XBORDER_KEY_PASSPHRASE": TEST_PASSPHRASE}, TESTING=True)
+
+
 def _totals(db) -> list[tuple]:
     return sorted(map(tuple, db.session.execute(sa.text(
         "SELECT as_of, exemption, cases, transfers, pi_individuals FROM case_transfer_totals WHERE transfers <> 0"))))
@@ -38,12 +46,10 @@ def test_the_upgrade_takes_cases_that_do_not_count_out_of_the_totals_and_the_dow
         database, tmp_path):
     from flask_migrate import downgrade, upgrade
 
-    from xborder import create_app
     from xborder.cases import operations
     from xborder.extensions import db
 
-    app = create_app({"DATABASE_URL": database, "XBORDER_INSTANCE_PATH": str(tmp_path / "instance"),
-                      "XBORDER_SECRET_KEY": TEST_SECRET, "XBORDER_KEY_PASSPHRASE": TEST_PASSPHRASE}, TESTING=True)
+    app = _app(database, tmp_path)
     with app.app_context():
         try:
             upgrade(revision=BEFORE)
@@ -76,15 +82,12 @@ def test_the_upgrade_takes_cases_that_do_not_count_out_of_the_totals_and_the_dow
 def test_a_case_s_large_documents_are_stored_with_lz4_on_postgresql_and_read_back_whole(postgres_url, tmp_path):
     from flask_migrate import upgrade
 
-    from xborder import create_app
     from xborder.cases import operations
     from xborder.cases.models import Case
     from xborder.extensions import db
 
     with database_of_kind("postgresql", tmp_path, postgres_url, "xborder_lz4") as url:
-        app = create_app({"DATABASE_URL": url, "XBORDER_INSTANCE_PATH": str(tmp_path / "instance"),
-                          "XBORDER_SECRET_KEY": TEST_SECRET, "XBORDER_KEY_PASSPHRASE": TEST_PASSPHRASE},
-                         TESTING=True)
+        app = _app(url, tmp_path)
         with app.app_context():
             try:
                 upgrade(revision="heads")
@@ -114,7 +117,6 @@ def test_the_documents_change_type_and_back_with_every_value_kept(postgres_url, 
     same documents, the version's determination too, and the types are what each revision says."""
     from flask_migrate import downgrade, upgrade
 
-    from xborder import create_app
     from xborder.cases import operations
     from xborder.cases.models import Case
     from xborder.extensions import db
@@ -133,9 +135,7 @@ def test_the_documents_change_type_and_back_with_every_value_kept(postgres_url, 
         return again.risk, again.determination, version
 
     with database_of_kind("postgresql", tmp_path, postgres_url, "xborder_json_text") as url:
-        app = create_app({"DATABASE_URL": url, "XBORDER_INSTANCE_PATH": str(tmp_path / "instance"),
-                          "XBORDER_SECRET_KEY": TEST_SECRET, "XBORDER_KEY_PASSPHRASE": TEST_PASSPHRASE},
-                         TESTING=True)
+        app = _app(url, tmp_path)
         with app.app_context():
             try:
                 upgrade(revision="ed19d556d84e")
