@@ -66,7 +66,8 @@ def insert_case(case: Case, created_by, year: int, transfers: list[counting.Tran
     _fill_defaults(case)
     values = {key: _bound(column, getattr(case, key)) for key, column in _columns() if key != "reference"}
     action, payload = created
-    if db.session.get_bind(mapper=Case).dialect.name == "postgresql":
+    one_statement = db.session.get_bind(mapper=Case).dialect.name == "postgresql"
+    if one_statement:
         row = db.session.execute(_insert_with_reference_and_version(), {
             **values, "reference_prefix": f"XB-{case.province}-{year}-", "year": year,
             "created_by_id": created_by.id, **counting.new_case_transfer_parameters(case.exporter_id, transfers),
@@ -80,7 +81,7 @@ def insert_case(case: Case, created_by, year: int, transfers: list[counting.Tran
             "determination": case.determination, "created_by_id": created_by.id, "created_at": case.created_at})
     sa.orm.make_transient_to_detached(case)  # its values become the loaded state: no history, nothing to flush
     db.session.add(case)
-    if db.session.get_bind(mapper=Case).dialect.name != "postgresql":
+    if not one_statement:
         counting.record_transfers(case.id, case.exporter_id, transfers)
         audit.record(case, action, payload, created_by, new_case=True)
 
