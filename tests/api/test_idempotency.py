@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.helpers.factories import Factory, auth, declaration
-from xborder.cases.models import Case, Evidence
+from xborder.cases.models import Case, Evidence, ReferenceCounter
 from xborder.core.audit import AuditEntry
 from xborder.core.idempotency import IdempotencyKey
 
@@ -302,9 +302,14 @@ def committed(app):
         token = factory.token(user)
         ids = {"org": org.id, "user": user.id, "uscc": org.uscc}
         db.session.commit()
+        # The reference counters as they were: the cases made here move them, and a later test expects its own.
+        counters = [dict(row) for row in db.session.execute(sa.select(ReferenceCounter.__table__)).mappings()]
         db.session.remove()
     yield ids, token
     with app.app_context():
+        db.session.execute(sa.delete(ReferenceCounter))
+        if counters:
+            db.session.execute(sa.insert(ReferenceCounter.__table__), counters)
         made = list(db.session.scalars(sa.select(Case.id).where(Case.exporter_id == ids["org"])))
         _delete_rows(db, "cases.id", made)
         db.session.execute(sa.delete(Case).where(Case.id.in_(made)))
@@ -353,6 +358,44 @@ def test_two_concurrent_requests_with_one_key_create_one_case(app, committed):
     assert (second.status_code, second.headers.get("Idempotent-Replayed")) in ((409, None), (201, "true"))
     if second.status_code == 201:
         assert second.get_data() == first.get_data()
+
+
+def test_concurrent_creations_of_one_exporter_keep_its_totals_and_references_whole(app, committed):
+    """Four clients create cases for one exporter at once (on PostgreSQL each creation is one statement that takes
+    the reference counter's row and upserts the exporter's totals rows): every creation lands, no reference is
+    taken twice, and the totals sum exactly the transfer rows written."""
+    from xborder.cases.models import CaseTransfer, CaseTransferTotal
+    from xborder.extensions import db
+
+    ids, token = committed
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def create(n: int) -> None:
+        own = app.test_client()
+        barrier.wait()
+        for i in range(3):
+            statuses.append(_post_case(own, ids, token, f"many-{n}-{i}").status_code)
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [201] * 12
+    with app.app_context():
+        try:
+            references = db.session.scalars(sa.select(Case.reference).where(Case.exporter_id == ids["org"])).all()
+            transfers = db.session.execute(sa.select(sa.func.count(), sa.func.sum(CaseTransfer.pi_individuals))
+                                           .where(CaseTransfer.exporter_id == ids["org"])).one()
+            totals = db.session.execute(sa.select(sa.func.sum(CaseTransferTotal.cases),
+                                                  sa.func.sum(CaseTransferTotal.transfers),
+                                                  sa.func.sum(CaseTransferTotal.pi_individuals))
+                                        .where(CaseTransferTotal.exporter_id == ids["org"])).one()
+        finally:
+            db.session.remove()
+    assert len(references) == len(set(references)) == 12
+    assert tuple(totals) == (12, transfers[0], transfers[1]) and transfers[0] == 12
 
 
 def test_a_key_in_progress_is_409_with_retry_after_then_the_retry_replays(app, committed):
