@@ -112,6 +112,15 @@ class Condition:
     at_least: Threshold | None
     below: Threshold | None
 
+    def could_match(self, kinds: int, ciio: bool) -> bool:
+        """Say whether the parts of the condition that do not depend on counts or sector hold (the rest may not)."""
+        if self.nothing:
+            if kinds:
+                return False
+        elif not kinds & self.carries:
+            return False
+        return self.ciio is None or self.ciio == ciio
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -186,6 +195,8 @@ class Regime:
     assessment_validity_years: int
     validity_basis: tuple[Citation, ...]
     _active_rules: dict[dt.date, tuple[Rule, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _rule_shortlists: dict[tuple[dt.date, int, bool], tuple[Rule, ...]] = field(default_factory=dict, repr=False,
+                                                                                 compare=False)
 
     def enabled(self, interpretation: str) -> bool:
         """Say whether the named interpretation exists in this regime and is switched on."""
@@ -211,6 +222,22 @@ class Regime:
                           and any(cited_on(c, on) for c in r.legal_basis))
             if len(self._active_rules) < 4096:
                 self._active_rules[on] = found
+        return found
+
+
+    def rules_for(self, on: dt.date, kinds: int, ciio: bool) -> tuple[Rule, ...]:
+        """Return the rules in force on `on` that can match a transfer carrying `kinds` (bits) of an exporter that is
+        or is not a CIIO: the table the engine consults, so a request tests only the sector and counts of these few.
+
+        In `rules_on` order. A rule left out could not match whatever the counts and sector; the engine still tests
+        every condition of the rules kept.
+        """
+        key = (on, kinds, ciio)
+        found = self._rule_shortlists.get(key)
+        if found is None:
+            found = tuple(r for r in self.rules_on(on) if r.when.could_match(kinds, ciio))
+            if len(self._rule_shortlists) < 4096:
+                self._rule_shortlists[key] = found
         return found
 
 

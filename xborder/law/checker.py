@@ -98,6 +98,7 @@ def _field_source(number: int, attr: str, field: ma.fields.Field[Any], owner: st
     if getattr(body, "is_leaf", False) and not field.validators:
         accept = getattr(type(field), "fast_accept", None)
         if accept:
+            namespace.update(_fast_names(field))
             lines += [f"    elif {accept.replace('VALUE', 'v')}:", f"        {r} = v"]
         namespace[f"DESERIALIZE{number}"] = field._deserialize
         lines += [
@@ -112,6 +113,12 @@ def _field_source(number: int, attr: str, field: ma.fields.Field[Any], owner: st
         namespace[f"BODY{number}"] = body
         lines += ["    else:", f"        {r} = BODY{number}(v, join(path, {key}), errors)"]
     return lines
+
+
+def _fast_names(field: ma.fields.Field[Any]) -> dict[str, Any]:
+    """The names a field type's `fast_accept` expression uses besides VALUE (`fast_accept_names()`, if it has one)."""
+    names = getattr(type(field), "fast_accept_names", None)
+    return dict(names()) if names is not None else {}
 
 
 def compile_field(field: ma.fields.Field[Any], owner: str = "field") -> Check:
@@ -154,6 +161,22 @@ def _compile_list(field: ma.fields.List[Any], owner: str) -> Check:
     _refuse_unsupported(f"{owner}[]", inner)
     check_item = compile_field(inner, f"{owner}[]")
     invalid_error = str(field.error_messages["invalid"])
+    accept = getattr(type(inner), "fast_accept", None)
+    if accept and not inner.validators:
+        # Items of a plain leaf type (a list of strings): the common item is taken as it is, in one expression, and
+        # only the others go through the item's full check (null, its own `_deserialize`, its errors).
+        namespace = {"is_collection": is_collection, "INVALID": invalid_error, "CHECK_ITEM": check_item,
+                     **_fast_names(inner)}
+        source = "\n".join([
+            "def check_list(value, path, errors):",
+            "    if type(value) is not list and not is_collection(value):",
+            "        errors.append((path, INVALID))",
+            "        return None",
+            f"    return [v if {accept.replace('VALUE', 'v')} else CHECK_ITEM(v, f'{{path}}/{{index}}', errors)",
+            "            for index, v in enumerate(value)]",
+        ])
+        exec(compile(source, f"<checker {owner}[]>", "exec"), namespace)  # noqa: S102  (our own source)
+        return namespace["check_list"]
 
     def check_list(value: Any, path: str, errors: list[tuple[str, str]]) -> Any:
         if type(value) is not list and not is_collection(value):

@@ -253,7 +253,11 @@ def _ftz_relied_on(regime: Regime, exporter: Mapping[str, Any], params: Mapping[
 
 def _rule_outcome(rules: tuple[Rule, ...], kinds: int, ciio: bool, sector: str, totals: Mapping[str, int],
                   params: Mapping[str, Any], as_of: dt.date) -> tuple[int, list[_Template]]:
-    """Return the rank of the most demanding rule that matches a transfer of these kinds, and its reasons."""
+    """Return the rank of the most demanding rule that matches a transfer of these kinds, and its reasons.
+
+    `rules`: the regime's shortlist for these kinds (`Regime.rules_for`), or all its rules in force; the answer is
+    the same, since every rule is tested in full.
+    """
     matched = [r for r in rules if _matches(r, kinds, ciio, sector, totals)]
     top = max((r.rank for r in matched), default=_EXEMPT_RANK)
     return top, [_template(r.id, {**params, **r.params}, _cited(r.legal_basis, as_of), r.text) for r in matched
@@ -316,9 +320,11 @@ def determine_pathway(declaration: Mapping[str, Any], earlier: Sequence[Mapping[
     params.update(pi=f"{counter.pi:,}", sensitive=f"{counter.sensitive:,}", all_pi=f"{counter.all_pi:,}",
                   processed=f"{processed:,}")
 
-    rules = regime.rules_on(as_of)
     rule_memo: dict[int, tuple[int, list[_Template]]] = {}
     used: dict[int, _Template] = {}
+    # One reason object per template: transfers of the same kind share it (equal by value either way; nothing
+    # downstream mutates a determination, which is serialised as it is).
+    reasons: dict[int, dict[str, Any]] = {}
     results: list[dict[str, Any]] = []
     transfer_ranks: list[int] = []
     judged_on_counts: list[int] = []
@@ -327,16 +333,21 @@ def determine_pathway(declaration: Mapping[str, Any], earlier: Sequence[Mapping[
             top, exemption_applied = _EXEMPT_RANK, covered
         else:
             if transfer_kinds not in rule_memo:
-                rule_memo[transfer_kinds] = _rule_outcome(rules, transfer_kinds, ciio, sector, totals, params, as_of)
+                rule_memo[transfer_kinds] = _rule_outcome(regime.rules_for(as_of, transfer_kinds, ciio), transfer_kinds,
+                                                          ciio, sector, totals, params, as_of)
             top, more = rule_memo[transfer_kinds]
             templates, exemption_applied = templates + more, None
             if not ciio and transfer_kinds & (PI | SENSITIVE_PI):
                 judged_on_counts.append(index)
+        given = []
         for template in templates:
-            used.setdefault(id(template), template)
+            made = id(template)
+            if made not in used:
+                used[made], reasons[made] = template, _reason(template)
+            given.append(reasons[made])
         transfer_ranks.append(top)
         results.append({"index": index, "pathway": PATHWAYS[top], "exemption_applied": exemption_applied,
-                        "reasons": [_reason(t) for t in templates]})
+                        "reasons": given})
 
     top = max(transfer_ranks)
     cited = {citation: None for template in used.values() for citation in template[3]}
@@ -364,25 +375,54 @@ def _cumulative(regime: Regime, counter: _Counter) -> dict[str, int]:
     return cumulative
 
 
+_Signature = tuple[int, str, bool]  # a transfer's kinds of data, its pathway, whether judged on earlier counts
+
+
 def _obligations(regime: Regime, as_of: dt.date, results: list[dict[str, Any]], kinds: list[int],
                  on_counts_with_earlier: list[int]) -> list[dict[str, Any]]:
+    """The duties each transfer's outcome brings, with the transfers they fall on (in index order).
+
+    An obligation looks at a transfer's kinds of data, its pathway and whether it was judged on counts that earlier
+    transfers added to. Transfers alike in those three are grouped; which obligations fall on which groups is a
+    table worked out once per regime, date and set of groups (`_obligation_table`).
+    """
+    earlier = set(on_counts_with_earlier)
+    groups: dict[_Signature, list[int]] = {}
+    for result, k in zip(results, kinds, strict=True):
+        index = result["index"]
+        groups.setdefault((k, result["pathway"], index in earlier), []).append(index)
     found = []
+    for entry, signatures in _obligation_table(regime, as_of, frozenset(groups)):
+        members = groups[signatures[0]] if len(signatures) == 1 else sorted(
+            i for signature in signatures for i in groups[signature])
+        found.append({**entry, "legal_basis": [dict(b) for b in entry["legal_basis"]], "transfers": list(members)})
+    return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _obligation_table(regime: Regime, as_of: dt.date,
+                      signatures: frozenset[_Signature]) -> tuple[tuple[dict[str, Any], tuple[_Signature, ...]], ...]:
+    """Each obligation in force on `as_of` that falls on some of these groups: its entry (without `transfers`;
+    callers copy it) and the groups it falls on. An obligation citing nothing in force on `as_of` is left out."""
+    table = []
     for obligation in regime.obligations:
         if obligation.effective_from and as_of < obligation.effective_from:
             continue
         if obligation.effective_to and as_of > obligation.effective_to:
             continue
-        indices = [r["index"] for r, k in zip(results, kinds, strict=True)
-                   if (obligation.carries is None or k & obligation.carries)
-                   and (obligation.pathway is None or r["pathway"] == obligation.pathway)
-                   and (not obligation.counted_earlier or r["index"] in on_counts_with_earlier)]
-        basis = _basis(obligation.legal_basis, as_of)
-        if indices and basis:
+        matching = tuple(signature for signature in signatures
+                         if (obligation.carries is None or signature[0] & obligation.carries)
+                         and (obligation.pathway is None or signature[1] == obligation.pathway)
+                         and (not obligation.counted_earlier or signature[2]))
+        basis = _basis(obligation.legal_basis, as_of) if matching else None
+        if basis:
             texts = catalogue.text("obligations", obligation.code)
-            found.append({"code": obligation.code, "title_zh": texts["title_zh"], "title_en": texts["title_en"],
-                          "due": texts["due_en"], "due_zh": texts["due_zh"], "legal_basis": basis,
-                          "transfers": indices})
-    return found
+            table.append(({"code": obligation.code, "title_zh": texts["title_zh"], "title_en": texts["title_en"],
+                           "due": texts["due_en"], "due_zh": texts["due_zh"], "legal_basis": basis}, matching))
+    return tuple(table)
+
+
+formsdata.on_clear(_obligation_table.cache_clear)
 
 
 def _applied(regime: Regime, as_of: dt.date, counter: _Counter,
