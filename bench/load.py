@@ -199,6 +199,11 @@ def main() -> None:
         ratios = sorted(x / h for x, h in pairs)
         print(f"ratio of each round to the hello-world round beside it: {', '.join(f'{r:.2f}' for r in ratios)} "
               f"(median {ratios[len(ratios) // 2]:.2f})")
+        # In the order they ran: a trend from the first round to the last is a warm-up still going on, not noise.
+        print("rounds in the order they ran, xborder / hello-world req/s: "
+              + ", ".join(f"{x:.0f}/{h:.0f}" for x, h in pairs))
+        print("xborder's rounds in the order they ran, CPU per request, gunicorn + PostgreSQL (ms): "
+              + ", ".join(f"{server:.2f}+{database:.2f}" for server, database in results["xborder"]["cpu_in_order"]))
         # CPU per request moves far less than throughput when the shared machine's speed drifts.
         x, h = results["xborder"], results["hello"]
         print(f"CPU per request (median of the rounds): xborder's gunicorn {x['server_cpu_ms']:.2f} ms + PostgreSQL "
@@ -262,6 +267,7 @@ def _interleaved(targets, env: dict, tmp: pathlib.Path, ctx: dict, args) -> tupl
             server.stop()
     pairs = [(x["per_second"], h["per_second"]) for x, h in zip(rounds["xborder"], rounds["hello"], strict=True)]
     results = {name: _median_round(found) for name, found in rounds.items()}
+    results["xborder"]["cpu_in_order"] = [(r["server_cpu_ms"], r["postgres_cpu_ms"]) for r in rounds["xborder"]]
     for name, found in rounds.items():
         for key in ("server_cpu_ms", "postgres_cpu_ms"):
             results[name][key] = statistics.median(r[key] for r in found)
