@@ -224,7 +224,6 @@ class Regime:
                 self._active_rules[on] = found
         return found
 
-
     def rules_for(self, on: dt.date, kinds: int, ciio: bool) -> tuple[Rule, ...]:
         """Return the rules in force on `on` that can match a transfer carrying `kinds` (bits) of an exporter that is
         or is not a CIIO: the table the engine consults, so a request tests only the sector and counts of these few.
