@@ -72,29 +72,35 @@ def vacuum_if_no_autovacuum(app) -> bool:
 
 # autovacuum's own rule for when a table is analysed (its threshold plus its scale factor times the table's rows).
 _DUE_FOR_ANALYZE = """
-SELECT quote_ident(s.schemaname) || '.' || quote_ident(s.relname) FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+SELECT quote_ident(s.schemaname) || '.' || quote_ident(s.relname)
+FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
 WHERE s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::integer
       + current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0)
 """
 
 
-def analyze_if_no_autovacuum(app) -> list[str]:
-    """ANALYZE the tables autovacuum would analyse now, by its own threshold, when the server runs without it (as
-    the CI machine's does), and name them; called between rounds, outside their timing. The mix grows tables: a
-    freshly seeded database has no transfer rows, and with their statistics left at "empty" the workers'
-    prepared counting read kept the plan it made in the first seconds, a sequential scan of the transfers per
-    counted case; as the run added rows, PostgreSQL's CPU per request climbed from 0.5 to 1.2 ms over the first
-    run's rounds (bench/PROFILE.md, "Sixth pass"). A deployment's autovacuum analyses such a table within its
-    naptime, and the new statistics make the cached plans be planned again."""
+def analyze_if_no_autovacuum(ctx: dict) -> None:
+    """What autovacuum's ANALYZE would do, when the server runs without it (as the CI machine's does): the tables
+    past autovacuum's own threshold are analysed (and named in ctx["analysed"]). Called before each round, outside
+    its timing. The mix grows tables: a freshly seeded database has no transfer rows, and with their statistics left
+    at "empty" the workers' prepared counting read kept the plan it made in the first seconds, a sequential scan of
+    the transfers per counted case; as the run added rows, PostgreSQL's CPU per request climbed from 0.5 to 1.2 ms
+    over the first run's rounds (bench/PROFILE.md, "Sixth pass"). Checked before every round, not once per
+    `autovacuum_naptime` as autovacuum would: with the naptime the first run after a seed still climbed until its
+    second check a minute in, measuring a state (a busy exporter, an empty transfers table) that a deployment at
+    100,000 cases is not in."""
     from xborder.extensions import db
 
-    with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    if ctx.get("autovacuum"):
+        return
+    with ctx["app"].app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if conn.exec_driver_sql("SHOW autovacuum").scalar() == "on":
-            return []
+            ctx["autovacuum"] = True
+            return
         due = list(conn.exec_driver_sql(_DUE_FOR_ANALYZE).scalars())
         for table in due:
             conn.exec_driver_sql(f"ANALYZE {table}")
-        return due
+    ctx["analysed"] += due
 
 
 def _request(conn, method: str, path: str, token: str | None = None, body: object = None) -> tuple[int, dict]:
@@ -263,7 +269,7 @@ def _in_turn(targets, env: dict, tmp: pathlib.Path, ctx: dict, args) -> dict:
             # would otherwise swing the ratio by half.
             rounds = []
             for _ in range(args.rounds):
-                ctx["analysed"] += analyze_if_no_autovacuum(ctx["app"])
+                analyze_if_no_autovacuum(ctx)
                 rounds.append(drive(server.port, op, ctx, args.requests, args.clients))
             results[name] = _median_round(rounds)
             if any(r["errors"] for r in rounds):  # a failed request is a defect: show what the server said
@@ -289,7 +295,7 @@ def _interleaved(targets, env: dict, tmp: pathlib.Path, ctx: dict, args) -> tupl
             order = servers if turn % 2 == 0 else servers[::-1]
             for server, name, op in order:
                 assert server.process is not None
-                ctx["analysed"] += analyze_if_no_autovacuum(ctx["app"])
+                analyze_if_no_autovacuum(ctx)
                 cpu, database = group_cpu_seconds(server.process.pid), postgres_cpu_seconds()
                 found = drive(server.port, op, ctx, 0, args.clients, seconds=args.seconds)
                 found["server_cpu_ms"] = (group_cpu_seconds(server.process.pid) - cpu) * 1000 / found["requests"]
