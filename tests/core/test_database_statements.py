@@ -78,3 +78,27 @@ def test_a_driver_statement_runs_on_the_cursor_only_where_its_rows_need_no_conve
         assert all(s.direct is postgresql for s in _summary_driver(role, True, False, 20, True, dialect))
         assert _counts_statement(role, dialect).direct is postgresql
     assert _counting_driver(dialect).direct is postgresql
+
+
+def test_driver_execute_returns_rows_exactly_where_psycopg_s_fetchall_gives_them(app, db, factory):
+    """`driver_execute` tells a statement with rows from one without by the result's status (not by building
+    `cursor.description`): a SELECT's rows, none for a SELECT that finds nothing, an UPDATE's RETURNING rows, and an
+    empty list for an UPDATE without RETURNING, whose fetchall would raise. The status it compares with is
+    psycopg's own TUPLES_OK (checked on SQLite too: psycopg is installed everywhere)."""
+    from psycopg import pq
+
+    from xborder.core import database
+
+    assert database._TUPLES_OK == pq.ExecStatus.TUPLES_OK
+    if db.engine.dialect.name != "postgresql":
+        return  # the rest is psycopg's cursor, which SQLite has not
+    exporter = factory.organisation()
+    case = factory.case(exporter, title="直行")
+    db.session.flush()
+    connection = db.session.connection()
+    run = database.driver_execute
+    assert run(connection, "SELECT id, title FROM cases WHERE id = %s", (case.id,)) == [(case.id, "直行")]
+    assert run(connection, "SELECT id FROM cases WHERE id = %s", (-1,)) == []
+    assert run(connection, "UPDATE cases SET title = %s WHERE id = %s RETURNING title", ("改", case.id)) == [("改",)]
+    assert run(connection, "UPDATE cases SET title = %s WHERE id = %s", ("再改", case.id)) == []
+    assert run(connection, "SELECT title FROM cases WHERE id = %s", (case.id,)) == [("再改",)]
