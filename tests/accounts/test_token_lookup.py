@@ -82,6 +82,21 @@ def test_an_unknown_or_revoked_token_is_refused_on_each_database(client, factory
     assert client.get("/api/v1/cases", headers=auth(secret)).status_code == 401
 
 
+@pytest.mark.parametrize("secret", ["x' OR '1'='1", "abc\x00def", "%s%s%(x)s", "令牌🙂", "A" * 20_000],
+                         ids=["sql", "nul", "placeholders", "unicode", "20k"])
+def test_a_hostile_bearer_secret_is_refused_as_unknown_on_each_database(client, factory, db, secret):
+    """An outsider's secrets reach the lookup's own statement (psycopg's cursor on PostgreSQL): quotes, a NUL,
+    psycopg's placeholder syntax, non-ASCII and 20 KB are each an unknown token, 401 problem+json, and the lookup
+    still works for the real token afterwards."""
+    user = factory.user()
+    real = factory.token(user)
+    db.session.commit()
+    response = client.get("/api/v1/cases", headers=auth(secret))
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert client.get("/api/v1/cases", headers=auth(real)).status_code == 200
+
+
 def test_a_dead_connection_under_the_lookup_is_raised_as_sqlalchemy_raises_it(tmp_path, postgres_url):
     """The driver's error becomes a DBAPIError with the connection invalidated, which `core.auth` retries once
     on a new connection; the session then carries on."""
